@@ -1,0 +1,3 @@
+"""casebot: monitoring alerts in, cases out."""
+
+__version__ = "0.1.0"

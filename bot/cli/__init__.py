@@ -1,0 +1,45 @@
+"""The `casebot` command.
+
+Each subcommand lives in its own module of this package with a
+`register(subparsers)` function that adds its parser and sets `handler`
+(a callable taking the parsed namespace and returning the exit code).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Callable, Sequence
+
+from bot import __version__
+
+# Modules of bot.cli that provide subcommands, in the order `--help` lists them.
+COMMAND_MODULES: tuple[str, ...] = ()
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="casebot",
+        description="Monitoring alerts in, cases out.",
+    )
+    parser.add_argument("--version", action="version", version=f"casebot {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    subparsers.required = True
+    for name in COMMAND_MODULES:
+        module = importlib.import_module(f"bot.cli.{name}")
+        module.register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler: Handler = args.handler
+    return handler(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

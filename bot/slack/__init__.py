@@ -1,0 +1,1 @@
+"""casebot slack."""
