@@ -1,1 +1,4 @@
-"""The pure domain: no clock reads, no I/O, no framework imports (see tests/test_architecture.py)."""
+"""The pure domain: no clock reads, no I/O, no framework imports.
+
+tests/test_architecture.py enforces this.
+"""
