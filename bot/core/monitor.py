@@ -1,0 +1,367 @@
+"""Monitor groups, alert cycles, and what one notification does to cases.
+
+Every function here is pure: the pipeline loads a `GroupState` and the projects
+named by the notification's mentions, calls `decide`, and carries out the
+returned `Decision` (open, append, close) inside one database transaction.
+
+Vocabulary:
+- A *group* is one member of a monitor (source, monitor id, group key).
+- An *alert cycle* runs from the group's move out of OK to its next recovery.
+  Cycles are numbered per group, starting at 1; a group that never left OK has
+  cycle 0. Cases opened by a notification belong to the cycle it falls in.
+- Every applied notification is a `Transition`; a renotification repeats the
+  current state (`previous == current`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime
+from enum import StrEnum
+
+from bot.core.events import MonitorEvent
+from handles.types import Mention, Rendered, State, Transition
+
+CLOSED = "CLOSED"
+SECURITY = "SECURITY"
+PRIORITIES = ("P1", "P2", "P3", "P4", "P5")
+NOT_DEFINED = "NOT_DEFINED"
+RESOLVED_MESSAGE = "monitor group resolved"
+SECURITY_NOTE = (
+    "monitor group resolved; this SECURITY case stays open until someone closes it "
+    "with a closing reason (testing, false_positive, one_time_exception)"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class CycleCase:
+    """A case opened during the group's current alert cycle, as the rules need it."""
+
+    case_id: str
+    project_id: str
+    status: str
+    case_type: str
+    auto_close: bool
+
+
+@dataclass(frozen=True, slots=True)
+class GroupState:
+    """What casebot remembers about one monitor group between notifications.
+
+    `last_transition_at` is the sender's time of the last applied notification;
+    anything older is late. `cases` are the current (latest) cycle's cases.
+    """
+
+    state: State
+    cycle: int
+    last_transition_at: datetime
+    cycle_started_at: datetime | None = None
+    last_triggered_at: datetime | None = None
+    cycle_key: str | None = None
+    cases: tuple[CycleCase, ...] = ()
+
+    @property
+    def in_cycle(self) -> bool:
+        return self.state is not State.OK and self.cycle > 0
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectTarget:
+    """A project as seen through its `@case-<handle>`."""
+
+    project_id: str
+    handle: str
+    monitors_enabled: bool
+    auto_close: bool
+    case_type: str = "STANDARD"
+
+
+class Outcome(StrEnum):
+    """What happened to one notification."""
+
+    APPLIED = "processed"
+    DUPLICATE = "duplicate"
+    LATE = "late"
+
+
+class SkipReason(StrEnum):
+    UNKNOWN_PROJECT = "unknown_project"
+    MONITORS_DISABLED = "monitors_disabled"
+
+
+@dataclass(frozen=True, slots=True)
+class SkippedMention:
+    """An `@case-` handle that opened nothing, and why (rule 5)."""
+
+    handle: str
+    reason: SkipReason
+
+
+@dataclass(frozen=True, slots=True)
+class OpenCase:
+    project_id: str
+    title: str
+    description: str
+    priority: str
+    case_type: str
+    attributes: Mapping[str, tuple[str, ...]]
+
+
+@dataclass(frozen=True, slots=True)
+class AppendTimeline:
+    """Record the notification on an existing case of the cycle (rules 2 and 4)."""
+
+    case_id: str
+    transition: Transition
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class CloseCase:
+    case_id: str
+    message: str = RESOLVED_MESSAGE
+
+
+@dataclass(frozen=True, slots=True)
+class NoteOnCase:
+    """A timeline note without a status change (a SECURITY case that stays open)."""
+
+    case_id: str
+    message: str
+
+
+Action = OpenCase | AppendTimeline | CloseCase | NoteOnCase
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    outcome: Outcome
+    transition: Transition
+    # The group after this notification; the same object when nothing changes.
+    group: GroupState | None
+    actions: tuple[Action, ...] = ()
+    skipped: tuple[SkippedMention, ...] = ()
+    starts_cycle: bool = False
+
+
+def transition_for(group: GroupState | None, event: MonitorEvent) -> Transition:
+    """The transition a notification reports.
+
+    Senders that give only the current state (Alertmanager, Grafana, Datadog's
+    default payload) get the previous state from casebot's stored group state;
+    a group casebot has never seen has `previous=None`. When the sender states a
+    previous state itself, that wins: it saw every evaluation, casebot only the
+    deliveries. A notification that repeats a non-OK state is a renotification.
+    """
+    if event.previous_state is not None:
+        previous: State | None = event.previous_state
+    else:
+        previous = group.state if group is not None else None
+    repeat = previous is not None and previous == event.state and event.state is not State.OK
+    return Transition(
+        previous=previous,
+        current=event.state,
+        renotify=event.renotify or repeat,
+        priority=normal_priority(event.priority),
+    )
+
+
+def classify(group: GroupState | None, event: MonitorEvent) -> Outcome:
+    """Rule 6 on the stored state: older than the last applied notification is late;
+    the same state at the same time is a duplicate."""
+    if group is None:
+        return Outcome.APPLIED
+    if event.occurred_at < group.last_transition_at:
+        return Outcome.LATE
+    if event.occurred_at == group.last_transition_at and event.state == group.state:
+        return Outcome.DUPLICATE
+    return Outcome.APPLIED
+
+
+def starts_new_cycle(group: GroupState | None, event: MonitorEvent) -> bool:
+    """Does this notification open a new alert cycle?
+
+    Yes when a non-OK state arrives for a group that is new or OK. Also yes when
+    the sender names a different cycle (Datadog `$ALERT_CYCLE_KEY`) than the one
+    in progress: the recovery in between was lost, and the old cycle is over.
+    """
+    if event.state is State.OK:
+        return False
+    if group is None or not group.in_cycle:
+        return True
+    return (
+        event.cycle_key is not None
+        and group.cycle_key is not None
+        and event.cycle_key != group.cycle_key
+    )
+
+
+def advance(group: GroupState | None, event: MonitorEvent) -> GroupState:
+    """The group after applying the notification (cycle bookkeeping)."""
+    at = event.occurred_at
+    if starts_new_cycle(group, event):
+        return GroupState(
+            state=event.state,
+            cycle=(group.cycle if group is not None else 0) + 1,
+            last_transition_at=at,
+            cycle_started_at=at,
+            last_triggered_at=at,
+            cycle_key=event.cycle_key,
+        )
+    if group is None:  # a first notification that is already OK: no cycle to start
+        return GroupState(state=State.OK, cycle=0, last_transition_at=at)
+    if event.state is State.OK:
+        return replace(group, state=State.OK, last_transition_at=at)
+    triggered = at if event.state != group.state else group.last_triggered_at
+    return replace(
+        group,
+        state=event.state,
+        last_transition_at=at,
+        last_triggered_at=triggered,
+        cycle_key=group.cycle_key or event.cycle_key,
+    )
+
+
+def case_mentions(mentions: Iterable[Mention]) -> tuple[str, ...]:
+    """The distinct `@case-` handles, lower-cased, in order of first mention."""
+    seen: dict[str, None] = {}
+    for mention in mentions:
+        if mention.kind == "case" and mention.name:
+            seen.setdefault(mention.name.lower(), None)
+    return tuple(seen)
+
+
+def cases_to_open(
+    group: GroupState | None,
+    event: MonitorEvent,
+    transition: Transition,
+    rendered: Rendered,
+    projects: Mapping[str, ProjectTarget],
+) -> tuple[tuple[OpenCase, ...], tuple[SkippedMention, ...]]:
+    """Rules 1 and 5: which mentioned projects get a new case.
+
+    Only a move into a non-OK state opens: a new cycle, or a state change within
+    the cycle (WARN → ALERT). A renotification does not. A project that already
+    has a case in this cycle gets none, even if a person closed it (rule 4).
+    """
+    opens: list[OpenCase] = []
+    skipped: list[SkippedMention] = []
+    new_cycle = starts_new_cycle(group, event)
+    moved = new_cycle or (group is not None and group.state != event.state)
+    existing = set() if new_cycle or group is None else {c.project_id for c in group.cases}
+    for handle in case_mentions(rendered.mentions):
+        project = projects.get(handle)
+        if project is None:
+            skipped.append(SkippedMention(handle, SkipReason.UNKNOWN_PROJECT))
+            continue
+        if not project.monitors_enabled:
+            skipped.append(SkippedMention(handle, SkipReason.MONITORS_DISABLED))
+            continue
+        if event.state is State.OK or not moved or project.project_id in existing:
+            continue
+        existing.add(project.project_id)
+        opens.append(
+            OpenCase(
+                project_id=project.project_id,
+                title=case_title(event),
+                description=rendered.text,
+                priority=normal_priority(rendered.priority) or transition.priority or NOT_DEFINED,
+                case_type=project.case_type,
+                attributes=attributes_from_tags((*tags_of_group(event.group), *event.tags)),
+            )
+        )
+    return tuple(opens), tuple(skipped)
+
+
+def follow_ups(
+    group: GroupState | None,
+    event: MonitorEvent,
+    transition: Transition,
+    text: str,
+) -> tuple[Action, ...]:
+    """Rules 2, 3 and 4: what the notification does to the cycle's existing cases.
+
+    Every case of the cycle gets the notification on its timeline, closed ones
+    included (a person's close is never undone). A recovery ends the cycle; with
+    auto-close on, cases not yet closed close, except SECURITY cases, which need
+    a person's closing reason and get a note instead. A new cycle announced by a
+    different cycle key first ends the old one the same way.
+    """
+    if group is None or not group.in_cycle:
+        return ()
+    if starts_new_cycle(group, event):
+        note = f"{RESOLVED_MESSAGE} (a new alert cycle began; the recovery was not delivered)"
+        return _resolve(group.cases, note)
+    appends: tuple[Action, ...] = tuple(
+        AppendTimeline(case.case_id, transition, text) for case in group.cases
+    )
+    if event.state is not State.OK:
+        return appends
+    return appends + _resolve(group.cases, RESOLVED_MESSAGE)
+
+
+def _resolve(cases: Iterable[CycleCase], message: str) -> tuple[Action, ...]:
+    actions: list[Action] = []
+    for case in cases:
+        if not case.auto_close or case.status == CLOSED:
+            continue
+        if case.case_type == SECURITY:
+            actions.append(NoteOnCase(case.case_id, SECURITY_NOTE))
+        else:
+            actions.append(CloseCase(case.case_id, message))
+    return tuple(actions)
+
+
+def decide(
+    group: GroupState | None,
+    event: MonitorEvent,
+    transition: Transition,
+    rendered: Rendered,
+    projects: Mapping[str, ProjectTarget],
+) -> Decision:
+    """Everything one notification does, as values for the pipeline to carry out.
+
+    `transition` comes from `transition_for(group, event)` and `rendered` is the
+    message rendered for it; `projects` maps lower-case handles to projects (it
+    may hold only the handles this message mentions).
+    """
+    outcome = classify(group, event)
+    if outcome is not Outcome.APPLIED:
+        return Decision(outcome=outcome, transition=transition, group=group)
+    opens, skipped = cases_to_open(group, event, transition, rendered, projects)
+    return Decision(
+        outcome=Outcome.APPLIED,
+        transition=transition,
+        group=advance(group, event),
+        actions=follow_ups(group, event, transition, rendered.text) + opens,
+        skipped=skipped,
+        starts_cycle=starts_new_cycle(group, event),
+    )
+
+
+def normal_priority(value: str | None) -> str | None:
+    """`P1`…`P5` in any case, or None for anything else."""
+    if value is None:
+        return None
+    upper = value.strip().upper()
+    return upper if upper in PRIORITIES else None
+
+
+def case_title(event: MonitorEvent) -> str:
+    name = event.monitor_name or event.monitor_id
+    return name if event.group == "*" else f"{name} on {event.group}"
+
+
+def tags_of_group(group: str) -> tuple[str, ...]:
+    return () if group == "*" else tuple(t for t in group.split(",") if t)
+
+
+def attributes_from_tags(tags: Iterable[str]) -> dict[str, tuple[str, ...]]:
+    """`key:value` tags as case attributes (key → sorted distinct values); bare tags skipped."""
+    found: dict[str, set[str]] = {}
+    for tag in tags:
+        key, sep, value = tag.partition(":")
+        if sep and key.strip() and value.strip():
+            found.setdefault(key.strip(), set()).add(value.strip())
+    return {key: tuple(sorted(values)) for key, values in sorted(found.items())}
