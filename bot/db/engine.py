@@ -1,0 +1,93 @@
+"""Creating engines: SQLite (the embedded default) and PostgreSQL.
+
+SQLite runs in WAL mode with `synchronous=NORMAL` (durable across process
+crashes; the last transactions may be lost on power loss), foreign keys on,
+and a busy timeout so that concurrent writers wait instead of failing.
+
+SQLite transactions start with `BEGIN IMMEDIATE`: a transaction that reads
+and then writes would otherwise fail at once with "database is locked" when
+another writer committed in between (the busy timeout does not apply to a
+lock upgrade). Read-only work can opt out with `reader(engine)`, which
+starts deferred transactions that never wait for the writer.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.pool import StaticPool
+
+DEFAULT_DATABASE_URL = "sqlite:///casebot.db"
+DATABASE_URL_ENV = "CASEBOT_DATABASE_URL"
+
+# Milliseconds a SQLite connection waits for the write lock before giving up.
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+# Execution option that makes a SQLite transaction start deferred (read-only work).
+_DEFERRED = "casebot_sqlite_deferred"
+
+
+def database_url(explicit: str | None = None) -> str:
+    """The URL to use: an explicit one, else $CASEBOT_DATABASE_URL, else the default file."""
+    return explicit or os.environ.get(DATABASE_URL_ENV) or DEFAULT_DATABASE_URL
+
+
+def normalize_url(url: str | URL) -> URL:
+    """Parse `url`, choosing psycopg (v3) for a bare `postgresql://` URL."""
+    parsed = make_url(url)
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed
+
+
+def make_engine(url: str | URL | None = None, **kwargs: Any) -> Engine:
+    """An engine for `url` (default `sqlite:///casebot.db`), set up as the module docstring says."""
+    parsed = normalize_url(url if url is not None else database_url())
+    if parsed.get_backend_name() == "sqlite":
+        return _sqlite_engine(parsed, **kwargs)
+    kwargs.setdefault("pool_size", 10)
+    kwargs.setdefault("max_overflow", 20)
+    kwargs.setdefault("pool_pre_ping", True)
+    return create_engine(parsed, **kwargs)
+
+
+def reader(engine: Engine) -> Engine:
+    """The same engine, but SQLite transactions start deferred: for read-only work."""
+    return engine.execution_options(**{_DEFERRED: True})
+
+
+def _sqlite_engine(url: URL, **kwargs: Any) -> Engine:
+    connect_args = dict(kwargs.pop("connect_args", {}))
+    connect_args.setdefault("check_same_thread", False)
+    connect_args.setdefault("timeout", SQLITE_BUSY_TIMEOUT_MS / 1000)
+    in_memory = url.database in (None, "", ":memory:")
+    if in_memory:
+        # One shared connection, or every thread would see its own empty database.
+        kwargs.setdefault("poolclass", StaticPool)
+    engine = create_engine(url, connect_args=connect_args, **kwargs)
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Take transaction control from the sqlite3 module; `_on_begin` issues BEGIN.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            if not in_memory:
+                cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        if conn.get_execution_options().get(_DEFERRED):
+            conn.exec_driver_sql("BEGIN")
+        else:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine

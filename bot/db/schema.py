@@ -1,0 +1,29 @@
+"""Every table casebot stores, on the one shared `MetaData`.
+
+Importing this module registers all table modules. An area that adds tables
+adds its module's import here, so that `metadata` is complete for the
+migration check in tests/db/test_migrations.py.
+"""
+
+from __future__ import annotations
+
+from bot.db.app_settings import app_settings
+from bot.db.cases import case_timeline, cases
+from bot.db.inbox import inbox
+from bot.db.metadata import metadata
+from bot.db.monitor_groups import monitor_cycle_cases, monitor_groups
+from bot.db.projects import project_counters, projects
+from bot.db.users import users
+
+__all__ = [
+    "app_settings",
+    "case_timeline",
+    "cases",
+    "inbox",
+    "metadata",
+    "monitor_cycle_cases",
+    "monitor_groups",
+    "project_counters",
+    "projects",
+    "users",
+]

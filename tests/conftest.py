@@ -1,0 +1,82 @@
+"""Database fixtures shared by every area's tests.
+
+`database_url` is an empty database and `engine` a migrated one, each on SQLite
+and — when $CASEBOT_TEST_POSTGRES_URL is set — on a fresh PostgreSQL database.
+Builders for rows live in tests/builders.py, not here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+
+from bot.db.engine import make_engine
+from bot.db.migrate import upgrade
+from tests.databases import (
+    migrated_postgres_template,
+    postgres_database,
+    postgres_server_url,
+    sqlite_url,
+)
+
+BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    """Which database a test runs on; PostgreSQL runs are skipped unless configured."""
+    name: str = request.param
+    if name == "postgres" and postgres_server_url() is None:
+        pytest.skip("CASEBOT_TEST_POSTGRES_URL is not set")
+    return name
+
+
+@pytest.fixture(scope="session")
+def _postgres_template() -> Iterator[str | None]:
+    server = postgres_server_url()
+    if server is None:
+        yield None
+        return
+    with migrated_postgres_template(server) as name:
+        yield name
+
+
+@pytest.fixture
+def database_url(backend: str, tmp_path: Path) -> Iterator[str]:
+    """An empty database (no tables) on `backend`."""
+    if backend == "sqlite":
+        yield sqlite_url(tmp_path)
+        return
+    server = postgres_server_url()
+    assert server is not None
+    with postgres_database(server) as url:
+        yield url.render_as_string(hide_password=False)
+
+
+@pytest.fixture
+def migrated_database_url(
+    backend: str, tmp_path: Path, _postgres_template: str | None
+) -> Iterator[str]:
+    """A database on `backend` with every migration applied."""
+    if backend == "sqlite":
+        url = sqlite_url(tmp_path)
+        upgrade(url)
+        yield url
+        return
+    server = postgres_server_url()
+    assert server is not None and _postgres_template is not None
+    with postgres_database(server, template=_postgres_template) as pg_url:
+        yield pg_url.render_as_string(hide_password=False)
+
+
+@pytest.fixture
+def engine(migrated_database_url: str) -> Iterator[Engine]:
+    """A migrated engine on `backend`, disposed after the test."""
+    created = make_engine(migrated_database_url)
+    try:
+        yield created
+    finally:
+        created.dispose()
