@@ -47,3 +47,6 @@ class MonitorEvent:
     # The sender's own alert-cycle id (Datadog $ALERT_CYCLE_KEY), when it has one.
     cycle_key: str | None = None
     link: str | None = None
+    # When the group's current non-OK episode began, if the sender says (Alertmanager
+    # and Grafana `startsAt`); `occurred_at` is the time of this transition.
+    first_triggered_at: datetime | None = None
