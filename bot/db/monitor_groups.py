@@ -30,6 +30,10 @@ monitor_groups = Table(
     Column("cycle", Integer, nullable=False, server_default="0"),
     # The sender's own cycle id (Datadog $ALERT_CYCLE_KEY), when it has one.
     Column("cycle_key", String(200), nullable=True),
+    # When the current cycle began and when the group last moved into a non-OK
+    # state: Datadog's `first_triggered_at` and `last_triggered_at` for rendering.
+    Column("cycle_started_at", UTCDateTime, nullable=True),
+    Column("last_triggered_at", UTCDateTime, nullable=True),
     Column("last_delivery_fingerprint", String(200), nullable=True),
     UniqueConstraint("source", "monitor_id", "group_key"),
 )

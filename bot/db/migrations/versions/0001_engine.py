@@ -127,6 +127,8 @@ def upgrade() -> None:
         sa.Column("last_transition_at", _TIME, nullable=True),
         sa.Column("cycle", sa.Integer(), nullable=False, server_default="0"),
         sa.Column("cycle_key", sa.String(200), nullable=True),
+        sa.Column("cycle_started_at", _TIME, nullable=True),
+        sa.Column("last_triggered_at", _TIME, nullable=True),
         sa.Column("last_delivery_fingerprint", sa.String(200), nullable=True),
         sa.UniqueConstraint("source", "monitor_id", "group_key"),
     )
