@@ -7,6 +7,7 @@ migration check in tests/db/test_migrations.py.
 
 from __future__ import annotations
 
+from bot.db.api_keys import api_keys
 from bot.db.app_settings import app_settings
 from bot.db.cases import case_timeline, cases
 from bot.db.inbox import inbox
@@ -16,6 +17,7 @@ from bot.db.projects import project_counters, projects
 from bot.db.users import users
 
 __all__ = [
+    "api_keys",
     "app_settings",
     "case_timeline",
     "cases",
