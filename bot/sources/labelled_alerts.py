@@ -132,7 +132,9 @@ def to_event(
     public = {k: v for k, v in alert.labels.items() if not is_private(k)}
     monitor_labels = set(identity_labels)
     severity_state = firing_state or config.firing_state(public)
-    group = group_key(label_tags(public, exclude=monitor_labels | config.group_exclude_labels))
+    # The priority label describes the rule, not the member, so it stays out of the group.
+    excluded = monitor_labels | config.group_exclude_labels | {config.priority_label}
+    group = group_key(label_tags(public, exclude=excluded))
     priority_text = public.get(config.priority_label)
     message = alert.annotations.get(config.message_annotation, "")
     title = alert.annotations.get(config.title_annotation) or (
