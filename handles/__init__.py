@@ -1,8 +1,30 @@
-"""The notification-message language: parse, render, extract mentions, lint.
+"""The notification-message language: parse, render, extract mentions, preview, lint.
 
 Standard library only; could be published on its own.
+
+    template = parse("{{#is_alert}}Disk full on {{host.name}} @case-storage{{/is_alert}}")
+    rendered = template.render(event)   # Rendered(text, mentions, priority, warnings)
 """
 
+from handles.conditions import TRANSITIONS, TRUTH_TABLE, transition_by_name, transition_name
+from handles.errors import TemplateError, TemplateSyntaxError
+from handles.mentions import extract_mentions
+from handles.template import Template, parse
 from handles.types import Event, Mention, Rendered, State, Transition
 
-__all__ = ["Event", "Mention", "Rendered", "State", "Transition"]
+__all__ = [
+    "TRANSITIONS",
+    "TRUTH_TABLE",
+    "Event",
+    "Mention",
+    "Rendered",
+    "State",
+    "Template",
+    "TemplateError",
+    "TemplateSyntaxError",
+    "Transition",
+    "extract_mentions",
+    "parse",
+    "transition_by_name",
+    "transition_name",
+]

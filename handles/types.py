@@ -74,4 +74,8 @@ class Rendered:
 
     text: str
     mentions: tuple[Mention, ...] = ()
+    # `{{override_priority 'Pn'}}` when one was rendered, else None.
     priority: str | None = None
+    # Problems that did not stop the render, each naming line and column
+    # (an `{{eval}}` over an empty variable, a division by zero).
+    warnings: tuple[str, ...] = ()

@@ -1,0 +1,387 @@
+"""Text -> syntax tree, in one left-to-right pass with an explicit stack.
+
+Tags are written `{{ … }}` or, identically, `<< … >>`. The parser never
+recurses over the input: sections are kept on a list-based stack capped at
+`MAX_DEPTH`, every search moves forward, and searches for closing delimiters
+are memoised so that no byte is scanned more than a constant number of times.
+A tag ends at the first closing delimiter (quoted `}}` is not supported).
+
+A `<<` that does not start a well-formed tag on the same line (`a << b`,
+`cat <<EOF`) is ordinary text, so shell snippets and bit shifts in runbooks
+survive; `{{` always starts a tag and an unclosed one is an error.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from handles.errors import TemplateSyntaxError
+from handles.expression import ExpressionError, parse_expression
+from handles.limits import MAX_DEPTH
+from handles.nodes import Argument, Helper, Literal, Node, Path, Section, Text, Variable
+
+CURLY = "{{"
+ANGLE = "<<"
+_CLOSE = {CURLY: "}}", ANGLE: ">>"}
+_OPENER = re.compile(r"\{\{|<<")
+# After `<<`, what may start a tag; anything else leaves `<<` as text.
+_ANGLE_TAG_START = re.compile(r"<<(?:<<|<|[#^/!\[@A-Za-z_])")
+_SEGMENT = r"(?:\[[^\[\]]*\]|[A-Za-z0-9_@$:/\-]+)"
+_PATH = re.compile(rf"{_SEGMENT}(?:\.{_SEGMENT})*")
+_NUMBER = re.compile(r"-?(?:\d+\.?\d*|\.\d+)")
+_ARG = re.compile(r"\s*(?:\"([^\"]*)\"|'([^']*)'|([^\s\"']+)|([\"']))")
+
+HELPERS: tuple[str, ...] = ("eval", "local_time", "urlencode", "override_priority")
+PRIORITIES: tuple[str, ...] = ("P1", "P2", "P3", "P4", "P5")
+
+
+class _Finder:
+    """`str.find` with memory: a needle is never searched twice over the same span."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.found: dict[str, int] = {}
+
+    def find(self, needle: str, start: int) -> int:
+        last = self.found.get(needle)
+        if last is not None and (last == -1 or last >= start):
+            return last
+        position = self.text.find(needle, start)
+        self.found[needle] = position
+        return position
+
+
+@dataclass(slots=True)
+class _Frame:
+    name: str
+    args: tuple[Argument, ...]
+    negated: bool
+    style: str
+    line: int
+    col: int
+    body: list[Node] = field(default_factory=list)
+    otherwise: list[Node] | None = None
+
+
+class _Cursor:
+    """Tracks line and column while the position only moves forward."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.pos = 0
+        self.line = 1
+        self.line_start = 0
+
+    def advance(self, to: int) -> None:
+        newlines = self.text.count("\n", self.pos, to)
+        if newlines:
+            self.line += newlines
+            self.line_start = self.text.rfind("\n", self.pos, to) + 1
+        self.pos = to
+
+    def where(self, at: int) -> tuple[int, int]:
+        """Line and column of `at`, which must lie at or after the cursor."""
+        self.advance(at)
+        return self.line, at - self.line_start + 1
+
+
+def _error(message: str, line: int, col: int) -> TemplateSyntaxError:
+    return TemplateSyntaxError(message, line, col)
+
+
+def parse_path(word: str, line: int, col: int) -> Path:
+    if not _PATH.fullmatch(word):
+        raise _error(f"{word!r} is not a variable name", line, col)
+    segments = tuple(
+        part[1:-1] if part.startswith("[") else part for part in re.findall(_SEGMENT, word)
+    )
+    return Path(segments, word)
+
+
+def _parse_args(body: str, line: int, col: int) -> tuple[str, tuple[Argument, ...]]:
+    """Split a tag body `name arg…` (body is on one line or errors point at its start)."""
+    args: list[Argument] = []
+    pos = 0
+    name = ""
+    end = len(body.rstrip())
+    while pos < end:
+        match = _ARG.match(body, pos)
+        assert match is not None  # the pattern matches any non-empty rest
+        at = col + match.start(match.lastindex or 0)
+        if match.group(4):
+            raise _error(f"unterminated string starting {match.group(4)}", line, at)
+        double, single, bare = match.group(1), match.group(2), match.group(3)
+        if not name:
+            if bare is None:
+                raise _error("a tag starts with a name, not a string", line, at)
+            name = bare
+        elif bare is None:
+            args.append(Literal(double if double is not None else single, True, line, at))
+        elif _NUMBER.fullmatch(bare):
+            args.append(Literal(bare, False, line, at))
+        else:
+            args.append(parse_path(bare, line, at))
+        pos = match.end()
+    return name, tuple(args)
+
+
+def _helper(name: str, args: tuple[Argument, ...], line: int, col: int) -> Helper:
+    def string_arg(index: int, what: str) -> Literal:
+        arg = args[index] if index < len(args) else None
+        if not isinstance(arg, Literal):
+            raise _error(f"{name} needs {what} as a quoted string", line, col)
+        return arg
+
+    expected = {"eval": 1, "local_time": 2, "urlencode": 1, "override_priority": 1}[name]
+    if len(args) != expected:
+        raise _error(f"{name} takes {expected} argument(s), got {len(args)}", line, col)
+    if name == "eval":
+        source = string_arg(0, "an expression")
+        try:
+            expression = parse_expression(source.value)
+        except ExpressionError as exc:
+            # +1 skips the opening quote; expressions are single-line.
+            raise _error(f"eval: {exc.message}", line, source.col + 1 + exc.offset) from None
+        return Helper(name, args, line, col, expression)
+    if name == "override_priority":
+        priority = string_arg(0, "a priority such as 'P1'")
+        if priority.value.upper() not in PRIORITIES:
+            raise _error(
+                f"override_priority takes one of {', '.join(PRIORITIES)}, not {priority.value!r}",
+                line,
+                priority.col,
+            )
+    if name == "local_time":
+        string_arg(0, "a variable name")
+        zone = string_arg(1, "a time zone such as 'Europe/Paris'")
+        from handles.clock import load_zone
+
+        if load_zone(zone.value) is None:
+            raise _error(f"unknown time zone {zone.value!r}", line, zone.col)
+    if name == "urlencode":
+        string_arg(0, "a variable name")
+    return Helper(name, args, line, col)
+
+
+def _section_args_check(name: str, args: tuple[Argument, ...], line: int, col: int) -> None:
+    if name == "is_priority":
+        if len(args) != 1 or not isinstance(args[0], Literal):
+            raise _error("is_priority takes one priority, e.g. 'P1'", line, col)
+    elif name in ("is_match", "is_exact_match"):
+        if len(args) < 2 or not isinstance(args[0], Literal) or not args[0].quoted:
+            raise _error(
+                f"{name} takes a quoted variable name and at least one string, "
+                f'e.g. {{{{#{name} "host.name" "db"}}}}',
+                line,
+                col,
+            )
+        for arg in args[1:]:
+            if not isinstance(arg, Literal):
+                raise _error(f"{name} compares with strings or numbers, not a variable", line, col)
+
+
+class _Parser:
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.cursor = _Cursor(text)
+        self.finder = _Finder(text)
+        self.root: list[Node] = []
+        self.stack: list[_Frame] = []
+
+    def emit(self, node: Node) -> None:
+        if not self.stack:
+            self.root.append(node)
+            return
+        frame = self.stack[-1]
+        (frame.body if frame.otherwise is None else frame.otherwise).append(node)
+
+    def emit_text(self, start: int, end: int) -> None:
+        if end > start:
+            line, col = self.cursor.where(start)
+            self.emit(Text(self.text[start:end], line, col))
+
+    def run(self) -> tuple[Node, ...]:
+        text = self.text
+        pos = 0
+        text_start = 0
+        while True:
+            match = _OPENER.search(text, pos)
+            if match is None:
+                break
+            at = match.start()
+            style = match.group()
+            if style == ANGLE and not _ANGLE_TAG_START.match(text, at):
+                pos = at + 1
+                continue
+            end = self.tag(at, style, text_start)
+            if end is None:  # `<<` that is not a tag after all
+                pos = at + 1
+                continue
+            pos = text_start = end
+        self.emit_text(text_start, len(text))
+        if self.stack:
+            frame = self.stack[-1]
+            raise _error(
+                f"{frame.style}#{frame.name}{_CLOSE[frame.style]} is never closed "
+                f"(add {frame.style}/{frame.name}{_CLOSE[frame.style]})",
+                frame.line,
+                frame.col,
+            )
+        return tuple(self.root)
+
+    def find_close(self, needle: str, start: int, style: str) -> int:
+        end = self.finder.find(needle, start)
+        if style == ANGLE and end != -1:
+            newline = self.finder.find("\n", start)
+            if newline != -1 and newline < end:
+                return -1
+        return end
+
+    def tag(self, at: int, style: str, text_start: int) -> int | None:
+        """Handle the tag at `at`; return where text resumes, None if not a tag."""
+        text = self.text
+        close = _CLOSE[style]
+        quad_open, quad_close = style * 2, close * 2
+        if text.startswith(quad_open, at):
+            header_end = self.find_close(quad_close, at + 4, style)
+            if header_end == -1:
+                self.unclosed(at, style, quad_close)
+                return None
+            self.emit_text(text_start, at)
+            return self.raw_block(at, header_end, style)
+        triple = style + style[0]
+        if text.startswith(triple, at):
+            end = self.find_close(close + close[0], at + 3, style)
+            if end == -1:
+                self.unclosed(at, style, close + close[0])
+                return None
+            self.emit_text(text_start, at)
+            line, col = self.cursor.where(at)
+            word = text[at + 3 : end].strip()
+            if not word:
+                raise _error("empty tag", line, col)
+            self.emit(Variable(parse_path(word, line, col + 3), True, line, col))
+            return end + 3
+        if text.startswith(style + "!", at):
+            end = -1
+            if text.startswith(style + "!--", at):
+                end = self.find_close("--" + close, at + 5, style)
+                if end != -1:
+                    end += 2
+            if end == -1:
+                end = self.find_close(close, at + 3, style)
+            if end == -1:
+                self.unclosed(at, style, close)
+                return None
+            self.emit_text(text_start, at)
+            return end + 2
+        end = self.find_close(close, at + 2, style)
+        if end == -1:
+            self.unclosed(at, style, close)
+            return None
+        self.emit_text(text_start, at)
+        self.simple_tag(at, end, style)
+        return end + 2
+
+    def unclosed(self, at: int, style: str, close: str) -> None:
+        """An unclosed `{{` is an error; an unclosed `<<` is just text."""
+        if style == ANGLE:
+            return
+        line, col = self.cursor.where(at)
+        raise _error(f"tag opened here is never closed with {close}", line, col)
+
+    def simple_tag(self, at: int, end: int, style: str) -> None:
+        line, col = self.cursor.where(at)
+        inner = self.text[at + 2 : end]
+        lead = len(inner) - len(inner.lstrip())
+        body = inner.strip()
+        body_col = col + 2 + lead
+        if not body:
+            raise _error("empty tag", line, col)
+        sigil = body[0]
+        if sigil in "#^":
+            name, args = _parse_args(body[1:], line, body_col + 1)
+            if not name:
+                raise _error(f"section {style}{sigil}{_CLOSE[style]} needs a name", line, col)
+            _section_args_check(name, args, line, col)
+            if len(self.stack) >= MAX_DEPTH:
+                raise _error(f"sections nest deeper than {MAX_DEPTH}", line, col)
+            self.stack.append(_Frame(name, args, sigil == "^", style, line, col))
+        elif sigil == "/":
+            self.close_section(body[1:].strip(), style, line, col)
+        elif body == "else":
+            if not self.stack:
+                raise _error(f"{style}else{_CLOSE[style]} outside a section", line, col)
+            frame = self.stack[-1]
+            if frame.otherwise is not None:
+                raise _error(f"second {style}else{_CLOSE[style]} in one section", line, col)
+            frame.otherwise = []
+        else:
+            if sigil in "&>*~=":
+                raise _error(f"{style}{sigil}…{_CLOSE[style]} is not supported", line, col)
+            name, args = _parse_args(body, line, body_col)
+            if name in HELPERS:
+                self.emit(_helper(name, args, line, col))
+            elif args:
+                self.emit(Helper(name, args, line, col))
+            else:
+                self.emit(Variable(parse_path(name, line, body_col), False, line, col))
+
+    def close_section(self, name: str, style: str, line: int, col: int) -> None:
+        closing = f"{style}/{name}{_CLOSE[style]}"
+        if not self.stack:
+            raise _error(f"{closing} closes nothing", line, col)
+        frame = self.stack[-1]
+        if frame.name != name or frame.style != style:
+            opened = f"{frame.style}{'^' if frame.negated else '#'}{frame.name}"
+            raise _error(
+                f"{closing} does not match {opened}{_CLOSE[frame.style]} opened at "
+                f"line {frame.line}, column {frame.col} "
+                f"(expected {frame.style}/{frame.name}{_CLOSE[frame.style]})",
+                line,
+                col,
+            )
+        self.stack.pop()
+        self.emit(
+            Section(
+                frame.name,
+                frame.args,
+                frame.negated,
+                tuple(frame.body),
+                tuple(frame.otherwise or ()),
+                frame.style,
+                frame.line,
+                frame.col,
+            )
+        )
+
+    def raw_block(self, at: int, header_end: int, style: str) -> int:
+        """`{{{{raw}}}}…{{{{/raw}}}}` is literal text; `{{{{is_match …}}}}…` a literal section."""
+        line, col = self.cursor.where(at)
+        close = _CLOSE[style]
+        header = self.text[at + 4 : header_end].strip()
+        name, args = _parse_args(header, line, col + 4)
+        if not name or name[0] in "#^/":
+            raise _error("a raw block is opened with a plain name, e.g. {{{{raw}}}}", line, col)
+        closer = f"{style * 2}/{name}{close * 2}"
+        body_start = header_end + 4
+        body_end = self.finder.find(closer, body_start)
+        if body_end == -1:
+            raise _error(f"raw block is never closed with {closer}", line, col)
+        body_line, body_col = self.cursor.where(body_start)
+        content: tuple[Node, ...] = ()
+        if body_end > body_start:
+            content = (Text(self.text[body_start:body_end], body_line, body_col),)
+        if name == "raw" and not args:
+            for node in content:
+                self.emit(node)
+        else:
+            _section_args_check(name, args, line, col)
+            self.emit(Section(name, args, False, content, (), style, line, col))
+        return body_end + len(closer)
+
+
+def parse_nodes(text: str) -> tuple[Node, ...]:
+    """Parse `text` into nodes, or raise TemplateSyntaxError with line and column."""
+    return _Parser(text).run()
