@@ -14,6 +14,7 @@ from bot.db.inbox import inbox
 from bot.db.metadata import metadata
 from bot.db.monitor_groups import monitor_cycle_cases, monitor_groups
 from bot.db.projects import project_counters, projects
+from bot.db.slack_tables import slack_channels, slack_events, slack_messages, slack_outbox
 from bot.db.users import users
 
 __all__ = [
@@ -27,5 +28,9 @@ __all__ = [
     "monitor_groups",
     "project_counters",
     "projects",
+    "slack_channels",
+    "slack_events",
+    "slack_messages",
+    "slack_outbox",
     "users",
 ]
