@@ -95,9 +95,7 @@ def _phrase(text: str, start: int) -> tuple[str, int]:
         else:
             chars.append(c)
             i += 1
-    raise QuerySyntaxError.at(
-        n, "'\"'", f"the phrase opened at column {start + 1} is not closed"
-    )
+    raise QuerySyntaxError.at(n, "'\"'", f"the phrase opened at column {start + 1} is not closed")
 
 
 def _require_separator(text: str, offset: int) -> None:
@@ -136,7 +134,7 @@ def _word(text: str, start: int) -> Token:
             raise QuerySyntaxError.at(
                 i,
                 "whitespace before '\"'",
-                "a quote inside a word; escape it as \\\" or quote the whole value",
+                'a quote inside a word; escape it as \\" or quote the whole value',
             )
         elif c == ":" and key is None:
             key, attribute = _key(text, start, i, chars)

@@ -130,9 +130,7 @@ class _Parser:
             raise QuerySyntaxError.at(self.token.start, "a term", "the parentheses are empty")
         node = self.or_(field)
         if self.kind() is not Kind.RPAREN:
-            raise self.unexpected(
-                "')'", f"to close the '(' at column {opening.start + 1}"
-            )
+            raise self.unexpected("')'", f"to close the '(' at column {opening.start + 1}")
         closing = self.advance()
         self.depth -= 1
         return _with_span(node, opening.start if field is None else field.start, closing.end)
