@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from sqlalchemy import (
     Column,
     ForeignKey,
     Index,
     Integer,
+    Row,
     String,
     Table,
     Text,
@@ -14,6 +18,7 @@ from sqlalchemy import (
     Uuid,
 )
 
+from bot.core.cases import Actor, Case, CaseStatus, Priority, TimelineEntry
 from bot.db.metadata import AutoId, Document, UTCDateTime, metadata
 
 cases = Table(
@@ -73,3 +78,48 @@ case_timeline = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Index(None, "case_id", "id"),
 )
+
+
+def case_from_row(row: Row[Any]) -> Case:
+    """A `Case` from a row selected from `cases` (all columns)."""
+    return Case(
+        id=row.id,
+        project_id=row.project_id,
+        number=row.number,
+        key=row.key,
+        title=row.title,
+        description=row.description,
+        type=row.type,
+        status=CaseStatus(row.status),
+        priority=Priority(row.priority),
+        assignee_id=row.assignee_id,
+        attributes=attributes_from_json(row.attributes),
+        creation_source=row.creation_source,
+        created_by=row.created_by,
+        closing_reason=row.closing_reason,
+        created_at=row.created_at,
+        modified_at=row.modified_at,
+        closed_at=row.closed_at,
+        archived_at=row.archived_at,
+    )
+
+
+def attributes_from_json(value: Mapping[str, Any] | None) -> dict[str, tuple[str, ...]]:
+    return {key: tuple(values) for key, values in (value or {}).items()}
+
+
+def attributes_to_json(value: Mapping[str, tuple[str, ...]]) -> dict[str, list[str]]:
+    return {key: list(values) for key, values in value.items()}
+
+
+def timeline_entry_from_row(row: Row[Any]) -> TimelineEntry:
+    """A `TimelineEntry` from a row selected from `case_timeline` (all columns)."""
+    return TimelineEntry(
+        id=row.id,
+        case_id=row.case_id,
+        kind=row.kind,
+        actor=Actor(row.actor_source, row.actor_user_id, row.actor_name),
+        body=row.body,
+        data=row.data,
+        created_at=row.created_at,
+    )

@@ -2,18 +2,27 @@
 
 from __future__ import annotations
 
+import uuid
+from typing import Any
+
 from sqlalchemy import (
     Boolean,
     Column,
+    Connection,
     ForeignKey,
     Integer,
+    Row,
     String,
     Table,
     Uuid,
     false,
+    or_,
+    select,
     true,
+    update,
 )
 
+from bot.core.cases import Project
 from bot.db.metadata import UTCDateTime, metadata
 
 projects = Table(
@@ -48,3 +57,67 @@ project_counters = Table(
     ),
     Column("last", Integer, nullable=False, server_default="0"),
 )
+
+
+def project_from_row(row: Row[Any]) -> Project:
+    """A `Project` from a row selected from `projects` (all columns)."""
+    return Project(
+        id=row.id,
+        name=row.name,
+        key=row.key,
+        handle=row.handle,
+        monitor_enabled=row.monitor_enabled,
+        auto_close=row.auto_close,
+        default_case_type=row.default_case_type,
+        slack_channel=row.slack_channel,
+        mirror_threads=row.mirror_threads,
+        is_error_tracking_default=row.is_error_tracking_default,
+        created_at=row.created_at,
+    )
+
+
+def find_project(conn: Connection, ref: uuid.UUID | str) -> Project | None:
+    """The project with this id, key (any case) or handle; None if there is none."""
+    project_id = ref if isinstance(ref, uuid.UUID) else _as_uuid(ref)
+    if project_id is not None:
+        query = select(projects).where(projects.c.id == project_id)
+    else:
+        text = str(ref).strip()
+        condition = or_(projects.c.key == text.upper(), projects.c.handle == text.lower())
+        query = select(projects).where(condition).order_by(projects.c.key)
+    row = conn.execute(query).first()
+    return project_from_row(row) if row is not None else None
+
+
+def _as_uuid(text: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(text)
+    except ValueError:
+        return None
+
+
+def find_project_by_handle(conn: Connection, handle: str) -> Project | None:
+    row = conn.execute(select(projects).where(projects.c.handle == handle)).first()
+    return project_from_row(row) if row is not None else None
+
+
+def list_projects(conn: Connection) -> list[Project]:
+    return [
+        project_from_row(row) for row in conn.execute(select(projects).order_by(projects.c.key))
+    ]
+
+
+def next_case_number(conn: Connection, project_id: uuid.UUID) -> int | None:
+    """Take the project's next case number (None if no such project).
+
+    Call it in the transaction that inserts the case: the counter row stays
+    locked until commit, and a rollback returns the number.
+    """
+    statement = (
+        update(project_counters)
+        .where(project_counters.c.project_id == project_id)
+        .values(last=project_counters.c.last + 1)
+        .returning(project_counters.c.last)
+    )
+    number: int | None = conn.execute(statement).scalar_one_or_none()
+    return number

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Column, String, Table, Uuid
+from typing import Any
 
+from sqlalchemy import Column, Row, String, Table, Uuid
+
+from bot.core.cases import User
 from bot.db.metadata import UTCDateTime, metadata
 
 users = Table(
@@ -15,3 +18,13 @@ users = Table(
     Column("slack_user_id", String(64), nullable=True, unique=True),
     Column("created_at", UTCDateTime, nullable=False),
 )
+
+
+def user_from_row(row: Row[Any]) -> User:
+    return User(
+        id=row.id,
+        name=row.name,
+        email=row.email,
+        slack_user_id=row.slack_user_id,
+        created_at=row.created_at,
+    )

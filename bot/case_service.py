@@ -1,0 +1,603 @@
+"""The case service: every change to a case, from any edge, goes through here.
+
+`CaseService(conn, now=...)` works inside a transaction its caller owns (the
+webhook handler, Slack listener, API route or CLI command commits). Each change
+appends a timeline entry with its actor and time, bumps `modified_at`, and
+calls every listener's `on_case_event(conn, event)` on the same connection, so
+that what listeners write (the Slack outbox, issue sync) commits or rolls back
+with the change itself.
+
+Errors are `CaseNotFound`, `ProjectNotFound`, `UserNotFound` and
+`InvalidChange(field, message)` (`InvalidCaseChange` / `InvalidProjectChange`);
+database errors caused by bad input never escape as they are.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
+from datetime import datetime
+from typing import Any, Protocol, TypeVar
+
+from sqlalchemy import Connection, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from bot.case_errors import (
+    CaseNotFound,
+    CaseServiceError,
+    InvalidCaseChange,
+    InvalidChange,
+    InvalidProjectChange,
+    ProjectNotFound,
+    UserNotFound,
+)
+from bot.core.cases import (
+    Actor,
+    AutoClose,
+    Case,
+    CaseEvent,
+    CaseStatus,
+    ClosingReason,
+    CreationSource,
+    Invalid,
+    Priority,
+    Project,
+    TimelineEntry,
+    TimelineKind,
+    User,
+    case_key,
+    parse_case_type,
+    parse_closing_reason,
+    parse_priority,
+    parse_status,
+    plan_auto_close,
+    plan_status_change,
+    validate_attributes,
+    validate_comment,
+    validate_description,
+    validate_title,
+)
+from bot.db.cases import (
+    attributes_to_json,
+    case_from_row,
+    case_timeline,
+    cases,
+    timeline_entry_from_row,
+)
+from bot.db.projects import find_project, next_case_number
+from bot.db.users import user_from_row, users
+
+__all__ = [
+    "CaseListener",
+    "CaseNotFound",
+    "CaseRef",
+    "CaseService",
+    "CaseServiceError",
+    "InvalidCaseChange",
+    "InvalidChange",
+    "InvalidProjectChange",
+    "ProjectNotFound",
+    "ProjectRef",
+    "UserNotFound",
+]
+
+CaseRef = uuid.UUID | str | Case
+ProjectRef = uuid.UUID | str | Project
+_c = cases.c
+
+
+class CaseListener(Protocol):
+    def on_case_event(self, conn: Connection, event: CaseEvent) -> None: ...
+
+
+_T = TypeVar("_T")
+
+
+def _ok(value: _T | Invalid) -> _T:
+    if isinstance(value, Invalid):
+        raise InvalidCaseChange(value.field, value.message)
+    return value
+
+
+def _parse_uuid(text: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(text)
+    except ValueError:
+        return None
+
+
+class CaseService:
+    """Case operations on one connection, inside the caller's transaction, at time `now`."""
+
+    def __init__(
+        self,
+        conn: Connection,
+        *,
+        now: datetime,
+        listeners: Iterable[CaseListener] = (),
+    ) -> None:
+        self.conn = conn
+        self.now = now
+        self.listeners = tuple(listeners)
+
+    # --- Reading ---------------------------------------------------------------
+
+    def find(self, ref: CaseRef) -> Case | None:
+        """The case with this id or key (`OPS-12`, any case), or None."""
+        return self._load(ref, for_update=False)
+
+    def get(self, ref: CaseRef) -> Case:
+        """Like `find`, but raises `CaseNotFound`."""
+        found = self.find(ref)
+        if found is None:
+            raise CaseNotFound(ref.key if isinstance(ref, Case) else ref)
+        return found
+
+    def timeline(self, ref: CaseRef) -> list[TimelineEntry]:
+        """The case's timeline, oldest first."""
+        case_id = self.get(ref).id if not isinstance(ref, uuid.UUID) else ref
+        rows = self.conn.execute(
+            select(case_timeline)
+            .where(case_timeline.c.case_id == case_id)
+            .order_by(case_timeline.c.id)
+        )
+        return [timeline_entry_from_row(row) for row in rows]
+
+    def list_cases(
+        self,
+        *,
+        project_id: uuid.UUID | None = None,
+        statuses: Sequence[CaseStatus] = (),
+        include_archived: bool = False,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> list[Case]:
+        """Cases, newest first, optionally of one project and some statuses."""
+        query = select(cases).order_by(_c.created_at.desc(), _c.key.desc())
+        if project_id is not None:
+            query = query.where(_c.project_id == project_id)
+        if statuses:
+            query = query.where(_c.status.in_([s.value for s in statuses]))
+        if not include_archived:
+            query = query.where(_c.archived_at.is_(None))
+        if limit is not None:
+            query = query.limit(limit)
+        if offset:
+            query = query.offset(offset)
+        return [case_from_row(row) for row in self.conn.execute(query)]
+
+    # --- Creating --------------------------------------------------------------
+
+    def create_case(
+        self,
+        *,
+        project: ProjectRef,
+        title: str,
+        actor: Actor,
+        description: str = "",
+        type: str | None = None,
+        priority: Priority | str = Priority.NOT_DEFINED,
+        attributes: Mapping[str, Sequence[str]] | None = None,
+        assignee_id: uuid.UUID | None = None,
+        creation_source: CreationSource | str = CreationSource.MANUAL,
+        created_by: uuid.UUID | None = None,
+        status: CaseStatus = CaseStatus.OPEN,
+    ) -> Case:
+        """Open a case with the next key of `project` (a `Project`, its id, key or handle)."""
+        target = self._project(project)
+        clean_title = _ok(validate_title(title))
+        clean_description = _ok(validate_description(description))
+        case_type = _ok(parse_case_type(type if type is not None else target.default_case_type))
+        clean_priority = _ok(parse_priority(priority))
+        clean_attributes = _ok(validate_attributes(dict(attributes or {})))
+        if assignee_id is not None:
+            self._require_user(assignee_id)
+        number = self._next_number(target)
+        case = Case(
+            id=uuid.uuid4(),
+            project_id=target.id,
+            number=number,
+            key=case_key(target.key, number),
+            title=clean_title,
+            description=clean_description,
+            type=case_type,
+            status=status,
+            priority=clean_priority,
+            assignee_id=assignee_id,
+            attributes=clean_attributes,
+            creation_source=str(creation_source),
+            created_by=created_by,
+            closing_reason=None,
+            created_at=self.now,
+            modified_at=self.now,
+            closed_at=self.now if status == CaseStatus.CLOSED else None,
+            archived_at=None,
+        )
+        values = _row_values(case)
+        try:
+            self.conn.execute(insert(cases), values)
+        except IntegrityError as error:
+            # A created_by that names no user is the only way bad input gets here.
+            raise InvalidCaseChange("created_by", f"cannot create the case: {error.orig}") from None
+        self._record(
+            case, None, TimelineKind.CREATED, actor, f"Case {case.key} created", {"key": case.key}
+        )
+        return case
+
+    # --- Changing --------------------------------------------------------------
+
+    def set_status(
+        self,
+        ref: CaseRef,
+        status: CaseStatus | str,
+        *,
+        actor: Actor,
+        closing_reason: ClosingReason | str | None = None,
+    ) -> Case:
+        """Move the case to `status` (or status name). Closing a SECURITY case needs a reason."""
+        new_status = _ok(parse_status(status))
+        reason = _ok(parse_closing_reason(closing_reason)) if closing_reason else None
+        case = self._load_for_change(ref)
+        plan = _ok(plan_status_change(case, new_status, closing_reason=reason, now=self.now))
+        if plan is None:
+            return case
+        changed = self._update(
+            case,
+            {
+                "status": plan.status.value,
+                "closed_at": plan.closed_at,
+                "closing_reason": plan.closing_reason,
+            },
+        )
+        body = f"Status changed from {case.status.status_name} to {plan.status.status_name}"
+        if plan.status == CaseStatus.CLOSED and plan.closing_reason:
+            body += f" ({plan.closing_reason})"
+        data = {"from": case.status.value, "to": plan.status.value}
+        if plan.closing_reason:
+            data["closing_reason"] = plan.closing_reason
+        self._record(changed, case, TimelineKind.STATUS, actor, body, data)
+        return changed
+
+    def set_priority(self, ref: CaseRef, priority: Priority | str, *, actor: Actor) -> Case:
+        new = _ok(parse_priority(priority))
+        return self._change_field(
+            ref, "priority", new, actor, TimelineKind.PRIORITY, "Priority changed from {} to {}"
+        )
+
+    def set_title(self, ref: CaseRef, title: str, *, actor: Actor) -> Case:
+        new = _ok(validate_title(title))
+        return self._change_field(ref, "title", new, actor, TimelineKind.TITLE, "Title changed")
+
+    def set_description(self, ref: CaseRef, description: str, *, actor: Actor) -> Case:
+        new = _ok(validate_description(description))
+        return self._change_field(
+            ref, "description", new, actor, TimelineKind.DESCRIPTION, "Description changed"
+        )
+
+    def set_attributes(
+        self, ref: CaseRef, attributes: Mapping[str, Sequence[str]], *, actor: Actor
+    ) -> Case:
+        """Replace the case's attributes (key -> list of strings)."""
+        new = _ok(validate_attributes(attributes))
+        case = self._load_for_change(ref)
+        if dict(case.attributes) == new:
+            return case
+        changed = self._update(case, {"attributes": attributes_to_json(new)})
+        data = {"from": attributes_to_json(case.attributes), "to": attributes_to_json(new)}
+        self._record(changed, case, TimelineKind.ATTRIBUTES, actor, "Attributes changed", data)
+        return changed
+
+    def assign(self, ref: CaseRef, user_id: uuid.UUID, *, actor: Actor) -> Case:
+        user = self._require_user(user_id)
+        case = self._load_for_change(ref)
+        if case.assignee_id == user.id:
+            return case
+        changed = self._update(case, {"assignee_id": user.id})
+        data = {
+            "from": str(case.assignee_id) if case.assignee_id else None,
+            "to": str(user.id),
+        }
+        self._record(changed, case, TimelineKind.ASSIGNEE, actor, f"Assigned to {user.name}", data)
+        return changed
+
+    def unassign(self, ref: CaseRef, *, actor: Actor) -> Case:
+        case = self._load_for_change(ref)
+        if case.assignee_id is None:
+            return case
+        changed = self._update(case, {"assignee_id": None})
+        data = {"from": str(case.assignee_id), "to": None}
+        self._record(changed, case, TimelineKind.ASSIGNEE, actor, "Unassigned", data)
+        return changed
+
+    def archive(self, ref: CaseRef, *, actor: Actor) -> Case:
+        case = self._load_for_change(ref)
+        if case.archived_at is not None:
+            return case
+        changed = self._update(case, {"archived_at": self.now})
+        self._record(changed, case, TimelineKind.ARCHIVED, actor, "Archived", {})
+        return changed
+
+    def unarchive(self, ref: CaseRef, *, actor: Actor) -> Case:
+        case = self._load_for_change(ref)
+        if case.archived_at is None:
+            return case
+        changed = self._update(case, {"archived_at": None})
+        self._record(changed, case, TimelineKind.UNARCHIVED, actor, "Unarchived", {})
+        return changed
+
+    def set_resolved_reason(
+        self, ref: CaseRef, reason: ClosingReason | str, *, actor: Actor
+    ) -> Case:
+        """Set the closing reason (before closing a SECURITY case, or to correct it)."""
+        new = _ok(parse_closing_reason(reason))
+        return self._change_field(
+            ref,
+            "closing_reason",
+            new,
+            actor,
+            TimelineKind.RESOLVED_REASON,
+            "Closing reason changed from {} to {}",
+        )
+
+    def comment(self, ref: CaseRef, text: str, *, actor: Actor) -> TimelineEntry:
+        """Add a comment; returns its timeline entry."""
+        body = _ok(validate_comment(text))
+        case = self._load_for_change(ref)
+        changed = self._update(case, {})
+        return self._record(changed, case, TimelineKind.COMMENT, actor, body, {})
+
+    def append(
+        self,
+        ref: CaseRef,
+        *,
+        kind: str,
+        body: str,
+        actor: Actor,
+        data: Mapping[str, Any] | None = None,
+    ) -> TimelineEntry:
+        """Add any other timeline entry (a monitor transition's rendered text, a note)."""
+        case = self._load_for_change(ref)
+        changed = self._update(case, {})
+        return self._record(changed, case, kind, actor, body, dict(data or {}))
+
+    def auto_close(
+        self,
+        ref: CaseRef,
+        *,
+        actor: Actor,
+        body: str = "monitor group resolved",
+        data: Mapping[str, Any] | None = None,
+    ) -> AutoClose:
+        """Close the case because its monitor group resolved (rule 3 of the engine).
+
+        An already closed case is left alone; a SECURITY case without a closing
+        reason stays open and gets a note saying it needs one.
+        """
+        case = self._load_for_change(ref)
+        outcome = plan_auto_close(case)
+        extra = dict(data or {})
+        if outcome == AutoClose.CLOSE:
+            changed = self._update(case, {"status": CaseStatus.CLOSED.value, "closed_at": self.now})
+            extra.update({"from": case.status.value, "to": CaseStatus.CLOSED.value})
+            self._record(changed, case, TimelineKind.AUTO_CLOSE, actor, body, extra)
+        elif outcome == AutoClose.NEEDS_REASON:
+            note = (
+                f"{body}; this SECURITY case stays open: closing it needs a closing reason "
+                f"({', '.join(ClosingReason)})"
+            )
+            changed = self._update(case, {})
+            self._record(changed, case, TimelineKind.NOTE, actor, note, extra)
+        return outcome
+
+    def move_to_project(self, ref: CaseRef, project: ProjectRef, *, actor: Actor) -> Case:
+        """Move the case to another project: it gets that project's next key."""
+        target = self._project(project)
+        case = self._load_for_change(ref)
+        if case.project_id == target.id:
+            return case
+        number = self._next_number(target)
+        new_key = case_key(target.key, number)
+        changed = self._update(case, {"project_id": target.id, "number": number, "key": new_key})
+        data = {
+            "from_key": case.key,
+            "to_key": new_key,
+            "from_project": str(case.project_id),
+            "to_project": str(target.id),
+        }
+        body = f"Moved from {case.key} to {new_key}"
+        self._record(changed, case, TimelineKind.MOVED, actor, body, data)
+        return changed
+
+    # --- Users -----------------------------------------------------------------
+
+    def get_user(self, user_id: uuid.UUID) -> User:
+        return self._require_user(user_id)
+
+    def list_users(self) -> list[User]:
+        rows = self.conn.execute(select(users).order_by(users.c.name, users.c.id))
+        return [user_from_row(row) for row in rows]
+
+    def ensure_user(
+        self,
+        *,
+        name: str,
+        slack_user_id: str | None = None,
+        email: str | None = None,
+    ) -> User:
+        """The user with this Slack id (else e-mail), created on first sight."""
+        if slack_user_id is None and email is None:
+            raise InvalidCaseChange("user", "a user needs a Slack user id or an e-mail address")
+        existing = self._find_user(slack_user_id=slack_user_id, email=email)
+        if existing is not None:
+            if name and name != existing.name:
+                self.conn.execute(update(users).where(users.c.id == existing.id), {"name": name})
+                existing = replace(existing, name=name)
+            return existing
+        user = User(
+            uuid.uuid4(), name or slack_user_id or email or "", email, slack_user_id, self.now
+        )
+        try:
+            # A savepoint: a concurrent first sight of the same user must not
+            # abort the caller's transaction.
+            with self.conn.begin_nested():
+                self.conn.execute(
+                    insert(users),
+                    {
+                        "id": user.id,
+                        "name": user.name,
+                        "email": email,
+                        "slack_user_id": slack_user_id,
+                        "created_at": self.now,
+                    },
+                )
+        except IntegrityError:
+            found = self._find_user(slack_user_id=slack_user_id, email=email)
+            if found is None:
+                raise
+            return found
+        return user
+
+    # --- Internals -------------------------------------------------------------
+
+    def _project(self, ref: ProjectRef) -> Project:
+        if isinstance(ref, Project):
+            return ref
+        found = find_project(self.conn, ref)
+        if found is None:
+            raise ProjectNotFound(ref)
+        return found
+
+    def _next_number(self, project: Project) -> int:
+        number = next_case_number(self.conn, project.id)
+        if number is None:
+            raise ProjectNotFound(project.id)
+        return number
+
+    def _find_user(self, *, slack_user_id: str | None, email: str | None) -> User | None:
+        if slack_user_id is not None:
+            row = self.conn.execute(
+                select(users).where(users.c.slack_user_id == slack_user_id)
+            ).first()
+            if row is not None:
+                return user_from_row(row)
+        if email is not None:
+            row = self.conn.execute(select(users).where(users.c.email == email)).first()
+            if row is not None:
+                return user_from_row(row)
+        return None
+
+    def _require_user(self, user_id: uuid.UUID) -> User:
+        row = self.conn.execute(select(users).where(users.c.id == user_id)).first()
+        if row is None:
+            raise UserNotFound(user_id)
+        return user_from_row(row)
+
+    def _load(self, ref: CaseRef, *, for_update: bool) -> Case | None:
+        if isinstance(ref, Case):
+            ref = ref.id
+        if isinstance(ref, str):
+            parsed = _parse_uuid(ref)
+            condition = _c.id == parsed if parsed else _c.key == ref.strip().upper()
+        else:
+            condition = _c.id == ref
+        query = select(cases).where(condition)
+        if for_update:
+            # Row lock on PostgreSQL; SQLite's BEGIN IMMEDIATE already serialises writers.
+            query = query.with_for_update()
+        row = self.conn.execute(query).first()
+        return case_from_row(row) if row is not None else None
+
+    def _load_for_change(self, ref: CaseRef) -> Case:
+        case = self._load(ref, for_update=True)
+        if case is None:
+            raise CaseNotFound(ref.key if isinstance(ref, Case) else ref)
+        return case
+
+    def _change_field(
+        self,
+        ref: CaseRef,
+        column: str,
+        value: str,
+        actor: Actor,
+        kind: TimelineKind,
+        body: str,
+    ) -> Case:
+        case = self._load_for_change(ref)
+        old = getattr(case, column)
+        if old == value:
+            return case
+        changed = self._update(case, {column: str(value)})
+        data = {"from": old, "to": str(value)}
+        self._record(changed, case, kind, actor, body.format(old or "none", value), data)
+        return changed
+
+    def _update(self, case: Case, values: dict[str, Any]) -> Case:
+        """Write `values` and the new `modified_at`; returns the case as it now is."""
+        values = {**values, "modified_at": self.now}
+        self.conn.execute(update(cases).where(_c.id == case.id), values)
+        return _apply(case, values)
+
+    def _record(
+        self,
+        case: Case,
+        previous: Case | None,
+        kind: str,
+        actor: Actor,
+        body: str,
+        data: Mapping[str, Any],
+    ) -> TimelineEntry:
+        entry_id = self.conn.execute(
+            insert(case_timeline).returning(case_timeline.c.id),
+            {
+                "case_id": case.id,
+                "kind": str(kind),
+                "actor_user_id": actor.user_id,
+                "actor_source": str(actor.source),
+                "actor_name": actor.name,
+                "body": body,
+                "data": dict(data),
+                "created_at": self.now,
+            },
+        ).scalar_one()
+        entry = TimelineEntry(entry_id, case.id, str(kind), actor, body, dict(data), self.now)
+        if self.listeners:
+            event = CaseEvent(str(kind), case, previous, actor, entry_id, self.now, dict(data))
+            for listener in self.listeners:
+                listener.on_case_event(self.conn, event)
+        return entry
+
+
+def _row_values(case: Case) -> dict[str, Any]:
+    return {
+        "id": case.id,
+        "project_id": case.project_id,
+        "number": case.number,
+        "key": case.key,
+        "title": case.title,
+        "description": case.description,
+        "type": case.type,
+        "status": case.status.value,
+        "priority": case.priority.value,
+        "assignee_id": case.assignee_id,
+        "attributes": attributes_to_json(case.attributes),
+        "creation_source": case.creation_source,
+        "created_by": case.created_by,
+        "closing_reason": case.closing_reason,
+        "created_at": case.created_at,
+        "modified_at": case.modified_at,
+        "closed_at": case.closed_at,
+        "archived_at": case.archived_at,
+    }
+
+
+def _apply(case: Case, values: Mapping[str, Any]) -> Case:
+    """`case` with the written column values applied, typed as a `Case` holds them."""
+    fields: dict[str, Any] = dict(values)
+    if "status" in fields:
+        fields["status"] = CaseStatus(fields["status"])
+    if "priority" in fields:
+        fields["priority"] = Priority(fields["priority"])
+    if "attributes" in fields:
+        fields["attributes"] = {k: tuple(v) for k, v in fields["attributes"].items()}
+    return replace(case, **fields)

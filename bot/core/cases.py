@@ -1,0 +1,418 @@
+"""Case rules: the values a case is made of, and which changes are allowed.
+
+Pure: no I/O, no clock (times are passed in). Validation returns an `Invalid`
+value naming the field and the problem instead of raising; the application
+service (`bot.case_service`) turns it into an error at its boundary.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+
+class CaseStatus(StrEnum):
+    OPEN = "OPEN"
+    IN_PROGRESS = "IN_PROGRESS"
+    CLOSED = "CLOSED"
+
+    @property
+    def status_name(self) -> str:
+        """The display name Datadog's `status_name` uses: "Open", "In Progress", "Closed"."""
+        return _STATUS_NAMES[self]
+
+
+_STATUS_NAMES = {
+    CaseStatus.OPEN: "Open",
+    CaseStatus.IN_PROGRESS: "In Progress",
+    CaseStatus.CLOSED: "Closed",
+}
+
+
+class Priority(StrEnum):
+    NOT_DEFINED = "NOT_DEFINED"
+    P1 = "P1"
+    P2 = "P2"
+    P3 = "P3"
+    P4 = "P4"
+    P5 = "P5"
+
+
+class CaseType(StrEnum):
+    """The built-in case types. A project may also use custom types (any `TYPE_NAME`)."""
+
+    STANDARD = "STANDARD"
+    SECURITY = "SECURITY"
+    CHANGE_REQUEST = "CHANGE_REQUEST"
+    EVENT_MANAGEMENT = "EVENT_MANAGEMENT"
+    ERROR_TRACKING = "ERROR_TRACKING"
+
+
+class CreationSource(StrEnum):
+    MONITOR = "MONITOR"
+    SLACK = "SLACK"
+    API = "API"
+    MANUAL = "MANUAL"
+    ERROR_TRACKING = "ERROR_TRACKING"
+
+
+class ClosingReason(StrEnum):
+    """Why a SECURITY case was closed; one is required to close it."""
+
+    TESTING = "testing"
+    FALSE_POSITIVE = "false_positive"
+    ONE_TIME_EXCEPTION = "one_time_exception"
+
+
+class TimelineKind(StrEnum):
+    """What a timeline entry records. Other areas may store further kinds."""
+
+    CREATED = "created"
+    STATUS = "status"
+    PRIORITY = "priority"
+    ASSIGNEE = "assignee"
+    TITLE = "title"
+    DESCRIPTION = "description"
+    ATTRIBUTES = "attributes"
+    COMMENT = "comment"
+    MONITOR_TRANSITION = "monitor_transition"
+    AUTO_CLOSE = "auto_close"
+    MOVED = "moved"
+    ARCHIVED = "archived"
+    UNARCHIVED = "unarchived"
+    RESOLVED_REASON = "resolved_reason"
+    NOTE = "note"
+
+
+class ActorSource(StrEnum):
+    """Where a change came from."""
+
+    MONITOR = "monitor"
+    SLACK = "slack"
+    API = "api"
+    CLI = "cli"
+    ERROR_TRACKING = "error_tracking"
+    SYSTEM = "system"
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who made a change: a user (when known) and where the change came from."""
+
+    source: str
+    user_id: uuid.UUID | None = None
+    name: str = ""
+
+    @classmethod
+    def monitor(cls, name: str = "monitor") -> Actor:
+        return cls(ActorSource.MONITOR, None, name)
+
+    @classmethod
+    def system(cls, name: str = "casebot") -> Actor:
+        return cls(ActorSource.SYSTEM, None, name)
+
+
+@dataclass(frozen=True, slots=True)
+class Invalid:
+    """A refused value or change: which field, and why (a sentence for people)."""
+
+    field: str
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class Project:
+    id: uuid.UUID
+    name: str
+    key: str
+    handle: str
+    monitor_enabled: bool
+    auto_close: bool
+    default_case_type: str
+    slack_channel: str | None
+    mirror_threads: bool
+    is_error_tracking_default: bool
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    id: uuid.UUID
+    name: str
+    email: str | None
+    slack_user_id: str | None
+    created_at: datetime
+
+
+Attributes = Mapping[str, tuple[str, ...]]
+
+
+@dataclass(frozen=True, slots=True)
+class Case:
+    id: uuid.UUID
+    project_id: uuid.UUID
+    number: int
+    key: str
+    title: str
+    description: str
+    type: str
+    status: CaseStatus
+    priority: Priority
+    assignee_id: uuid.UUID | None
+    attributes: Attributes
+    creation_source: str
+    created_by: uuid.UUID | None
+    closing_reason: str | None
+    created_at: datetime
+    modified_at: datetime
+    closed_at: datetime | None
+    archived_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineEntry:
+    id: int
+    case_id: uuid.UUID
+    kind: str
+    actor: Actor
+    body: str
+    data: Mapping[str, object]
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class CaseEvent:
+    """One change to one case, as listeners (Slack outbox, issue sync) receive it.
+
+    `case` is the case after the change; `previous` before it (None on creation).
+    """
+
+    kind: str
+    case: Case
+    previous: Case | None
+    actor: Actor
+    timeline_entry_id: int
+    occurred_at: datetime
+    data: Mapping[str, object] = field(default_factory=dict)
+
+
+# --- Parsing values -------------------------------------------------------------
+
+TITLE_MAX = 500
+DESCRIPTION_MAX = 100_000
+COMMENT_MAX = 100_000
+ATTRIBUTE_KEY_MAX = 100
+ATTRIBUTE_VALUE_MAX = 500
+
+_STATUS_BY_NAME = {
+    **{status.value: status for status in CaseStatus},
+    **{name.upper().replace(" ", "_"): status for status, name in _STATUS_NAMES.items()},
+}
+
+
+def _words(choices: Mapping[str, object] | type[StrEnum]) -> str:
+    return ", ".join(str(choice) for choice in choices)
+
+
+def parse_status(text: str) -> CaseStatus | Invalid:
+    """`OPEN`/`IN_PROGRESS`/`CLOSED`, or a status name (`Open`, `In Progress`, `Closed`)."""
+    status = _STATUS_BY_NAME.get(text.strip().upper().replace(" ", "_").replace("-", "_"))
+    if status is None:
+        return Invalid("status", f"unknown status {text!r}; use one of {_words(CaseStatus)}")
+    return status
+
+
+def parse_priority(text: str) -> Priority | Invalid:
+    try:
+        return Priority(text.strip().upper())
+    except ValueError:
+        return Invalid("priority", f"unknown priority {text!r}; use one of {_words(Priority)}")
+
+
+_CUSTOM_TYPE = re.compile(r"[A-Z][A-Z0-9_]{0,49}")
+
+
+def parse_case_type(text: str) -> str | Invalid:
+    """A built-in case type, or a custom one spelled `UPPER_CASE` (at most 50 characters)."""
+    name = text.strip().upper().replace(" ", "_").replace("-", "_")
+    if _CUSTOM_TYPE.fullmatch(name) is None:
+        return Invalid(
+            "type",
+            f"invalid case type {text!r}; use one of {_words(CaseType)} "
+            "or a custom type of letters, digits and underscores",
+        )
+    return name
+
+
+def parse_closing_reason(text: str) -> ClosingReason | Invalid:
+    """`testing`, `false_positive` or `one_time_exception` (any case, spaces or dashes)."""
+    name = text.strip().lower().replace(" ", "_").replace("-", "_")
+    try:
+        return ClosingReason(name)
+    except ValueError:
+        return Invalid(
+            "closing_reason",
+            f"unknown closing reason {text!r}; use one of {_words(ClosingReason)}",
+        )
+
+
+def validate_title(text: str) -> str | Invalid:
+    title = text.strip()
+    if not title:
+        return Invalid("title", "title must not be empty")
+    if len(title) > TITLE_MAX:
+        return Invalid("title", f"title is {len(title)} characters; at most {TITLE_MAX}")
+    return title
+
+
+def validate_description(text: str) -> str | Invalid:
+    if len(text) > DESCRIPTION_MAX:
+        return Invalid(
+            "description", f"description is {len(text)} characters; at most {DESCRIPTION_MAX}"
+        )
+    return text
+
+
+def validate_comment(text: str) -> str | Invalid:
+    if not text.strip():
+        return Invalid("comment", "comment must not be empty")
+    if len(text) > COMMENT_MAX:
+        return Invalid("comment", f"comment is {len(text)} characters; at most {COMMENT_MAX}")
+    return text
+
+
+def validate_attributes(value: object) -> dict[str, tuple[str, ...]] | Invalid:
+    """A mapping of non-empty keys to lists of strings; duplicates dropped, order kept."""
+    if not isinstance(value, Mapping):
+        return Invalid("attributes", "attributes must be an object of key -> list of strings")
+    result: dict[str, tuple[str, ...]] = {}
+    for key, values in value.items():
+        if not isinstance(key, str) or not key.strip():
+            return Invalid("attributes", "attribute keys must be non-empty strings")
+        if len(key) > ATTRIBUTE_KEY_MAX:
+            return Invalid("attributes", f"attribute key {key[:20]!r}… is too long")
+        if isinstance(values, str) or not isinstance(values, list | tuple):
+            return Invalid("attributes", f"attribute {key!r} must be a list of strings")
+        kept: list[str] = []
+        for item in values:
+            if not isinstance(item, str):
+                return Invalid("attributes", f"attribute {key!r} must be a list of strings")
+            if len(item) > ATTRIBUTE_VALUE_MAX:
+                return Invalid("attributes", f"a value of attribute {key!r} is too long")
+            if item not in kept:
+                kept.append(item)
+        result[key] = tuple(kept)
+    return result
+
+
+# --- Projects ------------------------------------------------------------------
+
+_PROJECT_KEY = re.compile(r"[A-Z0-9]{1,10}")
+_HANDLE = re.compile(r"[a-z0-9](?:[a-z0-9_-]{0,62}[a-z0-9])?")
+RESERVED_PROJECT_KEYS = frozenset({"CASE"})
+
+
+def validate_project_key(text: str) -> str | Invalid:
+    """1–10 characters of A-Z and 0-9, not `CASE`. Keys are never changed after creation."""
+    if _PROJECT_KEY.fullmatch(text) is None:
+        hint = f" (did you mean {text.upper()!r}?)" if _PROJECT_KEY.fullmatch(text.upper()) else ""
+        return Invalid("key", f"key {text!r} must be 1-10 characters of A-Z and 0-9{hint}")
+    if text in RESERVED_PROJECT_KEYS:
+        return Invalid("key", f"key {text!r} is reserved")
+    return text
+
+
+def validate_project_handle(text: str) -> str | Invalid:
+    """Lowercase letters, digits, `-` and `_`, at most 64, starting and ending alphanumeric."""
+    if _HANDLE.fullmatch(text) is None:
+        return Invalid(
+            "handle",
+            f"handle {text!r} must be lowercase letters, digits, '-' or '_' "
+            "(at most 64, starting and ending with a letter or digit); "
+            "it is used as @case-<handle>",
+        )
+    return text
+
+
+def validate_project_name(text: str) -> str | Invalid:
+    name = text.strip()
+    if not name:
+        return Invalid("name", "project name must not be empty")
+    if len(name) > 200:
+        return Invalid("name", "project name is longer than 200 characters")
+    return name
+
+
+def suggest_handle(name: str, *, fallback: str) -> str:
+    """A handle derived from a project name ("Storage Team" -> "storage-team")."""
+    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:64].strip("-")
+    return slug or fallback.lower()
+
+
+def case_key(project_key: str, number: int) -> str:
+    return f"{project_key}-{number}"
+
+
+# --- Changes -------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class StatusChange:
+    """What a status change writes: the new status, closed time and closing reason."""
+
+    status: CaseStatus
+    closed_at: datetime | None
+    closing_reason: str | None
+
+
+def plan_status_change(
+    case: Case,
+    status: CaseStatus,
+    *,
+    closing_reason: ClosingReason | None,
+    now: datetime,
+) -> StatusChange | Invalid | None:
+    """The change setting `status` makes, None when nothing changes, or why it is refused.
+
+    Any status may follow any other (Datadog enforces no order). Closing a
+    SECURITY case needs a closing reason, given now or set earlier. Closing sets
+    `closed_at`; leaving CLOSED clears `closed_at` and the closing reason, which
+    belonged to that closure.
+    """
+    if status == case.status:
+        if closing_reason is not None and closing_reason != case.closing_reason:
+            return StatusChange(status, case.closed_at, closing_reason)
+        return None
+    if status == CaseStatus.CLOSED:
+        reason = closing_reason or case.closing_reason
+        if case.type == CaseType.SECURITY and reason is None:
+            return Invalid(
+                "closing_reason",
+                f"{case.key} is a SECURITY case: closing it needs a closing reason "
+                f"({_words(ClosingReason)})",
+            )
+        return StatusChange(status, now, reason)
+    if case.status == CaseStatus.CLOSED:
+        return StatusChange(status, None, None)
+    return StatusChange(status, None, closing_reason or case.closing_reason)
+
+
+class AutoClose(StrEnum):
+    """What a monitor-group recovery does to one case of the cycle."""
+
+    CLOSE = "close"
+    ALREADY_CLOSED = "already_closed"
+    # A SECURITY case without a closing reason stays open with a note.
+    NEEDS_REASON = "needs_reason"
+
+
+def plan_auto_close(case: Case) -> AutoClose:
+    if case.status == CaseStatus.CLOSED:
+        return AutoClose.ALREADY_CLOSED
+    if case.type == CaseType.SECURITY and case.closing_reason is None:
+        return AutoClose.NEEDS_REASON
+    return AutoClose.CLOSE
