@@ -43,6 +43,7 @@ class CycleCase:
     status: str
     case_type: str
     auto_close: bool
+    key: str = ""
 
 
 @dataclass(frozen=True, slots=True)

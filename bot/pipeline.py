@@ -1,0 +1,466 @@
+"""The stages a delivery flows through, in order:
+
+    parse → dedupe → render → decide → persist → announce
+
+`parse` turns the raw body into events (bot.sources). `dedupe` drops a delivery
+whose sender id was already stored (the inbox's unique key) and, per event, a
+notification the group has already seen or that is older than what it has seen
+(`bot.core.monitor.classify`). `render` applies the notification language for
+the transition (Datadog bodies arrive rendered: only mentions are read).
+`decide` is `bot.core.monitor.decide`. `persist` writes the group, the cases
+and the inbox outcome in the caller's transaction. `announce` runs after the
+caller commits (`Pipeline.announce`), so nothing is announced that rolled back.
+
+The caller owns the transaction: the web writer commits many deliveries at
+once, `casebot replay` one at a time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import Connection, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+import handles
+from bot import group_store
+from bot.case_service import CaseListener, CaseService
+from bot.core.cases import DESCRIPTION_MAX, TITLE_MAX, Actor, CreationSource, TimelineKind
+from bot.core.events import MonitorEvent, Source
+from bot.core.monitor import (
+    AppendTimeline,
+    CloseCase,
+    Decision,
+    GroupState,
+    NoteOnCase,
+    OpenCase,
+    Outcome,
+    ProjectTarget,
+    advance,
+    case_mentions,
+    classify,
+    decide,
+    transition_for,
+)
+from bot.db.inbox import Outcome as InboxOutcome
+from bot.db.inbox import inbox
+from bot.sources import SourceError, SourcesConfig, parse_delivery, verify_signature
+from handles.types import Event, Rendered, State, Transition
+
+_i = inbox.c
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """One HTTP request as received: the raw bytes are what the inbox keeps."""
+
+    source: Source
+    body: bytes
+    received_at: datetime
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class EventReport:
+    """What one event of a delivery did."""
+
+    monitor_id: str
+    group: str
+    state: str
+    outcome: str
+    transition: str = ""
+    opened: tuple[str, ...] = ()
+    appended: tuple[str, ...] = ()
+    closed: tuple[str, ...] = ()
+    noted: tuple[str, ...] = ()
+    skipped: tuple[tuple[str, str], ...] = ()
+    note: str | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "monitor_id": self.monitor_id,
+            "group": self.group,
+            "state": self.state,
+            "outcome": self.outcome,
+        }
+        if self.transition:
+            data["transition"] = self.transition
+        for name in ("opened", "appended", "closed", "noted"):
+            if getattr(self, name):
+                data[name] = list(getattr(self, name))
+        if self.skipped:
+            data["skipped"] = [{"handle": h, "reason": r} for h, r in self.skipped]
+        if self.note:
+            data["note"] = self.note
+        return data
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryReport:
+    inbox_id: int
+    source: Source
+    outcome: InboxOutcome
+    reason: str | None = None
+    events: tuple[EventReport, ...] = ()
+    errors: tuple[Mapping[str, str], ...] = ()
+
+
+Listener = Callable[[DeliveryReport], None]
+
+
+class Rejected(Exception):
+    """A delivery that is not the source's shape; it is stored as rejected."""
+
+    def __init__(self, error: SourceError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+@dataclass(slots=True)
+class Batch:
+    """Per-transaction memo: project lookups are done once per handle."""
+
+    projects: dict[str, ProjectTarget | None] = field(default_factory=dict)
+
+
+class Pipeline:
+    def __init__(
+        self,
+        *,
+        sources: SourcesConfig | None = None,
+        listeners: Sequence[Listener] = (),
+        case_listeners: Sequence[CaseListener] = (),
+    ) -> None:
+        self.sources = sources or SourcesConfig()
+        self.listeners = tuple(listeners)
+        # Called by CaseService inside the transaction (the Slack outbox, issue sync).
+        self.case_listeners = tuple(case_listeners)
+
+    # -- stage 1: parse -------------------------------------------------------------
+
+    def parse(self, delivery: Delivery, *, now: datetime) -> list[MonitorEvent]:
+        """Events of the delivery. Raises `SignatureError` (refuse, store nothing) or
+        `SourceError` (store as rejected)."""
+        if delivery.source is Source.GRAFANA:
+            verify_signature(delivery.body, delivery.headers, config=self.sources.grafana, now=now)
+        return parse_delivery(
+            delivery.source,
+            delivery.body,
+            delivery.headers,
+            config=self.sources,
+            received_at=delivery.received_at,
+        )
+
+    # -- the whole delivery, inside the caller's transaction -------------------------
+
+    def store_rejected(
+        self, conn: Connection, delivery: Delivery, error: SourceError, *, now: datetime
+    ) -> DeliveryReport:
+        errors = tuple(error.as_errors())
+        inbox_id = _new_inbox_row(conn, delivery, InboxOutcome.REJECTED)
+        reason = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
+        _finish(conn, inbox_id, InboxOutcome.REJECTED, reason, {"errors": list(errors)}, now)
+        return DeliveryReport(inbox_id, delivery.source, InboxOutcome.REJECTED, reason, (), errors)
+
+    def store_failed(
+        self, conn: Connection, delivery: Delivery, error: BaseException, *, now: datetime
+    ) -> DeliveryReport:
+        """Keep a delivery whose processing failed, with the error, for `inbox retry`."""
+        inbox_id = _new_inbox_row(conn, delivery, InboxOutcome.FAILED)
+        reason = f"{type(error).__name__}: {error}"
+        _finish(conn, inbox_id, InboxOutcome.FAILED, reason, None, now)
+        return DeliveryReport(inbox_id, delivery.source, InboxOutcome.FAILED, reason)
+
+    def accept(
+        self,
+        conn: Connection,
+        delivery: Delivery,
+        events: Sequence[MonitorEvent],
+        *,
+        now: datetime,
+        batch: Batch | None = None,
+    ) -> DeliveryReport:
+        """Store the delivery and process its events (stages 2 to 5)."""
+        key = delivery_key(events)
+        inbox_id = _insert_inbox(conn, delivery, key=key, outcome=InboxOutcome.PENDING)
+        if inbox_id is None:  # the sender's id is already in the inbox: a redelivery
+            original = conn.execute(
+                select(_i.id).where(_i.source == delivery.source.value, _i.delivery_key == key)
+            ).scalar_one()
+            inbox_id = _new_inbox_row(conn, delivery, InboxOutcome.DUPLICATE)
+            reason = f"same delivery id as inbox #{original}"
+            _finish(conn, inbox_id, InboxOutcome.DUPLICATE, reason, {"duplicate_of": original}, now)
+            return DeliveryReport(inbox_id, delivery.source, InboxOutcome.DUPLICATE, reason)
+        return self.process(conn, inbox_id, delivery.source, events, now=now, batch=batch)
+
+    def process(
+        self,
+        conn: Connection,
+        inbox_id: int,
+        source: Source,
+        events: Sequence[MonitorEvent],
+        *,
+        now: datetime,
+        batch: Batch | None = None,
+    ) -> DeliveryReport:
+        """Stages 2 to 5 for a stored delivery; records the outcome on its inbox row."""
+        memo = batch or Batch()
+        cases = CaseService(conn, now=now, listeners=self.case_listeners)
+        reports = tuple(self._event(conn, cases, memo, inbox_id, e, now=now) for e in events)
+        outcome, reason = summarize(reports)
+        result = {"events": [r.as_json() for r in reports]}
+        _finish(conn, inbox_id, outcome, reason, result, now)
+        return DeliveryReport(inbox_id, source, outcome, reason, reports)
+
+    def announce(self, reports: Iterable[DeliveryReport]) -> None:
+        """Stage 6, after the caller committed: tell listeners (Slack, metrics)."""
+        for report in reports:
+            for listener in self.listeners:
+                listener(report)
+
+    # -- one event -------------------------------------------------------------------
+
+    def _event(
+        self,
+        conn: Connection,
+        cases: CaseService,
+        memo: Batch,
+        inbox_id: int,
+        event: MonitorEvent,
+        *,
+        now: datetime,
+    ) -> EventReport:
+        locked = group_store.lock(conn, event)
+        group = locked.state
+        outcome = classify(group, event)
+        if outcome is not Outcome.APPLIED:
+            return EventReport(event.monitor_id, event.group, event.state.value, outcome.value)
+        transition = transition_for(group, event)
+        rendered, note = render(event, transition, advance(group, event))
+        projects = self._projects(conn, memo, case_mentions(rendered.mentions))
+        decision = decide(group, event, transition, rendered, projects)
+        assert decision.group is not None
+        group_store.save(conn, locked.id, decision.group, monitor_name=event.monitor_name)
+        keys = {c.case_id: c.key for c in group.cases} if group is not None else {}
+        return self._persist(
+            conn, cases, locked.id, inbox_id, event, decision, note, keys=keys, now=now
+        )
+
+    def _projects(
+        self, conn: Connection, memo: Batch, wanted: Iterable[str]
+    ) -> dict[str, ProjectTarget]:
+        missing = [h for h in wanted if h not in memo.projects]
+        if missing:
+            found = group_store.projects_by_handle(conn, missing)
+            for handle in missing:
+                memo.projects[handle] = found.get(handle)
+        return {h: p for h in wanted if (p := memo.projects.get(h)) is not None}
+
+    def _persist(
+        self,
+        conn: Connection,
+        cases: CaseService,
+        group_id: int,
+        inbox_id: int,
+        event: MonitorEvent,
+        decision: Decision,
+        note: str | None,
+        *,
+        keys: Mapping[str, str],
+        now: datetime,
+    ) -> EventReport:
+        assert decision.group is not None
+        opened: list[str] = []
+        appended: list[str] = []
+        closed: list[str] = []
+        noted: list[str] = []
+        data = _transition_data(event, decision.transition, inbox_id)
+        actor = Actor.monitor(event.monitor_name or event.monitor_id)
+        for action in decision.actions:
+            match action:
+                case AppendTimeline():
+                    cases.append(
+                        action.case_id,
+                        kind=TimelineKind.MONITOR_TRANSITION,
+                        body=action.text,
+                        actor=actor,
+                        data=data,
+                    )
+                    appended.append(keys.get(action.case_id, action.case_id))
+                case CloseCase():
+                    cases.auto_close(action.case_id, actor=actor, body=action.message, data=data)
+                    closed.append(keys.get(action.case_id, action.case_id))
+                case NoteOnCase():
+                    cases.append(
+                        action.case_id, kind=TimelineKind.NOTE, body=action.message, actor=actor
+                    )
+                    noted.append(keys.get(action.case_id, action.case_id))
+                case OpenCase():
+                    case = cases.create_case(
+                        project=UUID(action.project_id),
+                        title=_clip(action.title, TITLE_MAX),
+                        description=_clip(action.description, DESCRIPTION_MAX),
+                        actor=actor,
+                        type=action.case_type,
+                        priority=action.priority,
+                        attributes=action.attributes,
+                        creation_source=CreationSource.MONITOR,
+                    )
+                    group_store.claim_cycle_case(
+                        conn,
+                        group_id=group_id,
+                        cycle=decision.group.cycle,
+                        project_id=action.project_id,
+                        case_id=str(case.id),
+                        now=now,
+                    )
+                    cases.append(
+                        case,
+                        kind=TimelineKind.MONITOR_TRANSITION,
+                        body=action.description,
+                        actor=actor,
+                        data=data,
+                    )
+                    opened.append(case.key)
+        return EventReport(
+            monitor_id=event.monitor_id,
+            group=event.group,
+            state=event.state.value,
+            outcome=Outcome.APPLIED.value,
+            transition=describe_transition(decision.transition),
+            opened=tuple(opened),
+            appended=tuple(appended),
+            closed=tuple(closed),
+            noted=tuple(noted),
+            skipped=tuple((s.handle, s.reason.value) for s in decision.skipped),
+            note=note,
+        )
+
+
+# -- stage 3: render -------------------------------------------------------------------
+
+
+def render(
+    event: MonitorEvent, transition: Transition, group: GroupState
+) -> tuple[Rendered, str | None]:
+    """The message as it reads for this transition, and a note if it could not be rendered.
+
+    A message with a template error opens no case (its mentions cannot be trusted:
+    they may sit in a block meant for another transition); the event still counts
+    for the group and lands on the cycle's cases with the raw text.
+    """
+    if event.rendered:
+        return Rendered(event.message, handles.extract_mentions(event.message)), None
+    try:
+        template = handles.parse(event.message)
+        return template.render(
+            Event(
+                transition=transition,
+                tags=event.tags,
+                values=event.values,
+                attributes=event.attributes,
+                first_triggered_at=group.cycle_started_at or event.first_triggered_at,
+                last_triggered_at=group.last_triggered_at,
+                occurred_at=event.occurred_at,
+            )
+        ), None
+    except handles.TemplateError as error:
+        return Rendered(event.message), f"message not rendered: {error}"
+
+
+# -- small pieces ------------------------------------------------------------------------
+
+
+def delivery_key(events: Sequence[MonitorEvent]) -> str | None:
+    """The sender's id for the delivery: its events' ids, when every event has one."""
+    ids = [e.delivery_id for e in events]
+    if not ids or any(i is None for i in ids):
+        return None
+    key = ",".join(sorted({i for i in ids if i is not None}))
+    return key if len(key) <= 300 else None
+
+
+def summarize(reports: Sequence[EventReport]) -> tuple[InboxOutcome, str | None]:
+    """A delivery is a duplicate (or late) only when all its events are."""
+    outcomes = {r.outcome for r in reports}
+    skipped = [f"@case-{h} ({reason})" for r in reports for h, reason in r.skipped]
+    reason = ("opened nothing for " + ", ".join(dict.fromkeys(skipped))) if skipped else None
+    if outcomes == {Outcome.DUPLICATE.value}:
+        return InboxOutcome.DUPLICATE, "every event was already applied"
+    if outcomes and outcomes <= {Outcome.DUPLICATE.value, Outcome.LATE.value}:
+        return InboxOutcome.LATE, "older than the group's last transition"
+    return InboxOutcome.PROCESSED, reason
+
+
+def describe_transition(transition: Transition) -> str:
+    before = transition.previous.value if transition.previous is not None else "new"
+    text = f"{before} → {transition.current.value}"
+    return text + " (renotify)" if transition.renotify else text
+
+
+def _transition_data(event: MonitorEvent, transition: Transition, inbox_id: int) -> dict[str, Any]:
+    return {
+        "source": event.source.value,
+        "monitor_id": event.monitor_id,
+        "monitor_name": event.monitor_name,
+        "group": event.group,
+        "previous": transition.previous.value if transition.previous else None,
+        "current": transition.current.value,
+        "renotify": transition.renotify,
+        "recovery": transition.current is State.OK,
+        "occurred_at": event.occurred_at.isoformat(),
+        "inbox_id": inbox_id,
+        "link": event.link,
+    }
+
+
+def _insert_inbox(
+    conn: Connection, delivery: Delivery, *, key: str | None, outcome: InboxOutcome
+) -> int | None:
+    """The new row's id; None when `key` is already stored for this source."""
+    values = {
+        "source": delivery.source.value,
+        "received_at": delivery.received_at,
+        "headers": dict(delivery.headers),
+        "body": delivery.body,
+        "delivery_key": key,
+        "outcome": outcome.value,
+    }
+    if key is None:
+        return int(conn.execute(insert(inbox).values(values).returning(_i.id)).scalar_one())
+    statement = (
+        postgresql.insert(inbox).values(values).on_conflict_do_nothing().returning(_i.id)
+        if conn.dialect.name == "postgresql"
+        else sqlite.insert(inbox).values(values).on_conflict_do_nothing().returning(_i.id)
+    )
+    found = conn.execute(statement).scalar_one_or_none()
+    return None if found is None else int(found)
+
+
+def _new_inbox_row(conn: Connection, delivery: Delivery, outcome: InboxOutcome) -> int:
+    inbox_id = _insert_inbox(conn, delivery, key=None, outcome=outcome)
+    assert inbox_id is not None, "a row without a key never conflicts"
+    return inbox_id
+
+
+def _finish(
+    conn: Connection,
+    inbox_id: int,
+    outcome: InboxOutcome,
+    reason: str | None,
+    result: Mapping[str, Any] | None,
+    now: datetime,
+) -> None:
+    conn.execute(
+        update(inbox)
+        .where(_i.id == inbox_id)
+        .values(outcome=outcome.value, reason=reason, result=result, processed_at=now)
+    )
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"

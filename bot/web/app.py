@@ -1,0 +1,91 @@
+"""The HTTP application: `create_app(settings)`.
+
+Other parts of casebot add their routes here (the Slack app at /slack/events,
+the case API at /api/v2). A route reaches the shared pieces through
+`request.app.state.casebot`, a `WebState`: the engine (run database work in a
+thread: `anyio.to_thread.run_sync`), the settings, the pipeline and metrics.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+
+import anyio.to_thread
+from fastapi import FastAPI
+from sqlalchemy import Engine
+
+from bot.db.engine import make_engine
+from bot.db.migrate import upgrade
+from bot.pipeline import Pipeline
+from bot.settings import Settings
+from bot.web import webhooks
+from bot.web.metrics import Metrics
+from bot.web.webhook_token import ensure_token
+from bot.web.writer import Writer
+
+
+@dataclass(slots=True)
+class WebState:
+    settings: Settings
+    engine: Engine
+    pipeline: Pipeline
+    writer: Writer
+    token: str
+    metrics: Metrics = field(default_factory=Metrics)
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    engine: Engine | None = None,
+    pipeline: Pipeline | None = None,
+    migrate: bool = True,
+) -> FastAPI:
+    """The ASGI app. At start-up it migrates the database (unless `migrate=False`),
+    settles the webhook token and starts the writer thread; at shutdown it drains it.
+
+    `engine` lets a caller share its own engine (it is then not disposed here).
+    """
+    config = settings or Settings.from_env()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        state = await anyio.to_thread.run_sync(_start, config, engine, pipeline, migrate)
+        app.state.casebot = state
+        try:
+            yield
+        finally:
+            await anyio.to_thread.run_sync(_stop, state, engine is None)
+
+    app = FastAPI(title="casebot", lifespan=lifespan)
+    for route in webhooks.routes:
+        app.router.routes.append(route)
+    return app
+
+
+def _start(
+    settings: Settings, engine: Engine | None, pipeline: Pipeline | None, migrate: bool
+) -> WebState:
+    db = engine if engine is not None else make_engine(settings.database_url)
+    if migrate:
+        upgrade(db)
+    the_pipeline = pipeline or Pipeline(sources=settings.sources)
+    writer = Writer(
+        db, the_pipeline, batch_size=settings.batch_size, queue_limit=settings.queue_limit
+    )
+    writer.start()
+    return WebState(
+        settings=settings,
+        engine=db,
+        pipeline=the_pipeline,
+        writer=writer,
+        token=ensure_token(db, settings.webhook_token),
+    )
+
+
+def _stop(state: WebState, dispose: bool) -> None:
+    state.writer.stop()
+    if dispose:
+        state.engine.dispose()
