@@ -1,0 +1,124 @@
+"""Error-tracking issues: their five states, and what a new occurrence does to one.
+
+States are stored and sent under their API names (`OPEN`, `ACKNOWLEDGED`,
+`RESOLVED`, `IGNORED`, `EXCLUDED`) and shown under their labels (FOR REVIEW,
+REVIEWED, RESOLVED, IGNORED, EXCLUDED).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from bot.core.query import Document
+
+
+class IssueState(StrEnum):
+    FOR_REVIEW = "OPEN"
+    REVIEWED = "ACKNOWLEDGED"
+    RESOLVED = "RESOLVED"
+    IGNORED = "IGNORED"
+    EXCLUDED = "EXCLUDED"
+
+    @property
+    def label(self) -> str:
+        """How people see the state: `FOR REVIEW`, `REVIEWED`, …"""
+        return self.name.replace("_", " ")
+
+    @property
+    def is_closed(self) -> bool:
+        """RESOLVED, IGNORED and EXCLUDED all need no further work."""
+        return self in _CLOSED
+
+    @classmethod
+    def parse(cls, text: str) -> IssueState:
+        """Accept the API name or the label, in any case: `OPEN`, `for review`, `FOR_REVIEW`."""
+        key = text.strip().upper().replace("_", " ")
+        for state in cls:
+            if key in (state.value, state.label):
+                return state
+        names = ", ".join(f"{s.label} ({s.value})" for s in cls)
+        raise ValueError(f"unknown issue state {text!r}; expected one of {names}")
+
+
+_CLOSED = frozenset({IssueState.RESOLVED, IssueState.IGNORED, IssueState.EXCLUDED})
+
+
+@dataclass(frozen=True, slots=True)
+class Regression:
+    """The mark a RESOLVED issue gets when its error happens again (Datadog's shape)."""
+
+    resolved_at: datetime | None
+    regressed_at: datetime
+    regressed_at_version: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Occurrence:
+    """What one new occurrence of an issue's error does to the issue.
+
+    `record` is false only for EXCLUDED issues: they collect nothing. `state`
+    is the issue's state afterwards; `regression` is set when it regressed.
+    """
+
+    record: bool
+    state: IssueState
+    regression: Regression | None = None
+
+    @property
+    def state_changed(self) -> bool:
+        return self.regression is not None
+
+
+def on_occurrence(
+    state: IssueState,
+    *,
+    at: datetime,
+    resolved_at: datetime | None = None,
+    version: str | None = None,
+) -> Occurrence:
+    """Decide what a new occurrence at `at` does to an issue now in `state`.
+
+    A RESOLVED issue seen again goes back to FOR REVIEW, marked as a
+    regression; the pipeline then runs the case sync for that state change.
+    IGNORED issues keep counting but stay IGNORED (they are muted, not gone).
+    """
+    if state is IssueState.EXCLUDED:
+        return Occurrence(record=False, state=state)
+    if state is IssueState.RESOLVED:
+        return Occurrence(
+            record=True,
+            state=IssueState.FOR_REVIEW,
+            regression=Regression(resolved_at, at, version),
+        )
+    return Occurrence(record=True, state=state)
+
+
+def issue_document(
+    *,
+    service: str | None = None,
+    team: str | Iterable[str] | None = None,
+    env: str | None = None,
+    error_type: str | None = None,
+    state: IssueState | None = None,
+    title: str = "",
+    message: str = "",
+) -> Document:
+    """What automation rules and issue search match against.
+
+    Keys: `service`, `team` (several when ownership is shared), `env`,
+    `error.type` and `state` (the API name; `state:open` finds FOR REVIEW).
+    Free text searches the title and the error message.
+    """
+    return Document.of(
+        {
+            "service": service,
+            "team": team,
+            "env": env,
+            "error.type": error_type,
+            "state": None if state is None else state.value,
+        },
+        text=[t for t in (title, message) if t],
+    )

@@ -1,0 +1,192 @@
+"""Automation rules: ordered, first match wins, explained clause by clause."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.core.issues import issue_document
+from bot.core.query import Document, compile_query, parse
+from bot.core.rules import Rule, RuleError, RuleSet, guard
+
+
+def rule(rule_id: str, query: str, project: str = "", *, auto: bool = False, pos: int = 0) -> Rule:
+    return Rule(rule_id, query, project or f"project-{rule_id}", auto, pos)
+
+
+WEB_SHOPIST = issue_document(service="web-store", team="Shopist", title="TimeoutError")
+
+
+@pytest.mark.parametrize(
+    ("query", "service", "team", "expected"),
+    [
+        pytest.param("service:web-store AND team:Shopist", "web-store", "Shopist", True, id="and"),
+        pytest.param(
+            "service:web-store AND team:Shopist", "web-store", "Other", False, id="and-no"
+        ),
+        pytest.param("service:web-store OR team:Shopist", "api", "Shopist", True, id="or"),
+        pytest.param("service:web-store OR team:Shopist", "api", "Other", False, id="or-no"),
+        pytest.param("service:web-store -team:Shopist", "web-store", "Other", True, id="not"),
+        pytest.param("service:web-store -team:Shopist", "web-store", "Shopist", False, id="not-no"),
+        pytest.param("service:web*", "web-store", None, True, id="wildcard"),
+        pytest.param("team:shopist", "x", "Shopist", True, id="team-handle-ignores-case"),
+    ],
+)
+def test_datadog_rule_examples(query: str, service: str, team: str | None, expected: bool) -> None:
+    rules = RuleSet([rule("r1", query)])
+    match = rules.first_match(issue_document(service=service, team=team))
+    assert (match is not None) is expected
+
+
+def test_first_matching_rule_in_order_wins() -> None:
+    rules = RuleSet(
+        [
+            rule("catch-all", "", "DEFAULT", pos=3),
+            rule("web", "service:web-store", "WEB", pos=2),
+            rule("shopist-web", "service:web-store team:Shopist", "SHOP", auto=True, pos=1),
+        ]
+    )
+    match = rules.first_match(WEB_SHOPIST)
+    assert match is not None
+    assert (match.rule.id, match.project_id, match.auto_create, match.index) == (
+        "shopist-web",
+        "SHOP",
+        True,
+        0,
+    )
+    other = rules.first_match(issue_document(service="web-store", team="Ops"))
+    assert other is not None and other.rule.id == "web"
+    fallback = rules.first_match(issue_document(service="api"))
+    assert fallback is not None and fallback.rule.id == "catch-all"
+
+
+def test_unindexed_rule_before_indexed_rule_still_wins() -> None:
+    rules = RuleSet([rule("not-ops", "-team:ops", pos=1), rule("web", "service:web-store", pos=2)])
+    match = rules.first_match(WEB_SHOPIST)
+    assert match is not None and match.rule.id == "not-ops"
+
+
+def test_equal_positions_keep_list_order() -> None:
+    rules = RuleSet([rule("b", "service:web-store"), rule("a", "service:web-store")])
+    assert [r.id for r in rules.rules] == ["b", "a"]
+    match = rules.first_match(WEB_SHOPIST)
+    assert match is not None and match.rule.id == "b"
+
+
+def test_no_rule_matches() -> None:
+    rules = RuleSet([rule("r1", "service:api"), rule("r2", "team:ops")])
+    assert rules.first_match(WEB_SHOPIST) is None
+    assert RuleSet([]).first_match(WEB_SHOPIST) is None
+
+
+def test_bad_query_names_the_rule_and_column() -> None:
+    with pytest.raises(RuleError) as caught:
+        RuleSet([rule("ok", "service:a"), rule("broken", "service:(a OR b")])
+    assert caught.value.rule_id == "broken"
+    assert str(caught.value) == (
+        "rule broken: expected ')' at column 16: to close the '(' at column 9, "
+        "found the end of the query"
+    )
+    assert caught.value.syntax is not None and caught.value.syntax.position == 16
+
+
+def test_duplicate_rule_ids_are_refused() -> None:
+    with pytest.raises(RuleError, match="rule r1: appears twice"):
+        RuleSet([rule("r1", "a"), rule("r1", "b", pos=1)])
+
+
+def test_explain_lists_every_rule_and_clause_and_marks_the_first_match() -> None:
+    rules = RuleSet(
+        [
+            rule("r1", "service:web-store -team:Shopist", "WEB", pos=1),
+            rule("r2", "team:Shopist", "SHOP", auto=True, pos=2),
+            rule("r3", "service:web*", "ANY", pos=3),
+        ]
+    )
+    explanation = rules.explain(WEB_SHOPIST)
+    assert [v.matched for v in explanation.verdicts] == [False, True, True]
+    assert explanation.match is not None and explanation.match.rule.id == "r2"
+    assert explanation.lines() == [
+        "1. rule r1 -> project WEB: does not match",
+        "  all of: service:web-store -team:Shopist  -> does not match",
+        "    service:web-store  -> matches",
+        "    -team:Shopist  -> does not match",
+        "      team:Shopist  -> matches",
+        "2. rule r2 -> project SHOP, auto-create: matches (first match: this rule applies)",
+        "  team:Shopist  -> matches",
+        "3. rule r3 -> project ANY: matches",
+        "  service:web*  -> matches",
+    ]
+
+
+def test_explain_says_when_nothing_matches() -> None:
+    explanation = RuleSet([rule("r1", "service:api")]).explain(WEB_SHOPIST)
+    assert explanation.match is None
+    assert explanation.lines()[-1] == "no rule matches"
+
+
+@pytest.mark.parametrize(
+    ("query", "required"),
+    [
+        pytest.param("service:a", {("service", "a")}, id="term"),
+        pytest.param("Service:A", {("service", "a")}, id="folded"),
+        pytest.param("service:a team:b x", {("service", "a")}, id="and-picks-one"),
+        pytest.param("team:(a OR b) service:c", {("service", "c")}, id="and-picks-smallest"),
+        pytest.param("service:a OR team:b", {("service", "a"), ("team", "b")}, id="or-unions"),
+        pytest.param("service:a OR -team:b", None, id="or-with-unguarded-branch"),
+        pytest.param("-service:a", None, id="negation"),
+        pytest.param("service:a*", None, id="wildcard"),
+        pytest.param("@service:a", None, id="attribute-is-case-sensitive"),
+        pytest.param("hello", None, id="free-text"),
+        pytest.param("", None, id="match-all"),
+    ],
+)
+def test_guard(query: str, required: set[tuple[str, str]] | None) -> None:
+    expected = None if required is None else frozenset(required)
+    assert guard(parse(query)) == expected
+
+
+# Rule queries over a small vocabulary, so that random issues often match.
+SERVICES = ["web-store", "api", "worker"]
+TEAMS = ["Shopist", "ops", "payments"]
+ATOMS = st.one_of(
+    st.sampled_from(SERVICES).map(lambda s: f"service:{s}"),
+    st.sampled_from(TEAMS).map(lambda t: f"team:{t}"),
+    st.sampled_from(["service:w*", "team:*s", "timeout", "@team:ops", "-team:ops"]),
+)
+RULE_QUERIES = st.recursive(
+    ATOMS,
+    lambda inner: st.one_of(
+        st.tuples(inner, inner).map(lambda ab: f"{ab[0]} {ab[1]}"),
+        st.tuples(inner, inner).map(lambda ab: f"({ab[0]} OR {ab[1]})"),
+        inner.map(lambda a: f"-({a})"),
+    ),
+    max_leaves=5,
+)
+ISSUES = st.builds(
+    lambda service, teams, title: issue_document(service=service, team=teams, title=title),
+    st.sampled_from([*SERVICES, None]),
+    st.lists(st.sampled_from(TEAMS), max_size=2),
+    st.sampled_from(["", "Timeout in checkout"]),
+)
+
+
+def _naive_first(queries: list[str], document: Document) -> int | None:
+    for i, query in enumerate(queries):
+        if compile_query(query).matches(document):
+            return i
+    return None
+
+
+@settings(max_examples=400)
+@given(st.lists(RULE_QUERIES, max_size=12), ISSUES)
+def test_indexed_first_match_equals_evaluating_every_rule_in_order(
+    queries: list[str], document: Document
+) -> None:
+    rules = RuleSet(rule(f"r{i}", q, pos=i) for i, q in enumerate(queries))
+    match = rules.first_match(document)
+    expected = _naive_first(queries, document)
+    assert (None if match is None else match.index) == expected
+    explained = rules.explain(document).match
+    assert (None if explained is None else explained.index) == expected
