@@ -142,10 +142,13 @@ class Pipeline:
 
     # -- stage 1: parse -------------------------------------------------------------
 
-    def parse(self, delivery: Delivery, *, now: datetime) -> list[MonitorEvent]:
+    def parse(
+        self, delivery: Delivery, *, now: datetime, verify: bool = True
+    ) -> list[MonitorEvent]:
         """Events of the delivery. Raises `SignatureError` (refuse, store nothing) or
-        `SourceError` (store as rejected)."""
-        if delivery.source is Source.GRAFANA:
+        `SourceError` (store as rejected). A delivery read back from the inbox was
+        verified when it arrived: `verify=False` skips the signature then."""
+        if verify and delivery.source is Source.GRAFANA:
             verify_signature(delivery.body, delivery.headers, config=self.sources.grafana, now=now)
         return parse_delivery(
             delivery.source,
@@ -174,6 +177,20 @@ class Pipeline:
         reason = f"{type(error).__name__}: {error}"
         _finish(conn, inbox_id, InboxOutcome.FAILED, reason, None, now)
         return DeliveryReport(inbox_id, delivery.source, InboxOutcome.FAILED, reason)
+
+    def mark(
+        self,
+        conn: Connection,
+        inbox_id: int,
+        outcome: InboxOutcome,
+        reason: str,
+        *,
+        now: datetime,
+        errors: Sequence[Mapping[str, str]] = (),
+    ) -> None:
+        """Record a new outcome on a stored delivery (a retry that failed or was refused)."""
+        result = {"errors": list(errors)} if errors else None
+        _finish(conn, inbox_id, outcome, reason, result, now)
 
     def accept(
         self,
