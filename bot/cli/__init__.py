@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from bot import __version__
 
 # Modules of bot.cli that provide subcommands, in the order `--help` lists them.
-COMMAND_MODULES: tuple[str, ...] = ("keys", "serve", "replay", "inbox")
+COMMAND_MODULES: tuple[str, ...] = ("keys", "serve", "replay", "inbox", "db", "project", "cases")
 
 Handler = Callable[[argparse.Namespace], int]
 

@@ -1,0 +1,70 @@
+"""`casebot db upgrade`, and the `--database-url` option other commands share."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.db.engine import database_url, make_engine, normalize_url
+from bot.db.migrate import current_heads, upgrade
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "db",
+        help="manage the database schema",
+        description="Manage casebot's database.",
+    )
+    parser.set_defaults(handler=lambda _args: _usage(parser))
+    actions = parser.add_subparsers(dest="db_command", metavar="ACTION")
+    up = actions.add_parser(
+        "upgrade",
+        help="apply every pending migration",
+        description="Apply every pending migration (the server also does this at start-up).",
+    )
+    add_database_option(up)
+    up.set_defaults(handler=_upgrade)
+
+
+def add_database_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--database-url",
+        default=None,
+        metavar="URL",
+        help="database URL (default: $CASEBOT_DATABASE_URL or sqlite:///casebot.db)",
+    )
+
+
+def open_database(args: argparse.Namespace) -> Engine:
+    """An engine for `--database-url`, migrated to the latest schema."""
+    engine = make_engine(database_url(args.database_url))
+    upgrade(engine)
+    return engine
+
+
+def shown_url(args: argparse.Namespace) -> str:
+    """The database URL with any password hidden."""
+    return normalize_url(database_url(args.database_url)).render_as_string(hide_password=True)
+
+
+def _usage(parser: argparse.ArgumentParser) -> int:
+    parser.print_help(sys.stderr)
+    return 2
+
+
+def _upgrade(args: argparse.Namespace) -> int:
+    try:
+        engine = open_database(args)
+    except SQLAlchemyError as error:
+        print(f"casebot: cannot upgrade {shown_url(args)}: {error}", file=sys.stderr)
+        return 1
+    try:
+        heads = ", ".join(sorted(current_heads(engine)))
+    finally:
+        engine.dispose()
+    print(f"{shown_url(args)} is up to date (revisions: {heads})")
+    return 0

@@ -1,0 +1,134 @@
+"""`casebot project add|list`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import UTC, datetime
+from typing import Any
+
+from bot.case_errors import CaseServiceError
+from bot.cli.db import add_database_option, open_database
+from bot.cli.table import format_table
+from bot.core.cases import CaseType, Project
+from bot.project_service import ProjectService
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "project",
+        help="add and list projects",
+        description="Projects hold cases; `@case-<handle>` in a monitor message opens one.",
+    )
+    parser.set_defaults(handler=lambda _args: _usage(parser))
+    actions = parser.add_subparsers(dest="project_command", metavar="ACTION")
+
+    add = actions.add_parser("add", help="add a project")
+    add.add_argument("--name", required=True, help="display name, e.g. 'Operations'")
+    add.add_argument(
+        "--key", required=True, help="1-10 of A-Z and 0-9; case keys are KEY-1, KEY-2, ..."
+    )
+    add.add_argument(
+        "--handle", required=True, help="lowercase; monitors mention it as @case-<handle>"
+    )
+    add.add_argument(
+        "--auto-close",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="close the cycle's cases when the monitor group recovers (default: on)",
+    )
+    add.add_argument(
+        "--monitor",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="let @case-<handle> mentions open cases (default: on)",
+    )
+    add.add_argument("--slack-channel", default=None, help="channel for this project's cases")
+    add.add_argument(
+        "--default-type",
+        default=CaseType.STANDARD.value,
+        help="case type of new cases (default: STANDARD)",
+    )
+    add_database_option(add)
+    add.set_defaults(handler=_add)
+
+    listing = actions.add_parser("list", help="list projects")
+    listing.add_argument("--format", choices=("text", "json"), default="text")
+    add_database_option(listing)
+    listing.set_defaults(handler=_list)
+
+
+def project_json(project: Project) -> dict[str, Any]:
+    return {
+        "id": str(project.id),
+        "name": project.name,
+        "key": project.key,
+        "handle": project.handle,
+        "monitor_enabled": project.monitor_enabled,
+        "auto_close": project.auto_close,
+        "default_case_type": project.default_case_type,
+        "slack_channel": project.slack_channel,
+        "mirror_threads": project.mirror_threads,
+        "is_error_tracking_default": project.is_error_tracking_default,
+        "created_at": project.created_at.isoformat(),
+    }
+
+
+def _usage(parser: argparse.ArgumentParser) -> int:
+    parser.print_help(sys.stderr)
+    return 2
+
+
+def _add(args: argparse.Namespace) -> int:
+    engine = open_database(args)
+    try:
+        with engine.begin() as conn:
+            project = ProjectService(conn, now=datetime.now(UTC)).create(
+                name=args.name,
+                key=args.key,
+                handle=args.handle,
+                auto_close=args.auto_close,
+                monitor_enabled=args.monitor,
+                slack_channel=args.slack_channel,
+                default_case_type=args.default_type,
+            )
+    except CaseServiceError as error:
+        print(f"casebot: {error}", file=sys.stderr)
+        return 1
+    finally:
+        engine.dispose()
+    print(f"Created project {project.key} ({project.name}).")
+    if project.monitor_enabled:
+        print(f"Mention @case-{project.handle} in a monitor message to open cases in it.")
+    return 0
+
+
+def _list(args: argparse.Namespace) -> int:
+    engine = open_database(args)
+    try:
+        with engine.connect() as conn:
+            projects = ProjectService(conn, now=datetime.now(UTC)).list()
+    finally:
+        engine.dispose()
+    if args.format == "json":
+        print(json.dumps([project_json(p) for p in projects], indent=2))
+        return 0
+    if not projects:
+        print("No projects yet. Add one with: casebot project add --name N --key K --handle H")
+        return 0
+    rows = [("KEY", "HANDLE", "NAME", "MONITOR", "AUTO-CLOSE", "TYPE", "SLACK")]
+    rows += [
+        (
+            p.key,
+            f"@case-{p.handle}",
+            p.name,
+            "on" if p.monitor_enabled else "off",
+            "on" if p.auto_close else "off",
+            p.default_case_type,
+            p.slack_channel or "-",
+        )
+        for p in projects
+    ]
+    print(format_table(rows))
+    return 0
