@@ -20,6 +20,7 @@ from bot.db.engine import make_engine
 from bot.db.migrate import upgrade
 from bot.pipeline import Pipeline
 from bot.settings import Settings
+from bot.web import api as case_api
 from bot.web import webhooks
 from bot.web.metrics import Metrics
 from bot.web.webhook_token import ensure_token
@@ -62,6 +63,7 @@ def create_app(
     app = FastAPI(title="casebot", lifespan=lifespan)
     for route in webhooks.routes:
         app.router.routes.append(route)
+    case_api.install(app)
     return app
 
 

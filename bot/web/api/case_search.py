@@ -1,0 +1,139 @@
+"""`GET /api/v2/cases`: the query language over cases, sorted and paged.
+
+Each case is matched as a query `Document` with these fields (values compare
+case-folded, so `status:open` matches `OPEN`):
+
+    key, status (OPEN / "In Progress" ...), priority, type, project (key and
+    handle), project_id, assignee (user id), creation_source, archived
+    (true/false), and every case attribute (service, team, env, ...)
+
+and free text (`"disk full"`) searches the key, title and description.
+Archived cases are left out unless the query names the `archived` field
+(`archived:true` for only those, `archived:*` for all).
+
+The database narrows the candidates first where that is exact (archived or
+not; a top-level `status:`/`priority:`/`project:` term); the compiled query
+then decides, and the page is cut from the sorted matches.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import Select, select
+
+from bot.core.cases import Case
+from bot.core.query import And, Document, Node, Not, Or, QuerySyntaxError, Term, compile_query
+from bot.db.cases import case_from_row, cases
+from bot.db.projects import projects
+from bot.web.api import wire
+from bot.web.api.errors import bad_request
+from bot.web.api.query_params import CaseSearch
+from bot.web.api.resources import case_resource
+
+_PRIORITY_RANK = {priority: rank for rank, priority in enumerate(wire.PRIORITIES[1:])}
+_PRIORITY_RANK["NOT_DEFINED"] = len(_PRIORITY_RANK)
+_STATUS_RANK = {status: rank for rank, status in enumerate(wire.STATUSES)}
+
+_c = cases.c
+
+
+def _terms(node: Node) -> Iterable[Term]:
+    if isinstance(node, Term):
+        yield node
+    elif isinstance(node, Not):
+        yield from _terms(node.operand)
+    elif isinstance(node, And | Or):
+        for child in node.operands:
+            yield from _terms(child)
+
+
+def _top_level_terms(node: Node) -> list[Term]:
+    """Plain `key:value` terms every match must satisfy (the AND at the top)."""
+    operands = node.operands if isinstance(node, And) else (node,)
+    return [
+        term
+        for term in operands
+        if isinstance(term, Term)
+        and term.key is not None
+        and not term.is_pattern
+        and not term.attribute
+    ]
+
+
+def _narrow(query: Select[Any], node: Node) -> Select[Any]:
+    for term in _top_level_terms(node):
+        key, value = term.key.lower() if term.key else "", term.value
+        if key == "status":
+            status = wire.STATUS_BY_NAME.get(value) or value.upper().replace(" ", "_")
+            query = query.where(_c.status == status)
+        elif key == "priority":
+            query = query.where(_c.priority == value.upper())
+        elif key == "project":
+            query = query.where(
+                (projects.c.key == value.upper()) | (projects.c.handle == value.lower())
+            )
+    return query
+
+
+def _document(case: Case, project_key: str, project_handle: str) -> Document:
+    status = case.status.value
+    fields: dict[str, str | tuple[str, ...] | None] = {
+        key: values for key, values in case.attributes.items()
+    }
+    fields.update(
+        {
+            "key": case.key,
+            "status": (status, wire.STATUS_NAMES[status]),
+            "priority": case.priority.value,
+            "type": case.type,
+            "project": (project_key, project_handle),
+            "project_id": str(case.project_id),
+            "assignee": str(case.assignee_id) if case.assignee_id else None,
+            "creation_source": case.creation_source,
+            "archived": "true" if case.archived_at is not None else "false",
+        }
+    )
+    return Document.of(fields, text=(case.key, case.title, case.description))
+
+
+def _sort_key(search: CaseSearch) -> Any:
+    if search.sort_field == "priority":
+        return lambda case: (_PRIORITY_RANK[case.priority.value], case.created_at, str(case.id))
+    if search.sort_field == "status":
+        return lambda case: (_STATUS_RANK[case.status.value], case.created_at, str(case.id))
+    return lambda case: (case.created_at, str(case.id))
+
+
+def search(conn: Any, search: CaseSearch) -> dict[str, Any]:
+    """The `CasesResponse` document for one page of matches."""
+    try:
+        query = compile_query(search.filter)
+    except QuerySyntaxError as error:
+        raise bad_request(f"filter: {error.message}") from None
+    statement = select(cases, projects.c.key.label("project_key"), projects.c.handle).join(
+        projects, projects.c.id == _c.project_id
+    )
+    if not any(term.key and term.key.lower() == "archived" for term in _terms(query.node)):
+        statement = statement.where(_c.archived_at.is_(None))
+    statement = _narrow(statement, query.node)
+    matches = []
+    for row in conn.execute(statement):
+        case = case_from_row(row)
+        if query.matches(_document(case, row.project_key, row.handle)):
+            matches.append(case)
+    matches.sort(key=_sort_key(search), reverse=not search.sort_asc)
+    page = search.page
+    selected = matches[page.offset : page.offset + page.size]
+    return {
+        "data": [case_resource(case) for case in selected],
+        "meta": {
+            "page": {
+                "current": page.number,
+                "size": len(selected),
+                "total": math.ceil(len(matches) / page.size),
+            }
+        },
+    }

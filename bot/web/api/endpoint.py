@@ -1,0 +1,140 @@
+"""Running one API request: authenticate, then do the work in one transaction, off the loop.
+
+The event loop only reads the headers and the body. Everything that touches the
+database — the key check, parsing, the change through `CaseService`, reading
+the result back — happens in one worker thread inside one transaction, which
+commits only if the work succeeds. Refusals from the services become 4xx
+answers with `{"errors": [...]}` here, in one place.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import partial
+from typing import Any
+
+import anyio.to_thread
+import orjson
+from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import OperationalError
+from starlette.requests import Request
+from starlette.responses import Response
+
+from bot.case_errors import (
+    CaseNotFound,
+    InvalidChange,
+    ProjectNotFound,
+    UserNotFound,
+)
+from bot.case_service import CaseListener
+from bot.db.api_keys import ApiKey, Scope
+from bot.db.engine import reader
+from bot.web.api.auth import Credentials, credentials, require
+from bot.web.api.errors import ApiError, error_response
+
+log = logging.getLogger(__name__)
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class Backend:
+    """What the routes need: the database, the case listeners, and the clock."""
+
+    engine: Engine
+    listeners: Sequence[CaseListener] = ()
+    clock: Callable[[], datetime] = _utc_now
+    read_engine: Engine = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "read_engine", reader(self.engine))
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    """One authenticated request, as the work function sees it."""
+
+    conn: Connection
+    key: ApiKey
+    now: datetime
+    body: bytes
+    listeners: Sequence[CaseListener]
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    status: int
+    document: Any = None
+
+
+Work = Callable[[Call], Answer]
+
+
+def json_response(answer: Answer) -> Response:
+    if answer.document is None:
+        return Response(status_code=answer.status)
+    return Response(
+        orjson.dumps(answer.document), status_code=answer.status, media_type="application/json"
+    )
+
+
+def _refusal(error: Exception) -> ApiError | None:
+    """The API answer for a service refusal, or None if `error` is not one."""
+    if isinstance(error, ApiError):
+        return error
+    if isinstance(error, CaseNotFound):
+        return ApiError(404, f"case {error.ref} not found")
+    if isinstance(error, ProjectNotFound):
+        return ApiError(404, f"project {error.ref} not found")
+    if isinstance(error, UserNotFound):
+        return ApiError(404, f"user {error.ref} not found; GET /api/v2/users lists users")
+    if isinstance(error, InvalidChange):
+        return ApiError(400, f"{error.field}: {error.message}")
+    return None
+
+
+def backend_of(request: Request) -> Backend:
+    """The app's `Backend`: set by `install(app, backend)`, or made once from the
+    app's shared state (`app.state.casebot`: its engine, and the pipeline's case
+    listeners, so API changes reach Slack exactly as monitor changes do)."""
+    state = request.app.state
+    found: Backend | None = getattr(state, "case_api", None)
+    if found is None:
+        shared = state.casebot
+        found = Backend(shared.engine, listeners=tuple(shared.pipeline.case_listeners))
+        state.case_api = found
+    return found
+
+
+def _transact(
+    backend: Backend, creds: Credentials, scope: Scope, body: bytes, work: Work
+) -> Answer:
+    engine = backend.engine if scope == Scope.CASES_WRITE else backend.read_engine
+    with engine.begin() as conn:
+        key = require(conn, creds, scope)
+        return work(Call(conn, key, backend.clock(), body, backend.listeners))
+
+
+async def run(request: Request, scope: Scope, work: Work) -> Response:
+    """Answer `request` with `work`, once the caller proved it holds `scope`."""
+    try:
+        creds = credentials(request.headers)
+        backend = backend_of(request)
+        body = await request.body() if request.method != "GET" else b""
+        answer = await anyio.to_thread.run_sync(
+            partial(_transact, backend, creds, scope, body, work)
+        )
+    except OperationalError:
+        log.exception("database unavailable while answering %s %s", request.method, request.url)
+        return error_response(ApiError(503, "the database is unavailable; try again shortly"))
+    except Exception as error:
+        refusal = _refusal(error)
+        if refusal is None:
+            raise
+        return error_response(refusal)
+    return json_response(answer)
