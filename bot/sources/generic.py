@@ -13,7 +13,7 @@ from bot.core.events import MonitorEvent, Source
 from bot.sources.errors import SourceError
 from bot.sources.fields import JSONObject, parse_rfc3339
 from bot.sources.groups import group_key
-from bot.sources.json_schema import check_schema, errors
+from bot.sources.json_schema import Validator
 from handles.types import State
 
 _STATES = [state.value for state in State]
@@ -107,11 +107,11 @@ SCHEMA: dict[str, object] = {
         }
     ],
 }
-check_schema(SCHEMA)
+_VALIDATOR = Validator(SCHEMA)
 
 
 def parse(payload: JSONObject) -> list[MonitorEvent]:
-    problems = list(errors(payload, SCHEMA))
+    problems = _VALIDATOR.errors(payload)
     if problems:
         field, message = problems[0]
         raise SourceError(field, message, problems=problems)

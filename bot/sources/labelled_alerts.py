@@ -27,7 +27,7 @@ from bot.sources.fields import (
     required_str,
     string_map,
 )
-from bot.sources.groups import group_key, label_tags
+from bot.sources.groups import SIMPLE_GROUP
 from handles.types import State
 
 # Go's zero time: what Alertmanager sends as `endsAt` while an alert fires.
@@ -129,12 +129,28 @@ def to_event(
 
     `firing_state` overrides the severity mapping (Grafana's no-data alerts).
     """
-    public = {k: v for k, v in alert.labels.items() if not is_private(k)}
-    monitor_labels = set(identity_labels)
+    labels = alert.labels
+    public = (
+        {k: v for k, v in labels.items() if not is_private(k)}
+        if any(k.startswith("__") for k in labels)
+        else labels
+    )
     severity_state = firing_state or config.firing_state(public)
     # The priority label describes the rule, not the member, so it stays out of the group.
-    excluded = monitor_labels | config.group_exclude_labels | {config.priority_label}
-    group = group_key(label_tags(public, exclude=excluded))
+    excluded = {*identity_labels, *config.group_exclude_labels, config.priority_label}
+    # One pass gives both: tags are every label but alertname, the group leaves out the
+    # monitor's own labels; sorted by name, so already in canonical group order.
+    tags: list[str] = []
+    members: list[str] = []
+    for name in sorted(public):
+        value = public[name]
+        if name == "alertname" or value == "":
+            continue
+        tag = f"{name}:{value}"
+        tags.append(tag)
+        if name not in excluded:
+            members.append(tag)
+    group = ",".join(members) or SIMPLE_GROUP
     priority_text = public.get(config.priority_label)
     message = alert.annotations.get(config.message_annotation, "")
     title = alert.annotations.get(config.title_annotation) or (
@@ -155,10 +171,10 @@ def to_event(
         rendered=False,
         title=title,
         priority=normalize_priority(priority_text) if priority_text else None,
-        tags=label_tags(public, exclude=("alertname",)),
+        tags=tuple(tags),
         values=dict(values or {}),
         attributes={
-            "labels": public,
+            "labels": dict(public),
             "annotations": dict(alert.annotations),
             "fingerprint": alert.fingerprint,
             **(attributes or {}),
