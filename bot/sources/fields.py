@@ -83,7 +83,10 @@ def parse_rfc3339(text: str, field: str) -> datetime:
         raise SourceError(field, f"expected an RFC 3339 time, got {text!r}") from None
     if moment.tzinfo is None:
         raise SourceError(field, f"time {text!r} has no UTC offset")
-    return moment.astimezone(UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        raise SourceError(field, f"time {text!r} is out of range") from None
 
 
 def parse_epoch_ms(value: object, field: str) -> datetime:
