@@ -10,6 +10,12 @@ from __future__ import annotations
 from bot.db.api_keys import api_keys
 from bot.db.app_settings import app_settings
 from bot.db.cases import case_timeline, cases
+from bot.db.error_tracking import (
+    error_tracking_activity,
+    error_tracking_issues,
+    error_tracking_occurrences,
+    error_tracking_rules,
+)
 from bot.db.inbox import inbox
 from bot.db.metadata import metadata
 from bot.db.monitor_groups import monitor_cycle_cases, monitor_groups
@@ -22,6 +28,10 @@ __all__ = [
     "app_settings",
     "case_timeline",
     "cases",
+    "error_tracking_activity",
+    "error_tracking_issues",
+    "error_tracking_occurrences",
+    "error_tracking_rules",
     "inbox",
     "metadata",
     "monitor_cycle_cases",
