@@ -10,8 +10,13 @@ from __future__ import annotations
 from bot.core.events import MonitorEvent, Source
 from bot.sources.config import LabelSourceConfig
 from bot.sources.errors import SourceError
-from bot.sources.fields import JSONObject, optional_str
-from bot.sources.labelled_alerts import alert_list, read_alert, to_event
+from bot.sources.fields import JSONObject
+from bot.sources.labelled_alerts import (
+    alert_list,
+    notification_attributes,
+    read_alert,
+    to_event,
+)
 
 VERSION = "4"
 
@@ -25,11 +30,7 @@ def parse(payload: JSONObject, *, config: LabelSourceConfig) -> list[MonitorEven
             else ""
         )
         raise SourceError("version", f'expected "4", got {version!r}{hint}')
-    common = {
-        "group_key": optional_str(payload, "groupKey"),
-        "receiver": optional_str(payload, "receiver"),
-        "external_url": optional_str(payload, "externalURL"),
-    }
+    common = notification_attributes(payload)
     events = []
     for index, item in enumerate(alert_list(payload)):
         alert = read_alert(item, f"alerts[{index}]")
@@ -42,7 +43,7 @@ def parse(payload: JSONObject, *, config: LabelSourceConfig) -> list[MonitorEven
                 monitor_id=name,
                 monitor_name=name,
                 identity_labels=("alertname",),
-                attributes={k: v for k, v in common.items() if v is not None},
+                attributes=common,
             )
         )
     return events

@@ -22,12 +22,12 @@ from bot.sources.fields import (
     parse_epoch_ms,
     required_str,
 )
-from bot.sources.groups import group_key, split_tags
+from bot.sources.groups import SIMPLE_GROUP, group_key, split_tags
 from handles.types import State
 
 
 @dataclass(frozen=True, slots=True)
-class Transition:
+class AlertTransition:
     """What one `$ALERT_TRANSITION` value means for the group.
 
     `state` None: the value does not say (`Renotify`); `previous` None: the payload does not
@@ -44,15 +44,15 @@ class Transition:
 # previous state is the state itself. A first `Triggered`, `Warn` or `No Data` may come
 # from OK or from another non-OK state (Warn -> Triggered): the payload does not say which.
 # `Recovered` does not say whether the group was in Alert, Warn or No Data either.
-TRANSITIONS: dict[str, Transition] = {
-    "triggered": Transition(State.ALERT, None, renotify=False),
-    "re-triggered": Transition(State.ALERT, State.ALERT, renotify=True),
-    "warn": Transition(State.WARN, None, renotify=False),
-    "re-warn": Transition(State.WARN, State.WARN, renotify=True),
-    "no data": Transition(State.NO_DATA, None, renotify=False),
-    "re-no data": Transition(State.NO_DATA, State.NO_DATA, renotify=True),
-    "recovered": Transition(State.OK, None, renotify=False),
-    "renotify": Transition(None, None, renotify=True),
+ALERT_TRANSITIONS: dict[str, AlertTransition] = {
+    "triggered": AlertTransition(State.ALERT, None, renotify=False),
+    "re-triggered": AlertTransition(State.ALERT, State.ALERT, renotify=True),
+    "warn": AlertTransition(State.WARN, None, renotify=False),
+    "re-warn": AlertTransition(State.WARN, State.WARN, renotify=True),
+    "no data": AlertTransition(State.NO_DATA, None, renotify=False),
+    "re-no data": AlertTransition(State.NO_DATA, State.NO_DATA, renotify=True),
+    "recovered": AlertTransition(State.OK, None, renotify=False),
+    "renotify": AlertTransition(None, None, renotify=True),
 }
 
 # `$ALERT_TYPE` for a `Renotify` whose title has no state word either.
@@ -82,7 +82,7 @@ class Title:
 def parse_title(title: str) -> Title | None:
     """The bracket prefixes of a Datadog event title, or None if it has none."""
     match = _TITLE.match(title)
-    if match is None or match["transition"].strip().lower() not in TRANSITIONS:
+    if match is None or match["transition"].strip().lower() not in ALERT_TRANSITIONS:
         return None
     priority = match["priority"]
     return Title(
@@ -106,47 +106,70 @@ def parse(payload: JSONObject) -> list[MonitorEvent]:
     title_text = required_str(payload, "title")
     body = required_str(payload, "body", allow_empty=True)
     title = parse_title(title_text)
-
-    transition_name = optional_str(payload, "alert_transition")
-    if transition_name is not None:
-        transition = TRANSITIONS.get(transition_name.strip().lower())
-        if transition is None:
-            raise SourceError(
-                "alert_transition",
-                f"unknown transition {transition_name!r}; expected one of "
-                "Triggered, Re-Triggered, Warn, Re-Warn, No Data, Re-No Data, Recovered, Renotify",
-            )
-    elif title is not None:
-        transition = TRANSITIONS[title.transition.lower()]
-    else:
-        raise SourceError(
-            "title",
-            f"{title_text!r} does not start with a transition such as `[Triggered on {{…}}]`, "
-            "and the payload has no alert_transition",
-        )
-
+    transition = _transition(payload, title, title_text)
     state = transition.state or _renotified_state(payload, title)
-    previous = transition.previous
-    if transition.state is None:
-        previous = state
-
-    monitor_id = optional_str(payload, "alert_id") or _monitor_id_from_body(body)
     scope = optional_str(payload, "alert_scope")
     if scope is None and title is not None:
         scope = title.scope
-    priority_text = optional_str(payload, "alert_priority")
-    if priority_text is not None:
-        priority = normalize_priority(priority_text)
-        if priority is None:
-            raise SourceError("alert_priority", f"expected P1 to P5, got {priority_text!r}")
-    else:
-        priority = title.priority if title is not None else None
-
     if "date" not in payload:
         raise SourceError("date", "is missing")
-    occurred_at = parse_epoch_ms(payload["date"], "date")
     tags_text = optional_str(payload, "tags")
-    event_id = optional_str(payload, "id")
+    return [
+        MonitorEvent(
+            source=Source.DATADOG,
+            monitor_id=optional_str(payload, "alert_id") or _monitor_id_from_body(body),
+            monitor_name=title.name if title is not None and title.name else title_text,
+            group=group_key(split_tags(scope)) if scope is not None else SIMPLE_GROUP,
+            state=state,
+            occurred_at=parse_epoch_ms(payload["date"], "date"),
+            message=strip_markdown_wrapper(body),
+            rendered=True,
+            title=title_text,
+            # `Renotify` repeats the state it names; the others say what the table says.
+            previous_state=state if transition.state is None else transition.previous,
+            renotify=transition.renotify,
+            priority=_priority(payload, title),
+            # The default payload has no `$TAGS`: the group's tags are all it says.
+            tags=split_tags(tags_text if tags_text is not None else scope or ""),
+            attributes=_attributes(payload),
+            delivery_id=optional_str(payload, "id"),
+            cycle_key=optional_str(payload, "alert_cycle_key"),
+            link=optional_str(payload, "link"),
+        )
+    ]
+
+
+def _transition(payload: JSONObject, title: Title | None, title_text: str) -> AlertTransition:
+    name = optional_str(payload, "alert_transition")
+    if name is not None:
+        transition = ALERT_TRANSITIONS.get(name.strip().lower())
+        if transition is None:
+            raise SourceError(
+                "alert_transition",
+                f"unknown transition {name!r}; expected one of "
+                "Triggered, Re-Triggered, Warn, Re-Warn, No Data, Re-No Data, Recovered, Renotify",
+            )
+        return transition
+    if title is not None:
+        return ALERT_TRANSITIONS[title.transition.lower()]
+    raise SourceError(
+        "title",
+        f"{title_text!r} does not start with a transition such as `[Triggered on {{…}}]`, "
+        "and the payload has no alert_transition",
+    )
+
+
+def _priority(payload: JSONObject, title: Title | None) -> str | None:
+    text = optional_str(payload, "alert_priority")
+    if text is None:
+        return title.priority if title is not None else None
+    priority = normalize_priority(text)
+    if priority is None:
+        raise SourceError("alert_priority", f"expected P1 to P5, got {text!r}")
+    return priority
+
+
+def _attributes(payload: JSONObject) -> dict[str, object]:
     attributes: dict[str, object] = {}
     for key in ("event_type", "hostname", "alert_type"):
         value = optional_str(payload, key)
@@ -155,35 +178,13 @@ def parse(payload: JSONObject) -> list[MonitorEvent]:
     org = payload.get("org")
     if isinstance(org, dict):
         attributes["org"] = {k: v for k, v in org.items() if isinstance(v, str)}
-
-    return [
-        MonitorEvent(
-            source=Source.DATADOG,
-            monitor_id=monitor_id,
-            monitor_name=title.name if title is not None and title.name else title_text,
-            group=group_key(split_tags(scope)) if scope is not None else "*",
-            state=state,
-            occurred_at=occurred_at,
-            message=strip_markdown_wrapper(body),
-            rendered=True,
-            title=title_text,
-            previous_state=previous,
-            renotify=transition.renotify,
-            priority=priority,
-            # The default payload has no `$TAGS`: the group's tags are all it says.
-            tags=split_tags(tags_text if tags_text is not None else scope or ""),
-            attributes=attributes,
-            delivery_id=event_id,
-            cycle_key=optional_str(payload, "alert_cycle_key"),
-            link=optional_str(payload, "link"),
-        )
-    ]
+    return attributes
 
 
 def _renotified_state(payload: JSONObject, title: Title | None) -> State:
     """The state a `Renotify` repeats: from the title's word, else from `alert_type`."""
     if title is not None:
-        from_title = TRANSITIONS[title.transition.lower()].state
+        from_title = ALERT_TRANSITIONS[title.transition.lower()].state
         if from_title is not None and from_title is not State.OK:
             return from_title
     alert_type = optional_str(payload, "alert_type")

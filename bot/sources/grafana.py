@@ -18,7 +18,13 @@ from bot.core.events import MonitorEvent, Source
 from bot.sources.config import GrafanaConfig
 from bot.sources.errors import SignatureError, SourceError
 from bot.sources.fields import JSONObject, describe, optional_str
-from bot.sources.labelled_alerts import Alert, alert_list, read_alert, to_event
+from bot.sources.labelled_alerts import (
+    Alert,
+    alert_list,
+    notification_attributes,
+    read_alert,
+    to_event,
+)
 from handles.types import State
 
 NO_DATA_ALERT = "DatasourceNoData"
@@ -58,9 +64,12 @@ def verify_signature(
         timestamp = lowered.get(config.timestamp_header.lower())
         if not timestamp:
             raise SignatureError(timestamp_field, "is missing")
-        if not timestamp.isdigit():
-            raise SignatureError(timestamp_field, f"expected Unix seconds, got {timestamp!r}")
-        sent_at = datetime.fromtimestamp(int(timestamp), tz=UTC)
+        try:
+            sent_at = datetime.fromtimestamp(int(timestamp), tz=UTC)
+        except (ValueError, OverflowError, OSError):
+            raise SignatureError(
+                timestamp_field, f"expected Unix seconds, got {timestamp!r}"
+            ) from None
         if abs(now - sent_at) > config.max_skew:
             raise SignatureError(
                 timestamp_field,
@@ -78,32 +87,12 @@ def parse(payload: JSONObject, *, config: GrafanaConfig) -> list[MonitorEvent]:
             "version",
             '"4" is Alertmanager\'s webhook (send it to /webhooks/alertmanager)',
         )
-    common = {
-        "group_key": optional_str(payload, "groupKey"),
-        "receiver": optional_str(payload, "receiver"),
-        "external_url": optional_str(payload, "externalURL"),
-    }
+    common = notification_attributes(payload)
     events = []
     for index, item in enumerate(alert_list(payload)):
         alert = read_alert(item, f"alerts[{index}]")
-        values = _values(alert)
         no_data = alert.labels["alertname"] == NO_DATA_ALERT
-        name = alert.labels.get("rulename", "") if no_data else ""
-        name = name or alert.labels["alertname"]
-        attributes: dict[str, object] = {k: v for k, v in common.items() if v is not None}
-        for key, attribute in (
-            ("valueString", "value_string"),
-            ("dashboardURL", "dashboard_url"),
-            ("panelURL", "panel_url"),
-            ("silenceURL", "silence_url"),
-            ("imageURL", "image_url"),
-        ):
-            text = optional_str(alert.raw, key, alert.field)
-            if text is not None:
-                attributes[attribute] = text
-        org_id = alert.raw.get("orgId", payload.get("orgId"))
-        if isinstance(org_id, int | str) and not isinstance(org_id, bool):
-            attributes["org_id"] = str(org_id)
+        name = (alert.labels.get("rulename", "") if no_data else "") or alert.labels["alertname"]
         events.append(
             to_event(
                 alert,
@@ -113,11 +102,33 @@ def parse(payload: JSONObject, *, config: GrafanaConfig) -> list[MonitorEvent]:
                 monitor_name=name,
                 identity_labels=_RULE_LABELS,
                 firing_state=State.NO_DATA if no_data else None,
-                values=_with_value(values, config),
-                attributes=attributes,
+                values=_with_value(_values(alert), config),
+                attributes=common | _alert_attributes(alert, payload),
             )
         )
     return events
+
+
+# Grafana's per-alert extras, under the names casebot's attributes use.
+_EXTRAS = {
+    "valueString": "value_string",
+    "dashboardURL": "dashboard_url",
+    "panelURL": "panel_url",
+    "silenceURL": "silence_url",
+    "imageURL": "image_url",
+}
+
+
+def _alert_attributes(alert: Alert, payload: JSONObject) -> dict[str, object]:
+    attributes: dict[str, object] = {}
+    for key, attribute in _EXTRAS.items():
+        text = optional_str(alert.raw, key, alert.field)
+        if text is not None:
+            attributes[attribute] = text
+    org_id = alert.raw.get("orgId", payload.get("orgId"))
+    if isinstance(org_id, int | str) and not isinstance(org_id, bool):
+        attributes["org_id"] = str(org_id)
+    return attributes
 
 
 def _monitor_id(alert: Alert, name: str) -> str:

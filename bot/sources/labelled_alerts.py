@@ -77,6 +77,16 @@ def alert_list(payload: JSONObject) -> list[object]:
     return alerts
 
 
+def notification_attributes(payload: JSONObject) -> dict[str, object]:
+    """What the whole notification says about where it came from."""
+    found = {
+        "group_key": optional_str(payload, "groupKey"),
+        "receiver": optional_str(payload, "receiver"),
+        "external_url": optional_str(payload, "externalURL"),
+    }
+    return {key: value for key, value in found.items() if value is not None}
+
+
 def read_alert(value: object, field: str) -> Alert:
     obj = as_object(value, field)
     status = required_str(obj, "status", field)

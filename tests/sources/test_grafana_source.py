@@ -174,6 +174,8 @@ BAD = [
     ("timestamp-not-the-signed-one", STAMPED, stamped(signed=str(int(TS) - 1)), NOW, SIG_FIELD),
     ("timestamp-missing", STAMPED, {SIG: sign(BODY, SECRET, timestamp=TS)}, NOW, STAMP_FIELD),
     ("timestamp-garbage", STAMPED, stamped("x"), NOW, STAMP_FIELD),
+    ("timestamp-huge", STAMPED, stamped("9" * 30), NOW, STAMP_FIELD),
+    ("timestamp-negative", STAMPED, stamped("-5"), NOW, STAMP_FIELD),
     ("stale", STAMPED, stamped(), LATER, STAMP_FIELD),
     ("from-the-future", STAMPED, stamped(), EARLIER, STAMP_FIELD),
 ]
