@@ -25,6 +25,7 @@ def as_utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC)
 
 
+@lru_cache(maxsize=1024)
 def utc_text(moment: datetime) -> str:
     """`2026-11-21 03:05:10 UTC`."""
     return as_utc(moment).strftime("%Y-%m-%d %H:%M:%S UTC")

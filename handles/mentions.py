@@ -34,7 +34,7 @@ KINDS: frozenset[str] = frozenset(
         "teams",
     }
 )
-_CANDIDATE = re.compile(r"@(\S*)")
+_CANDIDATE = re.compile(r"@\S*")
 _TRAILING = ".,;:!?'\")]}>*~`"
 _NAMED = re.compile(r"([a-z]+)-([\w.\-]+)")
 _EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}")
@@ -58,7 +58,25 @@ def _workflow(text: str, start: int) -> tuple[Mention, int] | None:
     return Mention("workflow", match.group(1), match.group(0), tuple(args)), match.end()
 
 
+# Handles repeat across deliveries, so a token's classification is remembered;
+# the memo is cleared when it grows past this many entries (hostile text).
+_MEMO_LIMIT = 4096
+_memo: dict[str, Mention | None] = {}
+
+
 def _classify(raw: str) -> Mention | None:
+    mention = _memo.get(raw, _UNSEEN)
+    if mention is _UNSEEN:
+        if len(_memo) >= _MEMO_LIMIT:
+            _memo.clear()
+        mention = _memo[raw] = _classify_new(raw)
+    return mention  # type: ignore[return-value]
+
+
+_UNSEEN = object()
+
+
+def _classify_new(raw: str) -> Mention | None:
     body = raw[1:]
     if "(" in body or ")" in body:
         return None
@@ -76,24 +94,24 @@ def extract_mentions(text: str) -> tuple[Mention, ...]:
     """Every handle in `text`, de-duplicated, in order of first appearance."""
     if "@" not in text:
         return ()
-    found: list[Mention] = []
-    seen: set[tuple[str, str, tuple[tuple[str, str], ...]]] = set()
+    found: dict[tuple[str, str, tuple[tuple[str, str], ...]], Mention] = {}
     resume = 0
     for match in _CANDIDATE.finditer(text):
         start = match.start()
         if start < resume or (start and not text[start - 1].isspace()):
             continue
-        token = match.group(1)
-        mention: Mention | None = None
-        if token.startswith("workflow-") and "(" in token:
+        token = match.group()
+        mention: Mention | None
+        if token.startswith("@workflow-") and "(" in token:
             result = _workflow(text, start)
-            if result is not None:
-                mention, resume = result
+            if result is None:
+                continue
+            mention, resume = result
         else:
-            mention = _classify("@" + token.rstrip(_TRAILING))
-        if mention is not None:
-            key = (mention.kind, mention.name, mention.args)
-            if key not in seen:
-                seen.add(key)
-                found.append(mention)
-    return tuple(found)
+            mention = _classify(token.rstrip(_TRAILING))
+            if mention is None:
+                continue
+        key = (mention.kind, mention.name, mention.args)
+        if key not in found:
+            found[key] = mention
+    return tuple(found.values())

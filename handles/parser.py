@@ -166,8 +166,12 @@ def _helper(name: str, args: tuple[Argument, ...], line: int, col: int) -> Helpe
 
 def _section_args_check(name: str, args: tuple[Argument, ...], line: int, col: int) -> None:
     if name == "is_priority":
-        if len(args) != 1 or not isinstance(args[0], Literal):
-            raise _error("is_priority takes one priority, e.g. 'P1'", line, col)
+        if (
+            len(args) != 1
+            or not isinstance(args[0], Literal)
+            or args[0].value.upper() not in PRIORITIES
+        ):
+            raise _error(f"is_priority takes one of {', '.join(PRIORITIES)}, e.g. 'P1'", line, col)
     elif name in ("is_match", "is_exact_match"):
         if len(args) < 2 or not isinstance(args[0], Literal) or not args[0].quoted:
             raise _error(

@@ -1,15 +1,28 @@
-"""A parsed template compiled into closures, and `parse`, which caches them.
+"""A parsed template, specialised per transition into flat pieces, and `parse`.
 
-Compilation turns every node into a function `(scope, out) -> None` that
-appends to `out`; adjacent text is merged and sections hold their compiled
-bodies, so rendering is a walk over pre-built closures with no lookups of
-the syntax tree. Nesting is bounded by the parser, so the closures' call
-depth is too.
+Rendering is the hot path (every delivery), so a template is partially
+evaluated once per kind of transition: the transition conditionals
+(`is_alert`, `is_recovery`, …) and `is_priority` are decided ahead of time,
+which leaves a flat list of text with slots for variables, helpers and the
+few sections that depend on the event's data (`is_match`, variable sections).
+Rendering then computes each distinct slot once, checks the output budget,
+fills a copy of the skeleton and joins it. There are at most a few dozen
+transition kinds, so the specialisations per template are bounded.
+
+Mentions are those of the rendered text, but the handles written in the
+template's own text are found at specialisation time: a literal whose `@`s
+all sit in whole whitespace-delimited words contributes its precomputed
+handles. If the rendered text holds any other `@` (from a variable, or a word
+that straddles a slot), the whole text is scanned instead, so the result
+always equals `extract_mentions(text)`.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from functools import lru_cache
 from urllib.parse import quote
 
@@ -19,27 +32,15 @@ from handles.errors import TemplateError
 from handles.expression import EvalFailure, format_value
 from handles.limits import MAX_OUTPUT_CHARS
 from handles.mentions import extract_mentions
-from handles.nodes import Helper, Literal, Node, Path, Section, Text, Variable
+from handles.nodes import Argument, Helper, Literal, Node, Section, Text, Variable
 from handles.parser import parse_nodes, parse_path
-from handles.types import Event, Rendered
-from handles.variables import as_text, as_texts, event_moment, lookup
+from handles.scope import MentionPart, Scope
+from handles.types import Event, Mention, Rendered
+from handles.variables import as_text, as_texts, event_moment, resolver, text_resolver
 
-
-class _Scope:
-    """Per-render state: the event, its true conditionals and what the render produced."""
-
-    __slots__ = ("budget", "event", "flags", "priority", "warnings")
-
-    def __init__(self, event: Event) -> None:
-        self.event = event
-        self.flags = true_conditionals(event.transition)
-        self.priority: str | None = None
-        self.budget = MAX_OUTPUT_CHARS
-        self.warnings: list[str] = []
-
-
-_Op = Callable[[_Scope, list[str]], None]
-_Test = Callable[[_Scope], bool]
+_Slot = Callable[[Scope], str]
+_Test = Callable[[Scope], bool]
+_Key = tuple[frozenset[str], str]
 
 
 def escape(text: str) -> str:
@@ -49,38 +50,11 @@ def escape(text: str) -> str:
     return text
 
 
-def _spend(scope: _Scope, text: str, line: int, col: int) -> None:
-    scope.budget -= len(text)
-    if scope.budget < 0:
-        raise TemplateError(f"rendered text would exceed {MAX_OUTPUT_CHARS} characters", line, col)
+def _too_long(line: int, col: int) -> TemplateError:
+    return TemplateError(f"rendered text would exceed {MAX_OUTPUT_CHARS} characters", line, col)
 
 
-def _text_op(value: str) -> _Op:
-    def op(scope: _Scope, out: list[str]) -> None:
-        out.append(value)
-
-    return op
-
-
-def _variable_op(node: Variable) -> _Op:
-    segments = node.path.segments
-    raw = node.raw
-    line, col = node.line, node.col
-
-    def op(scope: _Scope, out: list[str]) -> None:
-        value = lookup(scope.event, segments)
-        if value is None:
-            return
-        text = value if isinstance(value, str) else as_text(value)
-        if not raw:
-            text = escape(text)
-        _spend(scope, text, line, col)
-        out.append(text)
-
-    return op
-
-
-def _string(arg: Literal | Path) -> str:
+def _string(arg: Argument) -> str:
     return arg.value if isinstance(arg, Literal) else arg.source
 
 
@@ -91,66 +65,64 @@ def _path_segments(name: str) -> tuple[str, ...]:
         return (name,)
 
 
-def _helper_op(node: Helper) -> _Op | None:
+# --- slots: the pieces whose text depends on the event ---------------------------
+
+
+def _variable_slot(node: Variable) -> _Slot:
+    return text_resolver(node.path.segments, escape=None if node.raw else escape)
+
+
+def _helper_slot(node: Helper) -> _Slot | None:
     name, args, line, col = node.name, node.args, node.line, node.col
-    where = f"line {line}, column {col}"
     if name == "override_priority":
         priority = _string(args[0]).upper()
 
-        def override(scope: _Scope, out: list[str]) -> None:
+        def override(scope: Scope) -> str:
             scope.priority = priority
+            return ""
 
         return override
     if name == "eval" and node.expression is not None:
         evaluate = node.expression.evaluate
+        resolvers = {v: resolver(_path_segments(v)) for v in node.expression.variables}
 
-        def run_eval(scope: _Scope, out: list[str]) -> None:
-            event = scope.event
-
-            def resolve(variable: str) -> object:
-                return lookup(event, variable.split("."))
-
+        def run_eval(scope: Scope) -> str:
             try:
-                text = format_value(evaluate(resolve))
+                value = evaluate(lambda variable: resolvers[variable](scope))
             except EvalFailure as exc:
-                scope.warnings.append(f"{where}: eval: {exc}")
-                return
-            _spend(scope, text, line, col)
-            out.append(escape(text))
+                scope.warn(f"line {line}, column {col}: eval: {exc}")
+                return ""
+            return escape(format_value(value))
 
         return run_eval
     if name == "urlencode":
-        segments = _path_segments(_string(args[0]))
-
-        def urlencode(scope: _Scope, out: list[str]) -> None:
-            text = quote(as_text(lookup(scope.event, segments)), safe="")
-            _spend(scope, text, line, col)
-            out.append(text)
-
-        return urlencode
+        resolve = resolver(_path_segments(_string(args[0])))
+        return lambda scope: quote(as_text(resolve(scope)), safe="")
     if name == "local_time":
-        variable = _string(args[0])
-        zone = load_zone(_string(args[1]))
-        if zone is None:
-            return None
-        segments = _path_segments(variable)
-
-        def local_time(scope: _Scope, out: list[str]) -> None:
-            moment = event_moment(scope.event, variable)
-            if moment is None:
-                value = lookup(scope.event, segments)
-                if isinstance(value, int | float) and not isinstance(value, bool):
-                    from datetime import UTC, datetime
-
-                    try:
-                        moment = datetime.fromtimestamp(value / 1000, UTC)
-                    except (OverflowError, ValueError, OSError):
-                        moment = None
-            if moment is not None:
-                out.append(local_text(moment, zone))
-
-        return local_time
+        return _local_time_slot(_string(args[0]), _string(args[1]))
     return None  # unknown helpers render nothing; lint reports them
+
+
+def _local_time_slot(variable: str, zone_name: str) -> _Slot | None:
+    zone = load_zone(zone_name)
+    if zone is None:
+        return None
+    resolve = resolver(_path_segments(variable))
+
+    def local_time(scope: Scope) -> str:
+        moment = event_moment(scope.event, variable)
+        if moment is None:
+            # Any other variable holding epoch milliseconds.
+            value = resolve(scope)
+            if not isinstance(value, int | float) or isinstance(value, bool):
+                return ""
+            try:
+                moment = datetime.fromtimestamp(value / 1000, UTC)
+            except (OverflowError, ValueError, OSError):
+                return ""
+        return local_text(moment, zone)
+
+    return local_time
 
 
 def _numeric(text: str) -> float | None:
@@ -160,126 +132,351 @@ def _numeric(text: str) -> float | None:
         return None
 
 
-def _section_test(node: Section) -> _Test:
-    name, args = node.name, node.args
-    if name in TRANSITION_CONDITIONALS and not args:
-        return lambda scope: name in scope.flags
-    if name == "is_priority":
-        wanted = _string(args[0]).upper()
-        return lambda scope: (scope.event.transition.priority or "").upper() == wanted
-    if name in ("is_match", "is_exact_match"):
-        segments = _path_segments(_string(args[0]))
-        candidates = tuple(_string(arg) for arg in args[1:])
-        if name == "is_match":
+def _match_test(name: str, args: tuple[Argument, ...]) -> _Test:
+    resolve = resolver(_path_segments(_string(args[0])))
+    candidates = tuple(_string(arg) for arg in args[1:])
+    if name == "is_match":
 
-            def is_match(scope: _Scope) -> bool:
-                values = as_texts(lookup(scope.event, segments))
-                # "" matches any non-empty value, which `"" in value` already says.
-                return any(c in v for v in values for c in candidates)
-
-            return is_match
-        numbers = tuple(_numeric(c) for c in candidates)
-
-        def is_exact_match(scope: _Scope) -> bool:
-            for value in as_texts(lookup(scope.event, segments)) or ("",):
-                number = _numeric(value)
-                for candidate, candidate_number in zip(candidates, numbers, strict=True):
-                    if value == candidate or (number is not None and number == candidate_number):
+        def is_match(scope: Scope) -> bool:
+            # A substring of any one value; "" matches any non-empty value.
+            for value in as_texts(resolve(scope)):
+                for candidate in candidates:
+                    if candidate in value:
                         return True
             return False
 
-        return is_exact_match
-    if args:
+        return is_match
+    numbers = tuple(_numeric(c) for c in candidates)
+
+    def is_exact_match(scope: Scope) -> bool:
+        for value in as_texts(resolve(scope)) or ("",):
+            number = _numeric(value)
+            for candidate, candidate_number in zip(candidates, numbers, strict=True):
+                if value == candidate or (number is not None and number == candidate_number):
+                    return True
+        return False
+
+    return is_exact_match
+
+
+def _data_test(node: Section) -> _Test:
+    """The test of a section that depends on the event's data, not its transition."""
+    if node.name in ("is_match", "is_exact_match"):
+        return _match_test(node.name, node.args)
+    if node.args:
         return lambda scope: False  # an unknown conditional with arguments
-    segments = (name,) if name.startswith("is_") else _path_segments(name)
-    # Any other name is a variable: true when it is not empty (Mustache's rule).
-    return lambda scope: bool(as_text(lookup(scope.event, segments)))
+    # Any other name is a variable: true when not empty (Mustache's rule). An
+    # unknown `is_…` name (a typo lint reports) is looked up the same way.
+    name = node.name
+    resolve = resolver((name,) if name.startswith("is_") else _path_segments(name))
+    return lambda scope: bool(as_text(resolve(scope)))
 
 
-def _run_all(ops: tuple[_Op, ...]) -> _Op:
-    if not ops:
-        return lambda scope, out: None
-    if len(ops) == 1:
-        return ops[0]
+# --- specialisation ---------------------------------------------------------------
 
-    def run(scope: _Scope, out: list[str]) -> None:
-        for op in ops:
-            op(scope, out)
-
-    return run
+_HEAD = re.compile(r"\S*")
+_TAIL = re.compile(r"\S*\Z")
 
 
-def _section_op(node: Section) -> _Op:
-    test = _section_test(node)
-    body = _run_all(compile_nodes(node.body))
-    otherwise = _run_all(compile_nodes(node.otherwise))
-    if node.negated:
-        body, otherwise = otherwise, body
+def _literal_part(value: str, *, at_start: bool, at_end: bool) -> tuple[int, MentionPart | None]:
+    """How many `@` of `value` are in whole words, and those words' handles.
 
-    def section(scope: _Scope, out: list[str]) -> None:
-        if test(scope):
-            body(scope, out)
-        else:
-            otherwise(scope, out)
+    A word touching an edge of `value` may continue in the neighbouring slot,
+    unless that edge is the start or end of the whole text.
+    """
+    if "@workflow-" in value:
+        return 0, None  # the workflow argument form may run past this literal
+    start = 0 if at_start else _HEAD.match(value).end()  # type: ignore[union-attr]
+    end = len(value) if at_end else _TAIL.search(value).start()  # type: ignore[union-attr]
+    if start >= end:
+        return 0, None
+    inner = value[start:end]
+    count = inner.count("@")
+    return count, ((extract_mentions(inner), count) if count else None)
 
-    return section
+
+@dataclass(frozen=True, slots=True)
+class _Slotted:
+    """One occurrence of a slot in a body, before the body is assembled."""
+
+    key: object
+    slot: _Slot
+    # Characters a slot's text adds to the output per occurrence (sections are
+    # charged by their own body, so they weigh 0 here).
+    weight: int
 
 
-def compile_nodes(nodes: tuple[Node, ...]) -> tuple[_Op, ...]:
-    ops: list[_Op] = []
-    pending: list[str] = []
-    for node in nodes:
-        if isinstance(node, Text):
-            pending.append(node.value)
-            continue
+class _Body:
+    """Text with slots, specialised for one transition kind."""
+
+    __slots__ = ("col", "line", "part", "skeleton", "slots", "static_len", "text")
+
+    def __init__(self, items: list[str | _Slotted], *, line: int, col: int, top: bool) -> None:
+        self.line, self.col = line, col
+        skeleton: list[str] = []
+        slots: list[tuple[_Slot, int, list[int]]] = []
+        index_of: dict[object, int] = {}
+        pending: list[str] = []
+        literals: list[tuple[int, str]] = []
+        for item in items:
+            if isinstance(item, str):
+                pending.append(item)
+                continue
+            if pending:
+                literals.append((len(skeleton), "".join(pending)))
+                skeleton.append(literals[-1][1])
+                pending = []
+            index = index_of.get(item.key)
+            if index is None:
+                index = index_of[item.key] = len(slots)
+                slots.append((item.slot, 0, []))
+            slot, weight, positions = slots[index]
+            positions.append(len(skeleton))
+            slots[index] = (slot, weight + item.weight, positions)
+            skeleton.append("")
         if pending:
-            ops.append(_text_op("".join(pending)))
-            pending = []
-        if isinstance(node, Variable):
-            ops.append(_variable_op(node))
-        elif isinstance(node, Section):
-            ops.append(_section_op(node))
+            literals.append((len(skeleton), "".join(pending)))
+            skeleton.append(literals[-1][1])
+        self.skeleton = skeleton
+        # (slot, characters per character of its text, where its text goes)
+        self.slots = tuple((slot, weight, tuple(where)) for slot, weight, where in slots)
+        self.static_len = sum(len(text) for _, text in literals)
+        self.text = "".join(skeleton) if not slots else None
+        self.part = self._mention_part(literals, len(skeleton), top)
+
+    @staticmethod
+    def _mention_part(literals: list[tuple[int, str]], size: int, top: bool) -> MentionPart | None:
+        found: dict[tuple[str, str, tuple[tuple[str, str], ...]], Mention] = {}
+        total = 0
+        for position, text in literals:
+            count, part = _literal_part(
+                text, at_start=top and position == 0, at_end=top and position == size - 1
+            )
+            total += count
+            for mention in part[0] if part else ():
+                found.setdefault((mention.kind, mention.name, mention.args), mention)
+        return (tuple(found.values()), total) if total else None
+
+    def render(self, scope: Scope) -> str:
+        if self.part is not None:
+            scope.parts.append(self.part)
+        if self.text is not None:
+            scope.budget -= self.static_len
+            if scope.budget < 0:
+                raise _too_long(self.line, self.col)
+            return self.text
+        buffer = self.skeleton.copy()
+        total = self.static_len
+        for slot, weight, positions in self.slots:
+            value = slot(scope)
+            total += len(value) * weight
+            for position in positions:
+                buffer[position] = value
+        # Checked before joining, so a small template cannot allocate a huge text.
+        scope.budget -= total
+        if scope.budget < 0:
+            raise _too_long(self.line, self.col)
+        return "".join(buffer)
+
+
+# Sections that test the event's data (`is_match`, …) are decided before the
+# text is assembled, up to this many per transition kind; the outcomes select
+# one of at most 2**N flat bodies, built on first use. Further such sections
+# become slots that pick a body at render time.
+MAX_DECIDED_SECTIONS = 6
+
+
+class _Specialiser:
+    """Builds the flat bodies of one template for one transition kind and outcome set."""
+
+    def __init__(
+        self,
+        flags: frozenset[str],
+        priority: str,
+        outcomes: dict[int, bool],
+        tests: dict[int, _Test],
+    ) -> None:
+        self.flags = flags
+        self.priority = priority
+        self.outcomes = outcomes
+        self.tests = tests
+        self.counter = 0
+
+    def body(self, nodes: tuple[Node, ...], *, line: int, col: int, top: bool) -> _Body:
+        items: list[str | _Slotted] = []
+        self.flatten(nodes, items)
+        return _Body(items, line=line, col=col, top=top)
+
+    def branch(self, node: Section) -> tuple[Node, ...] | None:
+        """The branch of `node` already decided for this body, or None for a data slot."""
+        if node.name in TRANSITION_CONDITIONALS and not node.args:
+            chosen = node.name in self.flags
+        elif node.name == "is_priority":
+            chosen = _string(node.args[0]).upper() == self.priority
+        elif id(node) in self.outcomes:
+            chosen = self.outcomes[id(node)]
         else:
-            op = _helper_op(node)
-            if op is not None:
-                ops.append(op)
-    if pending:
-        ops.append(_text_op("".join(pending)))
-    return tuple(ops)
+            return None
+        return node.body if chosen != node.negated else node.otherwise
+
+    def flatten(self, nodes: tuple[Node, ...], items: list[str | _Slotted]) -> None:
+        # Recursion is bounded by the parser's MAX_DEPTH.
+        for node in nodes:
+            if isinstance(node, Text):
+                items.append(node.value)
+            elif isinstance(node, Variable):
+                key = (node.path.segments, node.raw)
+                items.append(_Slotted(key, _variable_slot(node), 1))
+            elif isinstance(node, Helper):
+                slot = _helper_slot(node)
+                if slot is not None:
+                    items.append(_Slotted(self.unique(), slot, 1))
+            else:
+                chosen = self.branch(node)
+                if chosen is not None:
+                    self.flatten(chosen, items)
+                else:
+                    items.append(_Slotted(self.unique(), self.data_section(node), 0))
+
+    def unique(self) -> int:
+        self.counter += 1
+        return self.counter
+
+    def data_section(self, node: Section) -> _Slot:
+        test = self.tests[id(node)]
+        body = self.body(node.body, line=node.line, col=node.col, top=False)
+        otherwise = self.body(node.otherwise, line=node.line, col=node.col, top=False)
+        if node.negated:
+            body, otherwise = otherwise, body
+
+        def section(scope: Scope) -> str:
+            return (body if test(scope) else otherwise).render(scope)
+
+        return section
+
+
+class _Plan:
+    """One transition kind of a template: which data tests to run, and the bodies
+    for each combination of their outcomes."""
+
+    __slots__ = ("bodies", "decided", "flags", "priority", "template", "tests")
+
+    def __init__(self, template: Template, flags: frozenset[str], priority: str) -> None:
+        self.template = template
+        self.flags = flags
+        self.priority = priority
+        probe = _Specialiser(flags, priority, {}, template._tests)
+        decided: list[Section] = []
+        self._collect(probe, template.nodes, decided)
+        self.decided = tuple(decided)
+        self.tests = tuple(template._tests[id(node)] for node in decided)
+        self.bodies: dict[tuple[bool, ...], _Body] = {}
+
+    @staticmethod
+    def _collect(probe: _Specialiser, nodes: tuple[Node, ...], found: list[Section]) -> None:
+        for node in nodes:
+            if not isinstance(node, Section):
+                continue
+            chosen = probe.branch(node)
+            if chosen is not None:
+                _Plan._collect(probe, chosen, found)
+                continue
+            if len(found) < MAX_DECIDED_SECTIONS:
+                found.append(node)
+            _Plan._collect(probe, node.body, found)
+            _Plan._collect(probe, node.otherwise, found)
+
+    def body(self, outcomes: tuple[bool, ...]) -> _Body:
+        body = self.bodies.get(outcomes)
+        if body is None:
+            decided = {
+                id(node): result for node, result in zip(self.decided, outcomes, strict=True)
+            }
+            template = self.template
+            specialiser = _Specialiser(self.flags, self.priority, decided, template._tests)
+            line, col = _first_position(template.nodes)
+            body = specialiser.body(template.nodes, line=line, col=col, top=True)
+            self.bodies[outcomes] = body
+        return body
+
+
+def _first_position(nodes: tuple[Node, ...]) -> tuple[int, int]:
+    for node in nodes:
+        if not isinstance(node, Text):
+            return node.line, node.col
+    return 1, 1
+
+
+def _data_sections(nodes: tuple[Node, ...], found: dict[int, _Test]) -> None:
+    for node in nodes:
+        if isinstance(node, Section):
+            is_transition = node.name in TRANSITION_CONDITIONALS and not node.args
+            if not is_transition and node.name != "is_priority":
+                found[id(node)] = _data_test(node)
+            _data_sections(node.body, found)
+            _data_sections(node.otherwise, found)
 
 
 class Template:
     """A compiled notification message. Build with `handles.parse(text)`."""
 
-    __slots__ = ("_ops", "nodes", "source")
+    __slots__ = ("_plans", "_tests", "_uses_priority", "nodes", "source")
 
     def __init__(self, source: str) -> None:
         self.source = source
         self.nodes = parse_nodes(source)
-        self._ops = compile_nodes(self.nodes)
+        self._plans: dict[_Key, _Plan] = {}
+        self._uses_priority = "is_priority" in source
+        # The test of every data section, by node identity (the nodes live as
+        # long as the template).
+        self._tests: dict[int, _Test] = {}
+        _data_sections(self.nodes, self._tests)
 
     def render(self, event: Event) -> Rendered:
-        """Render for one event; mentions are read from the rendered text.
+        """Render for one event; the mentions are those of the rendered text.
 
         Raises TemplateError only when the output would exceed MAX_OUTPUT_CHARS.
         """
-        scope = _Scope(event)
-        out: list[str] = []
-        for op in self._ops:
-            op(scope, out)
-        text = "".join(out)
-        if len(text) > MAX_OUTPUT_CHARS:
-            raise TemplateError(f"rendered text would exceed {MAX_OUTPUT_CHARS} characters", 1, 1)
-        return Rendered(
-            text,
-            extract_mentions(text),
-            scope.priority,
-            tuple(scope.warnings),
-        )
+        transition = event.transition
+        priority = (transition.priority or "").upper() if self._uses_priority else ""
+        key = (true_conditionals(transition), priority)
+        plan = self._plans.get(key)
+        if plan is None:
+            plan = self._plans[key] = _Plan(self, *key)
+        scope = Scope(event)
+        tests = plan.tests
+        if not tests:
+            body = plan.bodies.get(()) or plan.body(())
+        elif len(tests) == 1:
+            outcome = (tests[0](scope),)
+            body = plan.bodies.get(outcome) or plan.body(outcome)
+        else:
+            outcomes = tuple([test(scope) for test in tests])
+            body = plan.bodies.get(outcomes) or plan.body(outcomes)
+        text = body.render(scope)
+        warnings = tuple(scope.warnings) if scope.warnings else ()
+        return Rendered(text, _mentions(text, scope.parts), scope.priority, warnings)
 
     def __repr__(self) -> str:
         preview = self.source if len(self.source) <= 40 else self.source[:37] + "..."
         return f"Template({preview!r})"
+
+
+def _mentions(text: str, parts: list[MentionPart]) -> tuple[Mention, ...]:
+    """Handles of `text`, from the literals' precomputed parts when they hold every `@`."""
+    count = text.count("@")
+    if not count:
+        return ()
+    if len(parts) == 1:
+        if parts[0][1] == count:
+            return parts[0][0]
+    elif parts and sum(part[1] for part in parts) == count:
+        merged: dict[tuple[str, str, tuple[tuple[str, str], ...]], Mention] = {}
+        for found, _ in parts:
+            for mention in found:
+                merged.setdefault((mention.kind, mention.name, mention.args), mention)
+        return tuple(merged.values())
+    return extract_mentions(text)
 
 
 @lru_cache(maxsize=2048)

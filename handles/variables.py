@@ -10,11 +10,12 @@ derived from the event's datetimes; the event's attributes (nested mappings,
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from functools import lru_cache
 
 from handles.clock import epoch_ms, utc_text
+from handles.scope import Scope
 from handles.types import Event
 
 TEMPLATE_VARIABLES: tuple[str, ...] = (
@@ -44,8 +45,8 @@ _MISSING = object()
 
 
 @lru_cache(maxsize=4096)
-def tag_index(tags: tuple[str, ...]) -> Mapping[str, tuple[str, ...]]:
-    """`key:value` tags grouped by key, values sorted and de-duplicated.
+def tag_index(tags: tuple[str, ...]) -> Mapping[str, str | tuple[str, ...]]:
+    """`key:value` tags grouped by key: one value as a string, several as a sorted tuple.
 
     Cached by content: deliveries of one group carry the same tags.
     """
@@ -54,7 +55,10 @@ def tag_index(tags: tuple[str, ...]) -> Mapping[str, tuple[str, ...]]:
         key, sep, value = tag.partition(":")
         if sep:
             grouped.setdefault(key, set()).add(value)
-    return {key: tuple(sorted(values)) for key, values in grouped.items()}
+    return {
+        key: next(iter(values)) if len(values) == 1 else tuple(sorted(values))
+        for key, values in grouped.items()
+    }
 
 
 def event_moment(event: Event, name: str) -> datetime | None:
@@ -109,15 +113,90 @@ def lookup(event: Event, segments: Sequence[str]) -> object:
         value = _attribute(event.attributes, path)
         if value is not _MISSING:
             return value
-    if not event.tags:
-        return None
-    if len(segments) == 1 or (len(segments) == 2 and segments[1] == "name"):
-        key = segments[0]
-    elif len(segments) == 3 and segments[0] == "event" and segments[1] == "tags":
-        key = segments[2]
-    else:
+    key = _tag_key(segments)
+    if key is None or not event.tags:
         return None
     return tag_index(event.tags).get(key)
+
+
+def _tag_key(segments: Sequence[str]) -> str | None:
+    """The tag key a path names: `key.name`, `key`, or `event.tags.key`."""
+    if len(segments) == 1 or (len(segments) == 2 and segments[1] == "name"):
+        return segments[0]
+    if len(segments) == 3 and segments[0] == "event" and segments[1] == "tags":
+        return segments[2]
+    return None
+
+
+def resolver(segments: Sequence[str]) -> Callable[[Scope], object]:
+    """`lookup` specialised for one path at compile time; caches the tag index per render."""
+    dotted = ".".join(segments)
+    fallback = _fallback(segments)
+
+    def resolve(scope: Scope) -> object:
+        value = scope.event.values.get(dotted, _MISSING)
+        return fallback(scope) if value is _MISSING else value
+
+    return resolve
+
+
+def text_resolver(
+    segments: Sequence[str], *, escape: Callable[[str], str] | None
+) -> Callable[[Scope], str]:
+    """A path's value as text (escaped with `escape` when given), in one call.
+
+    The hot path of rendering, so the two common sources (the event's values,
+    then its tags when it has no attributes) are read inline.
+    """
+    dotted = ".".join(segments)
+    fallback = _fallback(segments)
+    tag_key = None if dotted in TIME_VARIABLES else _tag_key(segments)
+
+    def text(scope: Scope) -> str:
+        event = scope.event
+        value = event.values.get(dotted, _MISSING)
+        if value is _MISSING:
+            if tag_key is not None and not event.attributes:
+                tags = scope.tag_map
+                if tags is None:
+                    tags = scope.tag_map = tag_index(event.tags)
+                value = tags.get(tag_key, "")
+            else:
+                value = fallback(scope)
+        result: str = value if value.__class__ is str else as_text(value)
+        if escape is not None and ("&" in result or "<" in result or ">" in result):
+            return escape(result)
+        return result
+
+    return text
+
+
+def _fallback(segments: Sequence[str]) -> Callable[[Scope], object]:
+    """Where a path is looked for when it is not among the event's values."""
+    dotted = ".".join(segments)
+    is_time = dotted in TIME_VARIABLES
+    first = segments[0]
+    attribute_path = tuple(segments) if not first.startswith("@") else (first[1:], *segments[1:])
+    tag_key = _tag_key(segments)
+
+    def fallback(scope: Scope) -> object:
+        event = scope.event
+        if is_time:
+            value = _time_variable(event, dotted)
+            if value is not _MISSING:
+                return value
+        if event.attributes:
+            value = _attribute(event.attributes, attribute_path)
+            if value is not _MISSING:
+                return value
+        if tag_key is None or not event.tags:
+            return None
+        tags = scope.tag_map
+        if tags is None:
+            tags = scope.tag_map = tag_index(event.tags)
+        return tags.get(tag_key)
+
+    return fallback
 
 
 def as_text(value: object) -> str:
