@@ -31,7 +31,7 @@ class Call:
     method: str  # e.g. "chat.postMessage", or "webhook" for response_url posts
     body: dict[str, Any]
     headers: dict[str, str]
-    at: float  # time.monotonic() on arrival
+    at: float  # time.monotonic() on arrival; calls() lists calls in arrival order
     status: int  # the HTTP status the fake answered with
 
 
@@ -154,7 +154,7 @@ class FakeSlack:
 
     def calls(self, method: str | None = None, *, ok_only: bool = False) -> list[Call]:
         with self._lock:
-            found = list(self._state.calls)
+            found = sorted(self._state.calls, key=lambda c: c.at)
         return [
             c
             for c in found
@@ -308,6 +308,7 @@ class _Handler(BaseHTTPRequestHandler):
         self._handle()
 
     def _handle(self) -> None:
+        arrived = time.monotonic()
         parts = urlsplit(self.path)
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length).decode("utf-8") if length else ""
@@ -335,12 +336,12 @@ class _Handler(BaseHTTPRequestHandler):
                 extra["Retry-After"] = f"{fault.retry_after:g}"
             status = fault.status if fault.error is None else 200
             error = fault.error or ("ratelimited" if fault.status == 429 else "fatal_error")
-            self.owner._record(Call(method, body, headers, time.monotonic(), status))
+            self.owner._record(Call(method, body, headers, arrived, status))
             self._send(status, {"ok": False, "error": error}, extra)
             return
 
         answer = {"ok": True} if method == "webhook" else self.owner._answer(method, body)
-        self.owner._record(Call(method, body, headers, time.monotonic(), 200))
+        self.owner._record(Call(method, body, headers, arrived, 200))
         self._send(200, answer)
 
     def _send(
