@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 from uuid import UUID
 
 from sqlalchemy import Connection, insert, select, update
@@ -112,6 +112,23 @@ class DeliveryReport:
 Listener = Callable[[DeliveryReport], None]
 
 
+@dataclass(frozen=True, slots=True)
+class Notification:
+    """An applied notification of one group's alert cycle, with its rendered text."""
+
+    group_id: int
+    cycle: int
+    event: MonitorEvent
+    transition: Transition
+    rendered: Rendered
+
+
+class NotificationListener(Protocol):
+    """Told of each applied notification inside the transaction (the Slack outbox)."""
+
+    def on_notification(self, conn: Connection, notification: Notification) -> None: ...
+
+
 class Rejected(Exception):
     """A delivery that is not the source's shape; it is stored as rejected."""
 
@@ -134,11 +151,14 @@ class Pipeline:
         sources: SourcesConfig | None = None,
         listeners: Sequence[Listener] = (),
         case_listeners: Sequence[CaseListener] = (),
+        notification_listeners: Sequence[NotificationListener] = (),
     ) -> None:
         self.sources = sources or SourcesConfig()
         self.listeners = tuple(listeners)
         # Called by CaseService inside the transaction (the Slack outbox, issue sync).
         self.case_listeners = tuple(case_listeners)
+        # Called after each applied notification, inside the transaction (the Slack outbox).
+        self.notification_listeners = tuple(notification_listeners)
 
     # -- stage 1: parse -------------------------------------------------------------
 
@@ -263,9 +283,14 @@ class Pipeline:
         assert decision.group is not None
         group_store.save(conn, locked.id, decision.group, monitor_name=event.monitor_name)
         keys = {c.case_id: c.key for c in group.cases} if group is not None else {}
-        return self._persist(
+        report = self._persist(
             conn, cases, locked.id, inbox_id, event, decision, note, keys=keys, now=now
         )
+        if self.notification_listeners:
+            told = Notification(locked.id, decision.group.cycle, event, transition, rendered)
+            for listener in self.notification_listeners:
+                listener.on_notification(conn, told)
+        return report
 
     def _projects(
         self, conn: Connection, memo: Batch, wanted: Iterable[str]
