@@ -31,6 +31,7 @@ from datadog_api_client.v2.models import (
     CaseCreateRequest,
     CaseEmpty,
     CaseEmptyRequest,
+    CaseObjectAttributes,
     CasePriority,
     CaseResourceType,
     CaseSortableField,
@@ -86,11 +87,13 @@ def served(migrated_database_url: str) -> Iterator[Served]:
     keys = key_pair(migrated_database_url, "cases_read", "cases_write", name="runbooks")
     listener = RecordingListener()
     with running(casebot_app(migrated_database_url, listener=listener)) as base_url:
-        configuration = Configuration(host=base_url)
+        configuration = Configuration(host=base_url)  # type: ignore[no-untyped-call]
         configuration.api_key["apiKeyAuth"] = keys.api_key
         configuration.api_key["appKeyAuth"] = keys.application_key
         with ApiClient(configuration) as client:
-            yield Served(CaseManagementApi(client), UsersApi(client), keys, listener)
+            api = CaseManagementApi(client)  # type: ignore[no-untyped-call]
+            users = UsersApi(client)  # type: ignore[no-untyped-call]
+            yield Served(api, users, keys, listener)
 
 
 def _parsed(model: Any) -> Any:
@@ -237,7 +240,9 @@ def test_cases_read_page_change_comment_archive_move(served: Served) -> None:
         data=CaseUpdateAttributes(
             type=CaseResourceType.CASE,
             attributes=CaseUpdateAttributesAttributes(
-                attributes={"service": ["db"], "team": ["storage", "sre"]}
+                attributes=CaseObjectAttributes(  # type: ignore[no-untyped-call]
+                    service=["db"], team=["storage", "sre"]
+                )
             ),
         )
     )
