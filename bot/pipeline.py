@@ -121,6 +121,7 @@ class Notification:
     event: MonitorEvent
     transition: Transition
     rendered: Rendered
+    now: datetime  # when casebot applied it (not the sender's time)
 
 
 class NotificationListener(Protocol):
@@ -287,7 +288,7 @@ class Pipeline:
             conn, cases, locked.id, inbox_id, event, decision, note, keys=keys, now=now
         )
         if self.notification_listeners:
-            told = Notification(locked.id, decision.group.cycle, event, transition, rendered)
+            told = Notification(locked.id, decision.group.cycle, event, transition, rendered, now)
             for listener in self.notification_listeners:
                 listener.on_notification(conn, told)
         return report
