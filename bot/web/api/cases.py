@@ -15,7 +15,6 @@ from sqlalchemy import select
 
 from bot.case_service import CaseService
 from bot.core.cases import Case, CaseStatus, CreationSource, Priority, TimelineEntry, User
-from bot.db.api_keys import Scope
 from bot.db.users import user_from_row, users
 from bot.project_service import ProjectService
 from bot.web.api import bodies, case_search, query_params
@@ -143,17 +142,17 @@ def list_timeline(call: Call, case_id: str, page: query_params.Page, ascending: 
     return _timeline(call, entries[page.offset : page.offset + page.size])
 
 
-# (path under /cases/{case_id}, scope, work) for every POST change endpoint.
-CHANGES: tuple[tuple[str, Scope, CaseWork], ...] = (
-    ("/status", Scope.CASES_WRITE, update_status),
-    ("/priority", Scope.CASES_WRITE, update_priority),
-    ("/title", Scope.CASES_WRITE, update_title),
-    ("/description", Scope.CASES_WRITE, update_description),
-    ("/attributes", Scope.CASES_WRITE, update_attributes),
-    ("/assign", Scope.CASES_WRITE, assign),
-    ("/unassign", Scope.CASES_WRITE, unassign),
-    ("/archive", Scope.CASES_WRITE, archive),
-    ("/unarchive", Scope.CASES_WRITE, unarchive),
-    ("/resolved_reason", Scope.CASES_WRITE, update_resolved_reason),
-    ("/comment", Scope.CASES_WRITE, comment),
+# (path under /cases/{case_id}, work) for every POST change endpoint.
+CHANGES: tuple[tuple[str, CaseWork], ...] = (
+    ("/status", update_status),
+    ("/priority", update_priority),
+    ("/title", update_title),
+    ("/description", update_description),
+    ("/attributes", update_attributes),
+    ("/assign", assign),
+    ("/unassign", unassign),
+    ("/archive", archive),
+    ("/unarchive", unarchive),
+    ("/resolved_reason", update_resolved_reason),
+    ("/comment", comment),
 )

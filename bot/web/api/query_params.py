@@ -8,8 +8,10 @@ from 0 like `list_users_with_pagination`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
+
+from starlette.datastructures import QueryParams
 
 from bot.web.api import wire
 from bot.web.api.errors import bad_request
@@ -97,3 +99,13 @@ def text(params: Mapping[str, str], name: str, *, max_length: int = FILTER_MAX) 
     if len(value) > max_length:
         raise bad_request(f"{name} is longer than {max_length} characters")
     return value
+
+
+def only(params: QueryParams, allowed: Collection[str]) -> None:
+    """Refuse query parameters the endpoint does not take (a typo would be ignored otherwise)."""
+    for name in params:
+        if name not in allowed:
+            takes = ", ".join(allowed) if allowed else "none"
+            raise bad_request(f"unknown query parameter {name!r}; this endpoint takes: {takes}")
+        if len(params.getlist(name)) > 1:
+            raise bad_request(f"query parameter {name} is given more than once")
