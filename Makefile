@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/casebot --version
+	$(BIN)/casebot preview examples/disk-full.md
 
 test: $(STAMP)
 	$(BIN)/ruff check .

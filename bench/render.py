@@ -18,28 +18,28 @@ import sys
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+import chevron
+import chevron.tokenizer
+from jinja2.sandbox import SandboxedEnvironment
 
-import chevron  # noqa: E402
-import chevron.tokenizer  # noqa: E402
-from jinja2.sandbox import SandboxedEnvironment  # noqa: E402
-
-from handles import Event, State, Transition, extract_mentions, parse  # noqa: E402
-from handles.conditions import true_conditionals  # noqa: E402
-from handles.template import Template  # noqa: E402
+from handles import Event, State, Transition, extract_mentions, parse
+from handles.conditions import true_conditionals
+from handles.template import Template
 
 MESSAGE = """\
 {{#is_alert}}
-**{{service.name}} error rate is {{value}}%** in {{env.name}} (alert when {{comparator}} {{threshold}}%).
+**{{service.name}} error rate is {{value}}%** in {{env.name}}
+(alert when {{comparator}} {{threshold}}%).
 A case is opened for the storage team. @case-storage @slack-ops-alerts
 {{/is_alert}}
 {{#is_warning}}
-Error rate on {{service.name}} is climbing: {{value}}% (warning at {{warn_threshold}}%). @slack-ops-alerts
+Error rate on {{service.name}} is climbing: {{value}}%
+(warning at {{warn_threshold}}%). @slack-ops-alerts
 {{/is_warning}}
 {{#is_recovery}}
-{{service.name}} error rate is back under {{threshold}}% in {{env.name}}. @case-storage @slack-ops-alerts
+{{service.name}} error rate is back under {{threshold}}% in {{env.name}}.
+@case-storage @slack-ops-alerts
 {{/is_recovery}}
 {{#is_match "host.name" "db"}}
 Database host {{host.name}} is involved: page the database on-call. @pagerduty-dba
@@ -49,20 +49,24 @@ Runbook: https://runbooks.example.com/web/error-rate - check the request dashboa
 the deploy log; roll back the last deploy if the error rate rose right after it went out.
 {{/is_renotify}}
 {{^is_no_data}}
-Region {{region.name}}, first triggered {{first_triggered_at}}; escalation policy: storage-primary.
+Region {{region.name}}, first triggered {{first_triggered_at}};
+escalation policy: storage-primary.
 {{/is_no_data}}
 """
 
 JINJA = """\
 {% if is_alert %}
-**{{ service.name }} error rate is {{ value }}%** in {{ env.name }} (alert when {{ comparator }} {{ threshold }}%).
+**{{ service.name }} error rate is {{ value }}%** in {{ env.name }}
+(alert when {{ comparator }} {{ threshold }}%).
 A case is opened for the storage team. @case-storage @slack-ops-alerts
 {% endif %}
 {% if is_warning %}
-Error rate on {{ service.name }} is climbing: {{ value }}% (warning at {{ warn_threshold }}%). @slack-ops-alerts
+Error rate on {{ service.name }} is climbing: {{ value }}%
+(warning at {{ warn_threshold }}%). @slack-ops-alerts
 {% endif %}
 {% if is_recovery %}
-{{ service.name }} error rate is back under {{ threshold }}% in {{ env.name }}. @case-storage @slack-ops-alerts
+{{ service.name }} error rate is back under {{ threshold }}% in {{ env.name }}.
+@case-storage @slack-ops-alerts
 {% endif %}
 {% if "db" in host.name %}
 Database host {{ host.name }} is involved: page the database on-call. @pagerduty-dba
@@ -72,7 +76,8 @@ Runbook: https://runbooks.example.com/web/error-rate - check the request dashboa
 the deploy log; roll back the last deploy if the error rate rose right after it went out.
 {% endif %}
 {% if not is_no_data %}
-Region {{ region.name }}, first triggered {{ first_triggered_at }}; escalation policy: storage-primary.
+Region {{ region.name }}, first triggered {{ first_triggered_at }};
+escalation policy: storage-primary.
 {% endif %}
 """
 

@@ -19,4 +19,22 @@ class TemplateError(Exception):
 
 
 class TemplateSyntaxError(TemplateError):
-    """The text is not a well-formed template. `line` and `col` are always >= 1."""
+    """The text is not a well-formed template. `line` and `col` are always >= 1.
+
+    `code` names the kind of problem for tools (`unclosed-block`,
+    `mismatched-block`, `unopened-block`, `syntax`); `suggestion`, when set,
+    says how to fix it.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        line: int,
+        col: int,
+        *,
+        code: str = "syntax",
+        suggestion: str | None = None,
+    ) -> None:
+        super().__init__(message, line, col)
+        self.code = code
+        self.suggestion = suggestion

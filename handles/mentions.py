@@ -90,6 +90,18 @@ def _classify_new(raw: str) -> Mention | None:
     return Mention(named.group(1), named.group(2), raw)
 
 
+def mention_at(text: str, start: int) -> Mention | None:
+    """The handle written at `text[start]` (an `@`), ignoring what precedes it."""
+    match = _CANDIDATE.match(text, start)
+    if match is None:
+        return None
+    token = match.group()
+    if token.startswith("@workflow-") and "(" in token:
+        result = _workflow(text, start)
+        return None if result is None else result[0]
+    return _classify(token.rstrip(_TRAILING))
+
+
 def extract_mentions(text: str) -> tuple[Mention, ...]:
     """Every handle in `text`, de-duplicated, in order of first appearance."""
     if "@" not in text:

@@ -8,7 +8,8 @@ A tag ends at the first closing delimiter (quoted `}}` is not supported).
 
 A `<<` that does not start a well-formed tag on the same line (`a << b`,
 `cat <<EOF`) is ordinary text, so shell snippets and bit shifts in runbooks
-survive; `{{` always starts a tag and an unclosed one is an error.
+survive; only the long comment `<<!-- … -->>` may span lines. `{{` always
+starts a tag and an unclosed one is an error.
 """
 
 from __future__ import annotations
@@ -86,8 +87,10 @@ class _Cursor:
         return self.line, at - self.line_start + 1
 
 
-def _error(message: str, line: int, col: int) -> TemplateSyntaxError:
-    return TemplateSyntaxError(message, line, col)
+def _error(
+    message: str, line: int, col: int, *, code: str = "syntax", suggestion: str | None = None
+) -> TemplateSyntaxError:
+    return TemplateSyntaxError(message, line, col, code=code, suggestion=suggestion)
 
 
 def parse_path(word: str, line: int, col: int) -> Path:
@@ -226,11 +229,14 @@ class _Parser:
         self.emit_text(text_start, len(text))
         if self.stack:
             frame = self.stack[-1]
+            sigil = "^" if frame.negated else "#"
+            closer = f"{frame.style}/{frame.name}{_CLOSE[frame.style]}"
             raise _error(
-                f"{frame.style}#{frame.name}{_CLOSE[frame.style]} is never closed "
-                f"(add {frame.style}/{frame.name}{_CLOSE[frame.style]})",
+                f"{frame.style}{sigil}{frame.name}{_CLOSE[frame.style]} is never closed",
                 frame.line,
                 frame.col,
+                code="unclosed-block",
+                suggestion=f"add {closer}",
             )
         return tuple(self.root)
 
@@ -270,7 +276,8 @@ class _Parser:
         if text.startswith(style + "!", at):
             end = -1
             if text.startswith(style + "!--", at):
-                end = self.find_close("--" + close, at + 5, style)
+                # The long comment form may span lines in both spellings.
+                end = self.finder.find("--" + close, at + 5)
                 if end != -1:
                     end += 2
             if end == -1:
@@ -278,22 +285,51 @@ class _Parser:
             if end == -1:
                 self.unclosed(at, style, close)
                 return None
-            self.emit_text(text_start, at)
-            return end + 2
+            cut, resume = self.standalone(at, end + 2, text_start)
+            self.emit_text(text_start, cut)
+            return resume
         end = self.find_close(close, at + 2, style)
         if end == -1:
             self.unclosed(at, style, close)
             return None
-        self.emit_text(text_start, at)
+        inner = text[at + 2 : end].strip()
+        if inner[:1] in ("#", "^", "/") or inner == "else":
+            cut, resume = self.standalone(at, end + 2, text_start)
+        else:
+            cut, resume = at, end + 2
+        self.emit_text(text_start, cut)
         self.simple_tag(at, end, style)
-        return end + 2
+        return resume
+
+    def standalone(self, at: int, after: int, text_start: int) -> tuple[int, int]:
+        """Mustache's standalone rule: a section tag or comment alone on its line
+        takes the line with it. Returns (where pending text ends, where text resumes)."""
+        text = self.text
+        line_start = text.rfind("\n", text_start, at) + 1
+        if line_start == 0:
+            if text_start != 0 and text[text_start - 1] != "\n":
+                return at, after  # another tag precedes this one on its line
+            line_start = text_start
+        if text[line_start:at].strip(" \t"):
+            return at, after
+        newline = self.finder.find("\n", after)
+        line_end = len(text) if newline == -1 else newline
+        if text[after:line_end].strip(" \t\r"):
+            return at, after
+        return line_start, line_end if newline == -1 else line_end + 1
 
     def unclosed(self, at: int, style: str, close: str) -> None:
         """An unclosed `{{` is an error; an unclosed `<<` is just text."""
         if style == ANGLE:
             return
         line, col = self.cursor.where(at)
-        raise _error(f"tag opened here is never closed with {close}", line, col)
+        raise _error(
+            f"tag opened here is never closed with {close}",
+            line,
+            col,
+            code="unclosed-tag",
+            suggestion=f"add {close}",
+        )
 
     def simple_tag(self, at: int, end: int, style: str) -> None:
         line, col = self.cursor.where(at)
@@ -335,16 +371,24 @@ class _Parser:
     def close_section(self, name: str, style: str, line: int, col: int) -> None:
         closing = f"{style}/{name}{_CLOSE[style]}"
         if not self.stack:
-            raise _error(f"{closing} closes nothing", line, col)
+            raise _error(
+                f"{closing} closes nothing",
+                line,
+                col,
+                code="unopened-block",
+                suggestion="remove it or open the section before it",
+            )
         frame = self.stack[-1]
         if frame.name != name or frame.style != style:
             opened = f"{frame.style}{'^' if frame.negated else '#'}{frame.name}"
+            expected = f"{frame.style}/{frame.name}{_CLOSE[frame.style]}"
             raise _error(
                 f"{closing} does not match {opened}{_CLOSE[frame.style]} opened at "
-                f"line {frame.line}, column {frame.col} "
-                f"(expected {frame.style}/{frame.name}{_CLOSE[frame.style]})",
+                f"line {frame.line}, column {frame.col}",
                 line,
                 col,
+                code="mismatched-block",
+                suggestion=f"close it with {expected}",
             )
         self.stack.pop()
         self.emit(
@@ -372,7 +416,13 @@ class _Parser:
         body_start = header_end + 4
         body_end = self.finder.find(closer, body_start)
         if body_end == -1:
-            raise _error(f"raw block is never closed with {closer}", line, col)
+            raise _error(
+                f"raw block is never closed with {closer}",
+                line,
+                col,
+                code="unclosed-block",
+                suggestion=f"add {closer}",
+            )
         body_line, body_col = self.cursor.where(body_start)
         content: tuple[Node, ...] = ()
         if body_end > body_start:

@@ -15,7 +15,17 @@ from collections.abc import Callable, Sequence
 from bot import __version__
 
 # Modules of bot.cli that provide subcommands, in the order `--help` lists them.
-COMMAND_MODULES: tuple[str, ...] = ("keys", "serve", "replay", "inbox", "db", "project", "cases")
+COMMAND_MODULES: tuple[str, ...] = (
+    "keys",
+    "serve",
+    "replay",
+    "inbox",
+    "db",
+    "project",
+    "cases",
+    "preview",
+    "lint",
+)
 
 Handler = Callable[[argparse.Namespace], int]
 

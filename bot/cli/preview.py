@@ -1,0 +1,150 @@
+"""`casebot preview FILE|-`: what a monitor message does on every transition."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from handles import (
+    TRANSITIONS,
+    Event,
+    TemplateError,
+    TemplateSyntaxError,
+    Transition,
+    transition_by_name,
+    transition_name,
+)
+from handles.preview import PreviewRow, preview, sample_event
+
+PRIORITIES = ("P1", "P2", "P3", "P4", "P5")
+
+
+def register(subparsers: Any) -> None:
+    names = ", ".join(transition_name(t) for t in TRANSITIONS)
+    parser = subparsers.add_parser(
+        "preview",
+        help="show the handles and text a message produces on each transition",
+        description=(
+            "Render a monitor message for every transition (or those named) and show "
+            "which handles fire."
+        ),
+        epilog=f"Transitions: {names}; also <state>-to-<state> and <state>-renotify.",
+    )
+    parser.add_argument("file", metavar="FILE", help="message file, or - for standard input")
+    parser.add_argument(
+        "--tag", action="append", default=[], metavar="K:V", help="a group tag (repeatable)"
+    )
+    parser.add_argument(
+        "--var",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a template variable, e.g. value=93.5 or host.name=web-1 (repeatable)",
+    )
+    parser.add_argument("--priority", type=str.upper, choices=PRIORITIES, default=None)
+    parser.add_argument(
+        "--transition",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="only this transition, e.g. ok-to-alert (repeatable)",
+    )
+    parser.add_argument("--format", choices=("text", "json"), default="text")
+    parser.set_defaults(handler=run)
+
+
+def read_source(name: str) -> str:
+    """The text of FILE, or of standard input for `-`."""
+    if name == "-":
+        return sys.stdin.read()
+    return Path(name).read_text(encoding="utf-8")
+
+
+def _variables(pairs: list[str]) -> dict[str, str | int | float]:
+    values: dict[str, str | int | float] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            raise ValueError(f"--var {pair!r} is not NAME=VALUE")
+        values[name.strip()] = value
+    return values
+
+
+def _tags(tags: list[str]) -> tuple[str, ...]:
+    for tag in tags:
+        if not tag.strip():
+            raise ValueError("--tag needs a value such as env:prod")
+    return tuple(tag.strip() for tag in tags)
+
+
+def _row_json(row: PreviewRow) -> dict[str, object]:
+    previous = row.transition.previous
+    return {
+        "transition": {
+            "from": None if previous is None else previous.value,
+            "to": row.transition.current.value,
+            "renotify": row.transition.renotify,
+        },
+        "handles": [{"kind": m.kind, "name": m.name, "raw": m.raw} for m in row.mentions],
+        "text": row.text,
+        "priority": row.priority,
+    }
+
+
+def _row_text(row: PreviewRow) -> str:
+    t = row.transition
+    previous = "new" if t.previous is None else t.previous.value
+    what = f"{t.current.value}, renotification" if t.renotify else f"{previous} -> {t.current}"
+    handles = " ".join(m.raw for m in row.mentions) or "(none)"
+    lines = [f"== {row.name} ({what})", f"handles:  {handles}"]
+    if row.priority:
+        lines.append(f"priority: {row.priority}")
+    lines.extend(f"warning:  {warning}" for warning in row.warnings)
+    body = row.text.strip("\n")
+    if body:
+        lines.extend(f"  | {line}".rstrip() for line in body.splitlines())
+    else:
+        lines.append("  (empty)")
+    return "\n".join(lines)
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        source = read_source(args.file)
+    except OSError as exc:
+        print(f"casebot preview: cannot read {args.file}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    try:
+        transitions = [transition_by_name(n) for n in args.transition] or list(TRANSITIONS)
+        event = Event(
+            Transition(None, TRANSITIONS[0].current, priority=args.priority),
+            tags=_tags(args.tag),
+            values=_variables(args.var),
+        )
+    except ValueError as exc:
+        print(f"casebot preview: {exc}", file=sys.stderr)
+        return 2
+    # Without any data, made-up values make the preview read like a notification.
+    sample = not args.tag and not args.var
+    try:
+        if sample:
+            event = sample_event(source, args.priority)
+        rows = preview(source, event, transitions)
+    except TemplateSyntaxError as exc:
+        hint = f" ({exc.suggestion})" if exc.suggestion else ""
+        print(f"{args.file}:{exc.line}:{exc.col}: error: {exc.message}{hint}", file=sys.stderr)
+        return 1
+    except TemplateError as exc:
+        print(f"{args.file}: error: {exc}", file=sys.stderr)
+        return 1
+    if args.format == "json":
+        json.dump([_row_json(row) for row in rows], sys.stdout, indent=2, ensure_ascii=False)
+        sys.stdout.write("\n")
+        return 0
+    if sample:
+        print("(sample values; pass --tag and --var to use your own)\n")
+    print("\n\n".join(_row_text(row) for row in rows))
+    return 0
