@@ -3,9 +3,9 @@
 A rule routes a new issue to a project (and may open a case at once) when its
 query matches the issue. `RuleSet` compiles an ordered list once; after that
 `first_match` answers for one issue without evaluating most rules: each rule
-is indexed by exact `key:value` terms it cannot match without (for
+is filed (`bot.core.rule_index`) under tags it cannot match without (for
 `service:web-store team:Shopist` that is `service:web-store`), and only rules
-whose required terms the issue has — plus rules with no such term — are
+whose required tags the issue has — plus rules with no such tag — are
 evaluated, still in rule order, so the answer is exactly the naive one.
 """
 
@@ -15,24 +15,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from bot.core.query import (
-    And,
     Document,
     Node,
-    Or,
     Predicate,
     QuerySyntaxError,
-    Term,
     Trace,
     compile_node,
     explain,
     parse,
 )
-
-# An exact tag a document must carry for the rule to have any chance:
-# (lower-cased key, case-folded value). A rule's guard is a set of these, any one
-# of which suffices; None means the rule has no such requirement.
-Requirement = tuple[str, str]
-Guard = frozenset[Requirement]
+from bot.core.rule_index import RuleIndex
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,35 +106,10 @@ def check_query(rule_id: str, query: str) -> Node:
         raise RuleError(rule_id, error.message, error) from error
 
 
-def guard(node: Node) -> Guard | None:
-    """Exact tags of which a matching document must carry at least one, if any.
-
-    Sound by construction: a term's own tag; for AND any one child's guard
-    (the smallest, to skip the most); for OR the union, if every branch has
-    one. Negations, wildcards and `@attribute` terms require nothing.
-    """
-    if isinstance(node, Term):
-        if node.key is None or node.attribute or node.is_pattern:
-            return None
-        return frozenset({(node.key.lower(), node.value.casefold())})
-    if isinstance(node, And):
-        guards = [g for g in map(guard, node.operands) if g is not None]
-        return min(guards, key=len) if guards else None
-    if isinstance(node, Or):
-        union: set[Requirement] = set()
-        for child in node.operands:
-            child_guard = guard(child)
-            if child_guard is None:
-                return None
-            union |= child_guard
-        return frozenset(union)
-    return None  # Not and MatchAll require nothing
-
-
 class RuleSet:
     """Rules compiled once, in order; `first_match` is safe to call from many threads."""
 
-    __slots__ = ("_index", "_matches", "_nodes", "_predicates", "_unguarded", "rules")
+    __slots__ = ("_index", "_matches", "_nodes", "_predicates", "rules")
 
     def __init__(self, rules: Iterable[Rule]) -> None:
         ordered = sorted(rules, key=lambda rule: rule.position)
@@ -155,48 +122,15 @@ class RuleSet:
         self._nodes: tuple[Node, ...] = tuple(check_query(r.id, r.query) for r in ordered)
         self._predicates: tuple[Predicate, ...] = tuple(compile_node(n) for n in self._nodes)
         self._matches = tuple(Match(rule, i) for i, rule in enumerate(ordered))
-        index: dict[str, dict[str, list[int]]] = {}
-        unguarded: list[int] = []
-        for i, node in enumerate(self._nodes):
-            required = guard(node)
-            if required is None:
-                unguarded.append(i)
-                continue
-            for key, value in required:
-                index.setdefault(key, {}).setdefault(value, []).append(i)
-        self._index = {
-            key: {value: tuple(ids) for value, ids in by_value.items()}
-            for key, by_value in index.items()
-        }
-        self._unguarded = tuple(unguarded)
+        self._index = RuleIndex(self._nodes)
 
     def __len__(self) -> int:
         return len(self.rules)
 
-    def candidates(self, document: Document) -> tuple[int, ...] | list[int]:
-        """Indices of the rules that could match `document`, ascending."""
-        hits: list[tuple[int, ...]] = []
-        folded = document.folded
-        for key, by_value in self._index.items():
-            values = folded.get(key)
-            if values:
-                for value in values:
-                    ids = by_value.get(value)
-                    if ids:
-                        hits.append(ids)
-        if not hits:
-            return self._unguarded
-        if len(hits) == 1 and not self._unguarded:
-            return hits[0]
-        merged: set[int] = set(self._unguarded)
-        for ids in hits:
-            merged.update(ids)
-        return sorted(merged)
-
     def first_match(self, document: Document) -> Match | None:
         """The first rule, in order, whose query matches `document`."""
         predicates = self._predicates
-        for i in self.candidates(document):
+        for i in self._index.candidates(document):
             if predicates[i](document):
                 return self._matches[i]
         return None

@@ -8,7 +8,8 @@ from hypothesis import strategies as st
 
 from bot.core.issues import issue_document
 from bot.core.query import Document, compile_query, parse
-from bot.core.rules import Rule, RuleError, RuleSet, guard
+from bot.core.rule_index import Requirement, RuleIndex, guard
+from bot.core.rules import Rule, RuleError, RuleSet
 
 
 def rule(rule_id: str, query: str, project: str = "", *, auto: bool = False, pos: int = 0) -> Rule:
@@ -129,31 +130,65 @@ def test_explain_says_when_nothing_matches() -> None:
 @pytest.mark.parametrize(
     ("query", "required"),
     [
-        pytest.param("service:a", {("service", "a")}, id="term"),
-        pytest.param("Service:A", {("service", "a")}, id="folded"),
-        pytest.param("service:a team:b x", {("service", "a")}, id="and-picks-one"),
-        pytest.param("team:(a OR b) service:c", {("service", "c")}, id="and-picks-smallest"),
-        pytest.param("service:a OR team:b", {("service", "a"), ("team", "b")}, id="or-unions"),
+        pytest.param("service:a", {("service", "=", "a")}, id="term"),
+        pytest.param("Service:A", {("service", "=", "a")}, id="folded"),
+        pytest.param("service:a team:b x", {("service", "=", "a")}, id="and-picks-one"),
+        pytest.param("team:(a OR b) service:c", {("service", "=", "c")}, id="and-picks-smallest"),
+        pytest.param(
+            "service:a OR team:b", {("service", "=", "a"), ("team", "=", "b")}, id="or-unions"
+        ),
         pytest.param("service:a OR -team:b", None, id="or-with-unguarded-branch"),
         pytest.param("-service:a", None, id="negation"),
-        pytest.param("service:a*", None, id="wildcard"),
+        pytest.param("service:Web-*", {("service", "^", "web-")}, id="wildcard-prefix"),
+        pytest.param("service:we?b*", {("service", "^", "we")}, id="prefix-up-to-first-wildcard"),
+        pytest.param("service:*-Store", {("service", "$", "-store")}, id="wildcard-suffix"),
+        pytest.param("service:*b?c", {("service", "$", "c")}, id="suffix-after-last-wildcard"),
+        pytest.param("service:*-*", None, id="wildcards-at-both-ends"),
         pytest.param("@service:a", None, id="attribute-is-case-sensitive"),
         pytest.param("hello", None, id="free-text"),
         pytest.param("", None, id="match-all"),
     ],
 )
-def test_guard(query: str, required: set[tuple[str, str]] | None) -> None:
+def test_guard(query: str, required: set[Requirement] | None) -> None:
     expected = None if required is None else frozenset(required)
     assert guard(parse(query)) == expected
 
 
+def test_index_files_a_rule_under_its_rarest_requirement() -> None:
+    nodes = [parse(f"service:(s{i} OR s{i}-canary) env:prod") for i in range(50)]
+    index = RuleIndex(nodes)
+    prod_s7 = issue_document(service="s7", env="prod")
+    assert list(index.candidates(prod_s7)) == [7]
+    assert list(index.candidates(issue_document(env="prod"))) == []
+
+
+def test_index_finds_wildcard_rules_by_prefix_and_suffix() -> None:
+    queries = ["service:web-*", "service:api", "service:web*", "-x:y", "service:*store"]
+    index = RuleIndex([parse(q) for q in queries])
+    assert list(index.candidates(issue_document(service="web-store"))) == [0, 2, 3, 4]
+    assert list(index.candidates(issue_document(service="we"))) == [3]
+    assert list(index.candidates(issue_document(service="store"))) == [3, 4]
+
+
 # Rule queries over a small vocabulary, so that random issues often match.
-SERVICES = ["web-store", "api", "worker"]
+SERVICES = ["web-store", "api", "worker", "w"]
 TEAMS = ["Shopist", "ops", "payments"]
 ATOMS = st.one_of(
     st.sampled_from(SERVICES).map(lambda s: f"service:{s}"),
     st.sampled_from(TEAMS).map(lambda t: f"team:{t}"),
-    st.sampled_from(["service:w*", "team:*s", "timeout", "@team:ops", "-team:ops"]),
+    st.sampled_from(
+        [
+            "service:w*",
+            "service:web-*",
+            "service:*e",
+            "team:Sho*",
+            "team:*s",
+            "team:*o*",
+            "timeout",
+            "@team:ops",
+            "-team:ops",
+        ]
+    ),
 )
 RULE_QUERIES = st.recursive(
     ATOMS,

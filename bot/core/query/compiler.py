@@ -48,15 +48,30 @@ def compile_term(term: Term) -> Predicate:
         return lambda doc: bool(doc.fields.get(key))
     if term.attribute:
         if term.is_pattern:
-            exact_rx = wildcard_regex(term, fold=False)
-            return lambda doc: any(exact_rx.fullmatch(v) for v in doc.fields.get(key, ()))
+            return _pattern_in_field(key, wildcard_regex(term, fold=False), folded=False)
         value = term.value
         return lambda doc: value in doc.fields.get(key, ())
     if term.is_pattern:
-        folded_rx = wildcard_regex(term, fold=True)
-        return lambda doc: any(folded_rx.fullmatch(v) for v in doc.folded.get(key, _NO_VALUES))
+        return _pattern_in_field(key, wildcard_regex(term, fold=True), folded=True)
     folded = term.value.casefold()
     return lambda doc: folded in doc.folded.get(key, _NO_VALUES)
+
+
+# Explicit loops instead of any(<generator>) below: predicates run once per
+# rule per issue, and building a generator costs more than the match itself.
+
+
+def _pattern_in_field(key: str, rx: re.Pattern[str], *, folded: bool) -> Predicate:
+    fullmatch = rx.fullmatch
+
+    def match(doc: Document) -> bool:
+        values = doc.folded.get(key, _NO_VALUES) if folded else doc.fields.get(key, ())
+        for value in values:  # noqa: SIM110
+            if fullmatch(value):
+                return True
+        return False
+
+    return match
 
 
 def wildcard_regex(term: Term, *, fold: bool, word: str = ".") -> re.Pattern[str]:
@@ -76,10 +91,24 @@ def _free_text(term: Term) -> Predicate:
         if _any_value(term):
             return _always
         body = wildcard_regex(term, fold=True, word=r"\S").pattern
-        rx = re.compile(rf"(?<!\S){body}(?!\S)")
-        return lambda doc: any(rx.search(text) for text in doc.folded_text)
+        search = re.compile(rf"(?<!\S){body}(?!\S)").search
+
+        def word_matches(doc: Document) -> bool:
+            for text in doc.folded_text:  # noqa: SIM110
+                if search(text):
+                    return True
+            return False
+
+        return word_matches
     folded = term.value.casefold()
-    return lambda doc: any(folded in text for text in doc.folded_text)
+
+    def occurs(doc: Document) -> bool:
+        for text in doc.folded_text:  # noqa: SIM110
+            if folded in text:
+                return True
+        return False
+
+    return occurs
 
 
 def _any_value(term: Term) -> bool:
