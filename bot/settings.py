@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from bot.db.engine import DEFAULT_DATABASE_URL
+from bot.slack.settings import SlackConfigError, SlackSettings
 from bot.sources.config import ConfigError, SourcesConfig
 
 __all__ = ["ConfigError", "Settings"]
@@ -29,6 +30,7 @@ class Settings:
     batch_size: int = 64
     # Deliveries waiting for the writer before new ones are answered 503.
     queue_limit: int = 10_000
+    slack: SlackSettings = field(default_factory=SlackSettings)
 
     @classmethod
     def from_env(
@@ -54,7 +56,15 @@ class Settings:
             sources=SourcesConfig.from_env(env),
             batch_size=_positive_int(env, "CASEBOT_INGEST_BATCH", 64),
             queue_limit=_positive_int(env, "CASEBOT_INGEST_QUEUE_LIMIT", 10_000),
+            slack=_slack(env),
         )
+
+
+def _slack(env: Mapping[str, str]) -> SlackSettings:
+    try:
+        return SlackSettings.from_env(env)
+    except SlackConfigError as error:
+        raise ConfigError(str(error)) from None
 
 
 def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:

@@ -42,6 +42,9 @@ slack_messages = Table(
     Column("channel_id", String(32), nullable=True),
     Column("ts", String(32), nullable=True),
     Column("case_id", Uuid, ForeignKey("cases.id", ondelete="SET NULL"), nullable=True),
+    # The alert as last notified (title, state, text, tags, link, value): re-rendered
+    # with the case's current state whenever the case changes.
+    Column("alert", Document, nullable=False),
     Column("text", Text, nullable=False),
     Column("blocks", Document, nullable=False),
     Column("version", Integer, nullable=False, server_default="1"),

@@ -51,6 +51,7 @@ class LiveMessage:
     channel_id: str | None
     ts: str | None
     case_id: uuid.UUID | None
+    alert: dict[str, Any]
     text: str
     blocks: list[dict[str, Any]]
     version: int
@@ -64,6 +65,7 @@ def put_live_message(
     cycle: int,
     channel_ref: str,
     message: Message,
+    alert: dict[str, Any],
     now: datetime,
     case_id: uuid.UUID | None = None,
 ) -> tuple[LiveMessage, bool]:
@@ -77,6 +79,7 @@ def put_live_message(
         "cycle": cycle,
         "channel_ref": channel_ref,
         "case_id": case_id,
+        "alert": alert,
         "text": message.text,
         "blocks": message.blocks,
         "version": 1,
@@ -99,7 +102,7 @@ def put_live_message(
     if created:
         _enqueue_sync(conn, row, channel_ref, 1, now)
         return load_message(conn, row), True
-    return change_message(conn, row, message, now=now, case_id=case_id), False
+    return change_message(conn, row, message, now=now, case_id=case_id, alert=alert), False
 
 
 def change_message(
@@ -109,6 +112,7 @@ def change_message(
     *,
     now: datetime,
     case_id: uuid.UUID | None = None,
+    alert: dict[str, Any] | None = None,
 ) -> LiveMessage:
     """Set what a live message should show and queue a chat.update (or its first post)."""
     changes: dict[str, Any] = {
@@ -119,6 +123,8 @@ def change_message(
     }
     if case_id is not None:
         changes["case_id"] = case_id
+    if alert is not None:
+        changes["alert"] = alert
     conn.execute(update(slack_messages).where(slack_messages.c.id == message_id).values(changes))
     current = load_message(conn, message_id)
     _enqueue_sync(conn, message_id, current.channel_ref, current.version, now)
@@ -367,6 +373,7 @@ def _live(row: Any) -> LiveMessage:
         channel_id=row["channel_id"],
         ts=row["ts"],
         case_id=row["case_id"],
+        alert=dict(row["alert"]),
         text=row["text"],
         blocks=list(row["blocks"]),
         version=row["version"],

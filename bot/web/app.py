@@ -20,6 +20,7 @@ from bot.db.engine import make_engine
 from bot.db.migrate import upgrade
 from bot.pipeline import Pipeline
 from bot.settings import Settings
+from bot.slack import server as slack_server
 from bot.web import api as case_api
 from bot.web import webhooks
 from bot.web.metrics import Metrics
@@ -56,7 +57,14 @@ def create_app(
         state = await anyio.to_thread.run_sync(_start, config, engine, pipeline, migrate)
         app.state.casebot = state
         try:
-            yield
+            async with slack_server.running(
+                app,
+                engine=state.engine,
+                slack=config.slack,
+                public_url=config.public_url,
+                pipeline=state.pipeline,
+            ):
+                yield
         finally:
             await anyio.to_thread.run_sync(_stop, state, engine is None)
 
@@ -64,6 +72,7 @@ def create_app(
     for route in webhooks.routes:
         app.router.routes.append(route)
     case_api.install(app)
+    slack_server.install(app)
     return app
 
 

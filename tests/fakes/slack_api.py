@@ -33,6 +33,7 @@ class Call:
     headers: dict[str, str]
     at: float  # time.monotonic() on arrival; calls() lists calls in arrival order
     status: int  # the HTTP status the fake answered with
+    answer: dict[str, Any] = field(default_factory=dict)  # the JSON it answered
 
 
 @dataclass(slots=True)
@@ -336,12 +337,13 @@ class _Handler(BaseHTTPRequestHandler):
                 extra["Retry-After"] = f"{fault.retry_after:g}"
             status = fault.status if fault.error is None else 200
             error = fault.error or ("ratelimited" if fault.status == 429 else "fatal_error")
-            self.owner._record(Call(method, body, headers, arrived, status))
-            self._send(status, {"ok": False, "error": error}, extra)
+            answer = {"ok": False, "error": error}
+            self.owner._record(Call(method, body, headers, arrived, status, answer))
+            self._send(status, answer, extra)
             return
 
         answer = {"ok": True} if method == "webhook" else self.owner._answer(method, body)
-        self.owner._record(Call(method, body, headers, arrived, 200))
+        self.owner._record(Call(method, body, headers, arrived, 200, answer))
         self._send(200, answer)
 
     def _send(

@@ -41,6 +41,7 @@ def _live(
             cycle=1,
             channel_ref=channel,
             message=text_message(text),
+            alert={},
             now=now(),
         )
         assert created
@@ -225,6 +226,7 @@ def test_thread_replies_follow_their_message(engine: Engine, fake_slack: FakeSla
             cycle=1,
             channel_ref="ops-alerts",
             message=text_message("root"),
+            alert={},
             now=now(),
         )
         outbox.enqueue_reply(conn, message, "first reply", now=now())

@@ -44,6 +44,7 @@ def upgrade() -> None:
             sa.ForeignKey("cases.id", ondelete="SET NULL"),
             nullable=True,
         ),
+        sa.Column("alert", _JSON, nullable=False),
         sa.Column("text", sa.Text(), nullable=False),
         sa.Column("blocks", _JSON, nullable=False),
         sa.Column("version", sa.Integer(), nullable=False, server_default="1"),

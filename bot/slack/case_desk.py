@@ -1,0 +1,341 @@
+"""What Slack listeners do to cases: synchronous, one transaction each, run in a thread.
+
+Every function takes an open connection inside the caller's transaction and a
+`SlackNotifier` (so the change and its Slack outbox rows commit together), and
+returns a value the listener turns into words. Nothing here talks to Slack.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+import handles
+from bot.case_errors import CaseServiceError
+from bot.case_service import CaseService
+from bot.core.cases import Actor, ActorSource, Case, CaseStatus, CaseType, CreationSource, Project
+from bot.db.cases import cases
+from bot.db.monitor_groups import monitor_groups
+from bot.db.projects import find_project, list_projects
+from bot.db.slack_tables import slack_events
+from bot.db.users import users
+from bot.group_store import claim_cycle_case
+from bot.slack import outbox
+from bot.slack.blocks import notice
+from bot.slack.case_links import CaseLinks
+from bot.slack.notifier import STATUS_LABELS, SlackNotifier, case_summary, cycle_case
+from bot.slack.outbox import LiveMessage
+from bot.slack.views import CaseListView
+
+
+@dataclass(frozen=True, slots=True)
+class SlackUser:
+    id: str  # U…
+    name: str
+
+    @property
+    def mention(self) -> str:
+        return f"<@{self.id}>"
+
+
+@dataclass(frozen=True, slots=True)
+class CreateContext:
+    """What the Create Case modal is prefilled with, or the case the cycle already has."""
+
+    projects: list[Project]
+    default_project: str | None
+    title: str
+    description: str
+    context: str
+    existing: Case | None
+
+
+@dataclass(frozen=True, slots=True)
+class CaseRequest:
+    """A submitted Create Case modal."""
+
+    title: str
+    description: str
+    project: str  # handle
+    type: str
+    priority: str
+    channel_id: str | None = None
+    message_ts: str | None = None
+    group_id: int | None = None
+    cycle: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What happened, for the person who clicked: `created` or an existing/current case."""
+
+    case: Case
+    created: bool
+    text: str
+
+
+def actor(conn: Connection, user: SlackUser, *, now: datetime) -> Actor:
+    found = CaseService(conn, now=now).ensure_user(name=user.name, slack_user_id=user.id)
+    return Actor(ActorSource.SLACK, found.id, user.name)
+
+
+def projects_and_default(conn: Connection, text: str) -> tuple[list[Project], str | None]:
+    """All projects, and the one the text mentions with `@case-<handle>` (else the first)."""
+    found = list_projects(conn)
+    handles_ = {p.handle for p in found}
+    for mention in handles.extract_mentions(text):
+        if mention.kind == "case" and mention.name in handles_:
+            return found, mention.name
+    return found, found[0].handle if found else None
+
+
+def create_context(
+    conn: Connection, *, channel_id: str, message_ts: str, group_ref: str, now: datetime
+) -> CreateContext:
+    live = outbox.find_message(conn, channel_id=channel_id, ts=message_ts)
+    group_id, cycle = _group_ref(group_ref)
+    alert: dict[str, Any] = dict(live.alert) if live else {}
+    existing = None
+    if group_id is not None and cycle is not None:
+        existing = cycle_case(conn, group_id, cycle, now=now)
+    projects, default = projects_and_default(conn, str(alert.get("text", "")))
+    title = str(alert.get("title", ""))
+    return CreateContext(
+        projects=projects,
+        default_project=default,
+        title=title,
+        description=str(alert.get("text", "")),
+        context=f"*{_escape(title)}*" if title else "",
+        existing=existing,
+    )
+
+
+def create_case(
+    conn: Connection,
+    request: CaseRequest,
+    user: SlackUser,
+    notifier: SlackNotifier,
+    *,
+    now: datetime,
+) -> Outcome:
+    """Open the case, linked to the alert's cycle, unless the cycle already has one.
+
+    The group row is locked first (FOR UPDATE on PostgreSQL, BEGIN IMMEDIATE on SQLite),
+    as the pipeline does, so two clicks, or a click and an `@case-` notification, for one
+    cycle are serialised and the second finds the first's case.
+    """
+    if request.group_id is not None and request.cycle is not None:
+        conn.execute(
+            select(monitor_groups.c.id)
+            .where(monitor_groups.c.id == request.group_id)
+            .with_for_update()
+        ).first()
+        existing = cycle_case(conn, request.group_id, request.cycle, now=now)
+        if existing is not None:
+            _link_messages(conn, notifier, request, existing, now=now)
+            return Outcome(existing, False, f"This alert already has case *{existing.key}*.")
+    who = actor(conn, user, now=now)
+    service = CaseService(conn, now=now, listeners=[notifier])
+    case = service.create_case(
+        project=request.project,
+        title=request.title,
+        description=request.description,
+        type=request.type,
+        priority=request.priority,
+        actor=who,
+        creation_source=CreationSource.SLACK,
+        created_by=who.user_id,
+    )
+    if request.group_id is not None and request.cycle is not None:
+        claim_cycle_case(
+            conn,
+            group_id=request.group_id,
+            cycle=request.cycle,
+            project_id=str(case.project_id),
+            case_id=str(case.id),
+            now=now,
+        )
+        for live in _link_messages(conn, notifier, request, case, now=now):
+            text = notice("case_created", case_key=case.key, actor=user.mention)
+            outbox.enqueue_reply(conn, live, text, now=now)
+    return Outcome(case, True, f"Case *{case.key}* created.")
+
+
+def act(
+    conn: Connection,
+    *,
+    case_id: str,
+    action: str,
+    user: SlackUser,
+    notifier: SlackNotifier,
+    now: datetime,
+    closing_reason: str | None = None,
+) -> Outcome:
+    """Assign to me / In progress / Close, on the case as it is now (not as the button saw it).
+
+    Raises `NeedsReason` when closing a SECURITY case without a reason.
+    """
+    service = CaseService(conn, now=now, listeners=[notifier])
+    case = service.get(case_id)
+    who = actor(conn, user, now=now)
+    label = STATUS_LABELS.get(case.status.value, case.status.value)
+    if action == "assign_to_me":
+        if case.assignee_id == who.user_id:
+            return Outcome(case, False, f"*{case.key}* is already assigned to you.")
+        before = case.assignee_id
+        assert who.user_id is not None  # ensure_user always gives one
+        changed = service.assign(case, who.user_id, actor=who)
+        note = " (it was assigned to someone else)" if before is not None else ""
+        return Outcome(changed, True, f"*{case.key}* is now assigned to you{note}.")
+    if action == "case_in_progress":
+        if case.status != CaseStatus.OPEN:
+            _refresh(conn, notifier, case, now=now)
+            return Outcome(case, False, f"*{case.key}* is already {label}: nothing changed.")
+        changed = service.set_status(case, CaseStatus.IN_PROGRESS, actor=who)
+        return Outcome(changed, True, f"*{case.key}* is now In progress.")
+    if action == "close_case":
+        if case.status == CaseStatus.CLOSED:
+            _refresh(conn, notifier, case, now=now)
+            return Outcome(case, False, f"*{case.key}* is already Closed: nothing changed.")
+        if case.type == CaseType.SECURITY and not (closing_reason or case.closing_reason):
+            raise NeedsReason(case)
+        changed = service.set_status(
+            case, CaseStatus.CLOSED, actor=who, closing_reason=closing_reason
+        )
+        return Outcome(changed, True, f"*{case.key}* is now Closed.")
+    raise ValueError(f"unknown case action {action!r}")
+
+
+class NeedsReason(CaseServiceError):
+    """Closing this SECURITY case needs a closing reason: ask for one."""
+
+    def __init__(self, case: Case) -> None:
+        super().__init__(f"{case.key} needs a closing reason")
+        self.case = case
+
+
+def mirror_reply(
+    conn: Connection,
+    *,
+    event_id: str,
+    channel_id: str,
+    thread_ts: str,
+    user: SlackUser,
+    text: str,
+    now: datetime,
+) -> str | None:
+    """Copy a human thread reply onto the linked case's timeline, once per event_id.
+
+    Returns the case key when mirrored; None when the thread is not a case's, the
+    project does not mirror, or this event was already handled (a Slack retry).
+    """
+    if not _first_time(conn, event_id, now=now):
+        return None
+    live = outbox.find_message(conn, channel_id=channel_id, ts=thread_ts)
+    if live is None or live.case_id is None:
+        return None
+    service = CaseService(conn, now=now)
+    case = service.find(live.case_id)
+    if case is None:
+        return None
+    project = find_project(conn, case.project_id)
+    if project is None or not project.mirror_threads:
+        return None
+    service.comment(case, text, actor=actor(conn, user, now=now))
+    return case.key
+
+
+def open_cases_of(conn: Connection, user_id: str, *, limit: int = 20) -> list[Case]:
+    """Open cases assigned to, or created by, this Slack user; newest first."""
+    found = conn.execute(
+        select(users.c.id).where(users.c.slack_user_id == user_id)
+    ).scalar_one_or_none()
+    if found is None:
+        return []
+    service = CaseService(conn, now=datetime.min)
+    rows = conn.execute(
+        select(cases.c.id)
+        .where(
+            or_(cases.c.assignee_id == found, cases.c.created_by == found),
+            cases.c.status != CaseStatus.CLOSED.value,
+            cases.c.archived_at.is_(None),
+        )
+        .order_by(cases.c.created_at.desc())
+        .limit(limit)
+    ).all()
+    return [c for row in rows if (c := service.find(row.id)) is not None]
+
+
+def open_case_list(
+    conn: Connection, user_id: str, links: CaseLinks, *, now: datetime
+) -> CaseListView:
+    found = open_cases_of(conn, user_id)
+    return CaseListView(
+        user=user_id, cases=tuple(case_summary(conn, c, links, now=now) for c in found)
+    )
+
+
+# -- internals ---------------------------------------------------------------------------
+
+
+def _link_messages(
+    conn: Connection, notifier: SlackNotifier, request: CaseRequest, case: Case, *, now: datetime
+) -> list[LiveMessage]:
+    """Every live message of the cycle now shows the case (View case, buttons)."""
+    if request.group_id is None or request.cycle is None:
+        return []
+    summary = case_summary(conn, case, notifier.links, now=now)
+    linked = [
+        notifier.refresh(conn, live, summary, now=now)
+        for live in outbox.messages_of_cycle(conn, request.group_id, request.cycle)
+    ]
+    notifier.wake()
+    return linked
+
+
+def _refresh(conn: Connection, notifier: SlackNotifier, case: Case, *, now: datetime) -> None:
+    """A stale button was clicked: bring the case's messages up to date."""
+    summary = case_summary(conn, case, notifier.links, now=now)
+    for live in outbox.messages_of_case(conn, case.id):
+        notifier.refresh(conn, live, summary, now=now)
+    notifier.wake()
+
+
+def _first_time(conn: Connection, event_id: str, *, now: datetime) -> bool:
+    values = {"event_id": event_id, "received_at": now}
+    if conn.dialect.name == "postgresql":
+        statement: Any = postgresql.insert(slack_events).values(values).on_conflict_do_nothing()
+    else:
+        statement = sqlite.insert(slack_events).values(values).on_conflict_do_nothing()
+    return bool(conn.execute(statement.returning(slack_events.c.event_id)).first())
+
+
+def _group_ref(value: str) -> tuple[int | None, int | None]:
+    group, _, cycle = value.partition(":")
+    if group.isdigit() and cycle.isdigit():
+        return int(group), int(cycle)
+    return None, None
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+__all__ = [
+    "CaseRequest",
+    "CreateContext",
+    "NeedsReason",
+    "Outcome",
+    "SlackUser",
+    "act",
+    "create_case",
+    "create_context",
+    "mirror_reply",
+    "open_case_list",
+    "open_cases_of",
+    "projects_and_default",
+]

@@ -1,0 +1,300 @@
+"""The Bolt listeners: thin. Each acks first, then hands the work to a thread.
+
+Action, callback and command ids are the constants below, next to their handlers.
+Every change goes through `bot.slack.case_desk` in one transaction with its
+outbox rows; only `views.open` (tied to a 3-second trigger_id) is called directly.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import TYPE_CHECKING, Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.case_errors import CaseServiceError, InvalidChange
+from bot.core.cases import validate_title
+from bot.slack import case_desk
+from bot.slack.blocks import case_list_message, case_modal, close_modal, preview_modal
+from bot.slack.case_desk import CaseRequest, NeedsReason, SlackUser
+from bot.slack.views import (
+    CaseModalView,
+    CloseModalView,
+    PreviewModalView,
+    PreviewRow,
+    ProjectOption,
+)
+
+if TYPE_CHECKING:
+    from bot.slack.runtime import SlackRuntime
+
+log = logging.getLogger(__name__)
+
+CREATE_CASE = "create_case"
+VIEW_CASE = "view_case"
+ASSIGN_TO_ME = "assign_to_me"
+IN_PROGRESS = "case_in_progress"
+CLOSE_CASE = "close_case"
+CASE_ACTIONS = (ASSIGN_TO_ME, IN_PROGRESS, CLOSE_CASE)
+CREATE_MODAL = "create_case_modal"
+CLOSE_MODAL = "close_case_modal"
+PREVIEW_MODAL = "preview_modal"
+COMMAND = "/case"
+USAGE = "Usage: `/case new <title>` · `/case list` · `/case preview`"
+
+
+def register(app: AsyncApp, runtime: SlackRuntime) -> None:
+    """Attach every listener to `app`."""
+
+    @app.action(CREATE_CASE)
+    async def on_create_case(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+        await ack()
+        user, channel, ts = _who(body), _channel(body), _message_ts(body)
+        action = body["actions"][0]
+        context = await runtime.db(
+            case_desk.create_context,
+            channel_id=channel,
+            message_ts=ts,
+            group_ref=str(action.get("value", "")),
+            now=runtime.now(),
+        )
+        if context.existing is not None:
+            await runtime.tell(
+                channel, user, f"This alert already has case *{context.existing.key}*."
+            )
+            return
+        if not context.projects:
+            await runtime.tell(
+                channel, user, "No projects yet: add one with `casebot project add`."
+            )
+            return
+        metadata = {"c": channel, "ts": ts, "g": str(action.get("value", ""))}
+        await _open(client, body, case_modal(_modal_view(context, metadata)))
+
+    @app.action(VIEW_CASE)
+    async def on_view_case(ack: AsyncAck) -> None:
+        await ack()  # a link button: Slack opens the URL, but still tells us of the click
+
+    for action_id in CASE_ACTIONS:
+        app.action(action_id)(_case_action(runtime, action_id))
+
+    @app.view(CREATE_MODAL)
+    async def on_create_submitted(
+        ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]
+    ) -> None:
+        values = view["state"]["values"]
+        title = (_input(values, "case_title", "title_input") or "").strip()
+        project = _selected(values, "case_project", "project_select")
+        errors: dict[str, str] = {}
+        checked = validate_title(title)
+        if not isinstance(checked, str):
+            errors["case_title"] = checked.message
+        if not project:
+            errors["case_project"] = "Choose a project."
+        if errors:
+            await ack(response_action="errors", errors=errors)
+            return
+        await ack()
+        meta = json.loads(view.get("private_metadata") or "{}")
+        group, _, cycle = str(meta.get("g", "")).partition(":")
+        request = CaseRequest(
+            title=title,
+            description=_input(values, "case_description", "description_input") or "",
+            project=str(project),
+            type=_selected(values, "case_type", "type_select") or "STANDARD",
+            priority=_selected(values, "case_priority", "priority_select") or "NOT_DEFINED",
+            channel_id=meta.get("c"),
+            message_ts=meta.get("ts"),
+            group_id=int(group) if group.isdigit() else None,
+            cycle=int(cycle) if cycle.isdigit() else None,
+        )
+        user = _who(body)
+        try:
+            done = await runtime.db(
+                case_desk.create_case, request, user, runtime.notifier, now=runtime.now()
+            )
+        except CaseServiceError as error:
+            await runtime.tell(meta.get("c"), user, f"The case was not created: {error}")
+            return
+        if not done.created or request.channel_id is None:
+            # Someone was faster (or this came from /case new): say which case it is.
+            await runtime.tell(meta.get("c"), user, done.text + f" {runtime.link(done.case)}")
+
+    @app.view(CLOSE_MODAL)
+    async def on_close_submitted(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
+        reason = _selected(view["state"]["values"], "close_reason", "reason_select")
+        if not reason:
+            await ack(response_action="errors", errors={"close_reason": "Choose a reason."})
+            return
+        await ack()
+        meta = json.loads(view.get("private_metadata") or "{}")
+        await _act(runtime, CLOSE_CASE, meta["case"], _who(body), meta.get("c"), None, reason)
+
+    @app.command(COMMAND)
+    async def on_command(ack: AsyncAck, command: dict[str, Any], client: AsyncWebClient) -> None:
+        verb, _, rest = str(command.get("text", "")).strip().partition(" ")
+        verb = verb.lower()
+        if verb == "list":
+            listing = await runtime.db(
+                case_desk.open_case_list, command["user_id"], runtime.links, now=runtime.now()
+            )
+            message = case_list_message(listing)
+            await ack(text=message.text, blocks=message.blocks, response_type="ephemeral")
+            return
+        if verb == "new":
+            await ack()
+            projects, default = await runtime.db(case_desk.projects_and_default, rest)
+            if not projects:
+                await runtime.tell(
+                    command["channel_id"],
+                    SlackUser(command["user_id"], ""),
+                    "No projects yet: add one with `casebot project add`.",
+                )
+                return
+            context = case_desk.CreateContext(projects, default, rest.strip(), "", "", None)
+            metadata = {"c": command.get("channel_id")}
+            await _open(client, command, case_modal(_modal_view(context, metadata)))
+            return
+        if verb == "preview":
+            await ack()
+            await _open(client, command, preview_modal(PreviewModalView()))
+            return
+        await ack(text=USAGE, response_type="ephemeral")
+
+    @app.view(PREVIEW_MODAL)
+    async def on_preview(ack: AsyncAck, view: dict[str, Any]) -> None:
+        text = _input(view["state"]["values"], "preview_message", "message_input") or ""
+        await ack(response_action="update", view=preview_modal(preview_of(text)))
+
+    @app.event("message")
+    async def on_message(event: dict[str, Any], body: dict[str, Any]) -> None:
+        # Events are acked by Bolt before this runs. Only human replies in a thread count.
+        thread_ts, ts = event.get("thread_ts"), event.get("ts")
+        if not thread_ts or thread_ts == ts or event.get("bot_id"):
+            return
+        if event.get("subtype") not in (None, "thread_broadcast") or not event.get("user"):
+            return
+        user = SlackUser(event["user"], await runtime.user_name(event["user"]))
+        await runtime.db(
+            case_desk.mirror_reply,
+            event_id=str(body.get("event_id") or f"{event.get('channel')}:{ts}"),
+            channel_id=str(event.get("channel")),
+            thread_ts=str(thread_ts),
+            user=user,
+            text=str(event.get("text", "")),
+            now=runtime.now(),
+        )
+
+
+def _case_action(runtime: SlackRuntime, action_id: str) -> Any:
+    async def on_action(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+        await ack()
+        case_id = str(body["actions"][0].get("value", ""))
+        channel = _channel(body)
+        needs = await _act(runtime, action_id, case_id, _who(body), channel, _message_ts(body))
+        if needs is not None:
+            meta = json.dumps({"case": case_id, "c": channel})
+            await _open(client, body, close_modal(CloseModalView(needs, meta)))
+
+    on_action.__name__ = f"on_{action_id}"
+    return on_action
+
+
+async def _act(
+    runtime: SlackRuntime,
+    action_id: str,
+    case_id: str,
+    user: SlackUser,
+    channel: str | None,
+    thread_ts: str | None,
+    reason: str | None = None,
+) -> str | None:
+    """Carry out a case button; returns the case key when a closing reason is needed."""
+    try:
+        done = await runtime.db(
+            case_desk.act,
+            case_id=case_id,
+            action=action_id,
+            user=user,
+            notifier=runtime.notifier,
+            now=runtime.now(),
+            closing_reason=reason,
+        )
+    except NeedsReason as needs:
+        return needs.case.key
+    except (CaseServiceError, InvalidChange) as error:
+        await runtime.tell(channel, user, f"Nothing changed: {error}")
+        return None
+    if not done.created:
+        await runtime.tell(channel, user, done.text)
+    return None
+
+
+def preview_of(text: str) -> PreviewModalView:
+    """Which handles fire on each transition of `text` (handles.preview)."""
+    from handles.errors import TemplateError
+    from handles.preview import preview, sample_event
+
+    try:
+        rows = preview(text, sample_event(text))
+    except TemplateError as error:
+        return PreviewModalView(message=text, error=str(error))
+    return PreviewModalView(
+        message=text,
+        rows=tuple(
+            PreviewRow(row.name, tuple(m.raw for m in row.mentions), row.text) for row in rows
+        ),
+    )
+
+
+def _modal_view(context: case_desk.CreateContext, metadata: dict[str, Any]) -> CaseModalView:
+    return CaseModalView(
+        title=context.title,
+        description=context.description,
+        projects=tuple(ProjectOption(p.handle, f"{p.name} ({p.key})") for p in context.projects),
+        selected_project=context.default_project,
+        private_metadata=json.dumps(metadata, separators=(",", ":")),
+        context=context.context,
+    )
+
+
+async def _open(client: AsyncWebClient, body: dict[str, Any], view: dict[str, Any]) -> None:
+    try:
+        await client.views_open(trigger_id=body["trigger_id"], view=view)
+    except SlackApiError as error:
+        # An expired trigger (> 3 s) or a refused view: log it; the click is already acked.
+        log.warning("views.open failed: %s", error.response.get("error"))
+
+
+def _who(body: dict[str, Any]) -> SlackUser:
+    user = body.get("user") or {}
+    return SlackUser(str(user.get("id", "")), str(user.get("username") or user.get("name") or ""))
+
+
+def _channel(body: dict[str, Any]) -> str:
+    return str(
+        (body.get("container") or {}).get("channel_id") or (body.get("channel") or {}).get("id")
+    )
+
+
+def _message_ts(body: dict[str, Any]) -> str:
+    return str(
+        (body.get("container") or {}).get("message_ts") or (body.get("message") or {}).get("ts")
+    )
+
+
+def _input(values: dict[str, Any], block: str, action: str) -> str | None:
+    value = values.get(block, {}).get(action, {}).get("value")
+    return None if value is None else str(value)
+
+
+def _selected(values: dict[str, Any], block: str, action: str) -> str | None:
+    option = values.get(block, {}).get(action, {}).get("selected_option") or {}
+    value = option.get("value")
+    return None if value is None else str(value)
+
+
+__all__ = ["register"]

@@ -1,0 +1,169 @@
+"""The Slack app at run time: Web API client, outbox sender, notifier and Bolt app.
+
+`SlackRuntime.start()` runs in the server's event loop: it starts the outbox
+sender task and, with `SLACK_APP_TOKEN`, a Socket Mode connection. Database
+work always runs in worker threads (`db`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import anyio.to_thread
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.authorization import AuthorizeResult
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy import Engine
+
+from bot.core.cases import Case
+from bot.slack import listeners, outbox
+from bot.slack.case_desk import SlackUser
+from bot.slack.case_links import CaseLinks
+from bot.slack.channels import ChannelDirectory
+from bot.slack.notifier import SlackNotifier
+from bot.slack.sender import OutboxSender, SenderTiming
+from bot.slack.settings import SlackSettings
+
+log = logging.getLogger(__name__)
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class SlackRuntime:
+    def __init__(
+        self,
+        settings: SlackSettings,
+        engine: Engine,
+        links: CaseLinks,
+        *,
+        now: Callable[[], datetime] = _utcnow,
+    ) -> None:
+        self.settings = settings
+        self.engine = engine
+        self.links = links
+        self.now = now
+        self.client = AsyncWebClient(
+            token=settings.bot_token,
+            base_url=settings.api_url,
+            timeout=max(1, int(settings.timeout)),
+        )
+        self.channels = ChannelDirectory(engine, self.client, now=now)
+        self.sender = OutboxSender(
+            engine,
+            self.client,
+            self.channels,
+            timing=SenderTiming(pace=settings.pace, poll=0.25),
+            now=now,
+        )
+        self.notifier = SlackNotifier(
+            links=links, workspace=settings.workspace, wake=self.sender.wake
+        )
+        self._bot: dict[str, str | None] = {"user_id": None, "bot_id": None, "team_id": None}
+        self._user_names: dict[str, str] = {}
+        self._tasks: list[asyncio.Task[Any]] = []
+        self._socket: Any = None
+        self.bolt = AsyncApp(
+            signing_secret=settings.signing_secret or "unused-in-socket-mode",
+            client=self.client,
+            authorize=self._authorize,
+            request_verification_enabled=not settings.socket_mode,
+            process_before_response=False,
+            raise_error_for_unhandled_request=False,
+        )
+        listeners.register(self.bolt, self)
+
+    # -- lifecycle ------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        self._tasks.append(asyncio.create_task(self.sender.run(), name="slack-outbox"))
+        self._tasks.append(asyncio.create_task(self._identify(), name="slack-auth-test"))
+        if self.settings.socket_mode:
+            from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
+
+            self._socket = AsyncSocketModeHandler(self.bolt, self.settings.app_token)
+            await self._socket.connect_async()
+            log.info("Slack is on (Socket Mode)")
+        else:
+            log.info("Slack is on (HTTP mode at POST /slack/events)")
+
+    async def stop(self) -> None:
+        if self._socket is not None:
+            with contextlib.suppress(Exception):
+                await self._socket.close_async()
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks.clear()
+
+    # -- for listeners ----------------------------------------------------------------------
+
+    async def db(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """Run `fn(conn, *args, **kwargs)` in one transaction, in a worker thread."""
+
+        def work() -> Any:
+            with self.engine.begin() as conn:
+                return fn(conn, *args, **kwargs)
+
+        return await anyio.to_thread.run_sync(work)
+
+    async def tell(self, channel: str | None, user: SlackUser, text: str) -> None:
+        """An ephemeral message to one person, through the outbox."""
+        if not channel or not user.id:
+            return
+        now = self.now()
+        await self.db(
+            lambda conn: outbox.enqueue_ephemeral(
+                conn, channel=channel, user=user.id, text=text, now=now
+            )
+        )
+        self.sender.wake()
+
+    def link(self, case: Case) -> str:
+        return f"<{self.links.url(case.key, now=self.now())}|View {case.key}>"
+
+    async def user_name(self, user_id: str) -> str:
+        """The Slack user's name (users.info, remembered); the id if Slack will not say."""
+        if user_id in self._user_names:
+            return self._user_names[user_id]
+        name = user_id
+        try:
+            answer = await self.client.users_info(user=user_id)
+            profile = answer.get("user") or {}
+            name = str(profile.get("real_name") or profile.get("name") or user_id)
+        except (SlackApiError, OSError, TimeoutError) as error:
+            log.info("users.info %s failed: %s", user_id, error)
+        self._user_names[user_id] = name
+        return name
+
+    # -- internals --------------------------------------------------------------------------
+
+    async def _authorize(self, enterprise_id: str | None, team_id: str | None) -> AuthorizeResult:
+        # One workspace and one bot token: no auth.test per request.
+        return AuthorizeResult(
+            enterprise_id=enterprise_id,
+            team_id=team_id or self._bot["team_id"],
+            bot_token=self.settings.bot_token,
+            bot_user_id=self._bot["user_id"],
+            bot_id=self._bot["bot_id"],
+        )
+
+    async def _identify(self) -> None:
+        """Learn the bot's own ids once (so Bolt ignores the bot's own events)."""
+        try:
+            answer = await self.client.auth_test()
+        except Exception as error:
+            log.warning("auth.test failed (Slack unreachable or token wrong?): %s", error)
+            return
+        self._bot = {
+            "user_id": answer.get("user_id"),
+            "bot_id": answer.get("bot_id"),
+            "team_id": answer.get("team_id"),
+        }

@@ -1,0 +1,104 @@
+"""Points 1, 2 and 5: alerts posted as live messages, updated per transition, auto-close."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import select
+
+from bot.db.cases import cases
+from tests.builders import make_project
+from tests.fakes.slack_api import FakeSlack
+from tests.slack.server import NO_CASE_MESSAGE, PUBLIC_URL, Client, buttons, slack_server
+
+
+@pytest.fixture
+def slack(migrated_database_url: str, fake_slack: FakeSlack) -> Iterator[Client]:
+    with slack_server(migrated_database_url, fake_slack) as client:
+        with client.engine.begin() as conn:
+            make_project(conn, name="Web Platform", key="WEB", handle="web")
+        yield client
+
+
+def test_alert_without_a_case_offers_create_case(slack: Client) -> None:
+    slack.alert("Alert", message=NO_CASE_MESSAGE)
+    (post,) = slack.fake.wait_for("chat.postMessage")
+    assert post.body["channel"] == "C07OPSALRT"  # "ops-alerts" resolved by name
+    assert slack.fake.calls("conversations.list")
+    assert post.body["text"].startswith("[Alert] ")
+    assert buttons(post) == ["create_case"]
+    body = post.body["blocks"][1]["text"]["text"]
+    assert body == "5xx rate is 7.5%. @slack-ops-alerts"
+
+
+def test_alert_with_a_case_links_to_the_signed_case_page(slack: Client) -> None:
+    slack.alert("Alert")
+    (post,) = slack.fake.wait_for("chat.postMessage")
+    assert buttons(post) == ["view_case", "assign_to_me", "case_in_progress", "close_case"]
+    view = post.body["blocks"][-1]["elements"][0]
+    assert view["text"]["text"] == "View case WEB-1"
+    assert view["url"].startswith(f"{PUBLIC_URL}/cases/WEB-1?exp=")
+    assert "&sig=" in view["url"]
+
+
+def test_one_live_message_per_cycle_updated_with_a_thread_reply(slack: Client) -> None:
+    slack.alert("Alert", message=NO_CASE_MESSAGE, value=7.5)
+    (post,) = slack.fake.wait_for("chat.postMessage")
+    ts = slack.ts_of(post)
+    slack.alert("Warn", message=NO_CASE_MESSAGE, value=4.1)
+    (update,) = slack.fake.wait_for("chat.update")
+    assert update.body["ts"] == ts
+    assert update.body["text"].startswith("[Warn] ")
+    assert "value *4.1*" in update.body["blocks"][2]["elements"][0]["text"]
+    reply = slack.fake.wait_for("chat.postMessage", 2)[-1]
+    assert reply.body["thread_ts"] == ts
+    assert reply.body["text"] == ":large_yellow_circle: *Warn* · value *4.1*"
+    # Recovery ends the cycle; the next alert is a new cycle and a new message.
+    slack.alert("OK", message=NO_CASE_MESSAGE, value=1.0)
+    slack.fake.wait_for("chat.update", 2)
+    slack.alert("Alert", message=NO_CASE_MESSAGE, value=9.0)
+    posts = slack.fake.wait_for("chat.postMessage", 4)
+    roots = [c for c in posts if "thread_ts" not in c.body]
+    assert len(roots) == 2 and slack.ts_of(roots[1]) != ts
+
+
+def test_a_quiet_channel_gets_updates_but_no_thread_replies(slack: Client) -> None:
+    from bot.slack.channels import set_quiet
+
+    with slack.engine.begin() as conn:
+        set_quiet(conn, "ops-alerts", True)
+    slack.alert("Alert", message=NO_CASE_MESSAGE)
+    slack.fake.wait_for("chat.postMessage")
+    slack.alert("Warn", message=NO_CASE_MESSAGE)
+    slack.fake.wait_for("chat.update")
+    slack.alert("Alert", message=NO_CASE_MESSAGE)
+    slack.fake.wait_for("chat.update", 2)
+    assert len(slack.fake.calls("chat.postMessage")) == 1
+
+
+def test_auto_close_updates_the_message_and_says_so_in_the_thread(slack: Client) -> None:
+    slack.alert("Alert")
+    (post,) = slack.fake.wait_for("chat.postMessage")
+    slack.alert("OK")
+    replies = slack.fake.wait_for(
+        "chat.postMessage", where=lambda c: "closed: monitor group resolved" in c.body["text"]
+    )
+    assert replies[0].body == {
+        **replies[0].body,
+        "thread_ts": slack.ts_of(post),
+        "text": "Case *WEB-1* closed: monitor group resolved",
+    }
+    latest = slack.latest(slack.ts_of(post))
+    assert buttons(latest) == ["view_case"]
+    case_line = next(b for b in latest.body["blocks"] if b.get("block_id") == "alert_case")
+    assert case_line["text"]["text"].startswith(":white_check_mark: Closed")
+    with slack.engine.connect() as conn:
+        assert conn.execute(select(cases.c.status)).scalar_one() == "CLOSED"
+
+
+def test_channel_ids_are_used_as_they_are(slack: Client) -> None:
+    slack.alert("Alert", message="disk full @slack-C07OPSALRT")
+    (post,) = slack.fake.wait_for("chat.postMessage")
+    assert post.body["channel"] == "C07OPSALRT"
+    assert not slack.fake.calls("conversations.list")
