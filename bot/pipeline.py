@@ -48,6 +48,7 @@ from bot.core.monitor import (
 )
 from bot.db.inbox import Outcome as InboxOutcome
 from bot.db.inbox import inbox
+from bot.errortracking.case_sync import with_issue_sync
 from bot.sources import SourceError, SourcesConfig, parse_delivery, verify_signature
 from handles.types import Event, Rendered, State, Transition
 
@@ -157,7 +158,7 @@ class Pipeline:
         self.sources = sources or SourcesConfig()
         self.listeners = tuple(listeners)
         # Called by CaseService inside the transaction (the Slack outbox, issue sync).
-        self.case_listeners = tuple(case_listeners)
+        self.case_listeners = with_issue_sync(case_listeners)
         # Called after each applied notification, inside the transaction (the Slack outbox).
         self.notification_listeners = tuple(notification_listeners)
 

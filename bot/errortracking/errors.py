@@ -1,0 +1,32 @@
+"""Refusals of the error-tracking services.
+
+They extend the case service's error tree, so every edge that already
+translates `CaseServiceError` (the API's 400/404, the CLI's messages) handles
+them too; `IssueNotFound` and `RuleNotFound` are the only new "not found"s.
+"""
+
+from __future__ import annotations
+
+from bot.case_errors import CaseServiceError, InvalidChange
+
+
+class IssueNotFound(CaseServiceError):
+    def __init__(self, ref: object) -> None:
+        super().__init__(f"no error-tracking issue {ref}")
+        self.ref = ref
+
+
+class InvalidIssueChange(InvalidChange):
+    pass
+
+
+class NoProjectForCase(InvalidIssueChange):
+    """No rule matches, no project was named and no project is the error-tracking default."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "project",
+            "no automation rule matches this issue, no project was named and no project is "
+            "the error-tracking default; name a project or mark one with "
+            "`casebot issues default-project <KEY>`",
+        )

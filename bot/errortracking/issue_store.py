@@ -1,0 +1,179 @@
+"""Reading and writing issue rows and their activity, inside the caller's transaction.
+
+No decisions here: the services decide, the store writes. Every write also
+appends the matching activity entry, so an issue's activity is complete.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import Connection, insert, select, update
+
+from bot.core.cases import Actor, CaseStatus
+from bot.core.issue_sync import LinkedCase
+from bot.core.issues import IssueState
+from bot.db.error_tracking import (
+    Activity,
+    Issue,
+    activity_from_row,
+    error_tracking_activity,
+    error_tracking_issues,
+    issue_from_row,
+)
+from bot.errortracking.errors import IssueNotFound
+
+_i = error_tracking_issues.c
+
+
+class ActivityKind(StrEnum):
+    """What an issue's activity entry records."""
+
+    CREATED = "created"
+    ROUTED = "routed"
+    REGRESSION = "regression"
+    STATE = "state"
+    ASSIGNEE = "assignee"
+    COMMENT = "comment"
+    LINKED = "linked"
+    UNLINKED = "unlinked"
+
+
+IssueRef = uuid.UUID | str
+
+
+def parse_issue_id(ref: IssueRef) -> uuid.UUID:
+    if isinstance(ref, uuid.UUID):
+        return ref
+    try:
+        return uuid.UUID(ref.strip())
+    except ValueError:
+        raise IssueNotFound(ref) from None
+
+
+class IssueStore:
+    def __init__(self, conn: Connection, *, now: datetime) -> None:
+        self.conn = conn
+        self.now = now
+
+    def find(self, ref: IssueRef, *, for_update: bool = False) -> Issue | None:
+        query = select(error_tracking_issues).where(_i.id == parse_issue_id(ref))
+        if for_update:
+            query = query.with_for_update()
+        row = self.conn.execute(query).first()
+        return issue_from_row(row) if row is not None else None
+
+    def get(self, ref: IssueRef, *, for_update: bool = False) -> Issue:
+        found = self.find(ref, for_update=for_update)
+        if found is None:
+            raise IssueNotFound(ref)
+        return found
+
+    def by_fingerprint(self, fingerprint: str) -> Issue | None:
+        query = select(error_tracking_issues).where(_i.fingerprint == fingerprint).with_for_update()
+        row = self.conn.execute(query).first()
+        return issue_from_row(row) if row is not None else None
+
+    def linked(self, case_id: uuid.UUID, *, for_update: bool = False) -> list[Issue]:
+        """The issues linked to a case, oldest first."""
+        query = (
+            select(error_tracking_issues)
+            .where(_i.case_id == case_id)
+            .order_by(_i.created_at, _i.id)
+        )
+        if for_update:
+            query = query.with_for_update()
+        return [issue_from_row(row) for row in self.conn.execute(query)]
+
+    def linked_case(self, status: CaseStatus, case_id: uuid.UUID) -> LinkedCase:
+        """The pure model of a case and its issues, for bot/core/issue_sync.py."""
+        return LinkedCase(status, {str(i.id): i.state for i in self.linked(case_id)})
+
+    def select(self, query: Any) -> list[Issue]:
+        return [issue_from_row(row) for row in self.conn.execute(query)]
+
+    def activity(self, issue_id: uuid.UUID) -> list[Activity]:
+        rows = self.conn.execute(
+            select(error_tracking_activity)
+            .where(error_tracking_activity.c.issue_id == issue_id)
+            .order_by(error_tracking_activity.c.id)
+        )
+        return [activity_from_row(row) for row in rows]
+
+    def write(self, issue: Issue, values: Mapping[str, Any]) -> Issue:
+        """Update the row; returns the issue as it now is."""
+        changes = {**values, "modified_at": self.now}
+        self.conn.execute(update(error_tracking_issues).where(_i.id == issue.id), changes)
+        typed = dict(changes)
+        if "state" in typed:
+            typed["state"] = IssueState(typed["state"])
+        return replace(issue, **typed)
+
+    def set_state(self, issue: Issue, state: IssueState, actor: Actor, **data: Any) -> Issue:
+        """Move `issue` to `state`, with its activity entry; RESOLVED notes when."""
+        values: dict[str, Any] = {"state": state.value}
+        if state is IssueState.RESOLVED:
+            values["resolved_at"] = self.now
+        changed = self.write(issue, values)
+        body = f"State changed from {issue.state.label} to {state.label}"
+        self.record(
+            issue.id,
+            ActivityKind.STATE,
+            actor,
+            body,
+            {"from": issue.state.value, "to": state.value, **data},
+        )
+        return changed
+
+    def set_assignee(
+        self, issue: Issue, user_id: uuid.UUID | None, name: str, actor: Actor, **data: Any
+    ) -> Issue:
+        changed = self.write(issue, {"assignee_id": user_id})
+        body = f"Assigned to {name}" if user_id is not None else "Unassigned"
+        self.record(
+            issue.id,
+            ActivityKind.ASSIGNEE,
+            actor,
+            body,
+            {
+                "from": str(issue.assignee_id) if issue.assignee_id else None,
+                "to": str(user_id) if user_id else None,
+                **data,
+            },
+        )
+        return changed
+
+    def record(
+        self,
+        issue_id: uuid.UUID,
+        kind: str,
+        actor: Actor,
+        body: str,
+        data: Mapping[str, Any] | None = None,
+    ) -> Activity:
+        entry_id = self.conn.execute(
+            insert(error_tracking_activity).returning(error_tracking_activity.c.id),
+            {
+                "issue_id": issue_id,
+                "kind": str(kind),
+                "actor_user_id": actor.user_id,
+                "actor_source": str(actor.source),
+                "actor_name": actor.name,
+                "body": body,
+                "data": dict(data or {}),
+                "created_at": self.now,
+            },
+        ).scalar_one()
+        return Activity(entry_id, issue_id, str(kind), actor, body, dict(data or {}), self.now)
+
+    def insert(self, values: Mapping[str, Any]) -> None:
+        self.conn.execute(insert(error_tracking_issues), dict(values))
+
+
+def ids(issues: Sequence[Issue]) -> list[str]:
+    return [str(issue.id) for issue in issues]

@@ -1,0 +1,229 @@
+"""The issue service: every change to an error-tracking issue goes through here.
+
+`IssueService(conn, now=..., listeners=...)` works inside the caller's
+transaction, like `CaseService`. A change to a linked issue is carried over
+to its case in the same transaction, as bot/core/issue_sync.py decides, and
+recorded on the case timeline. Case changes that sync makes carry the
+`error_tracking` actor source, which the case listener (`IssueCaseSync`)
+ignores: no echo. Linking to cases is `bot.errortracking.linking`; recording
+occurrences is `bot.errortracking.recording`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime
+
+from sqlalchemy import Connection, select
+
+from bot.case_service import CaseListener, CaseService
+from bot.core.cases import Actor, Case, Invalid, validate_comment
+from bot.core.issue_sync import IssueStateChanged, sync
+from bot.core.issues import IssueState
+from bot.core.query import Node, compile_node
+from bot.db.error_tracking import Activity, Issue, error_tracking_issues
+from bot.errortracking.automation import document_of
+from bot.errortracking.case_entries import (
+    CaseEntryKind,
+    issue_data,
+    record_on_case,
+    sync_actor,
+)
+from bot.errortracking.errors import InvalidIssueChange
+from bot.errortracking.intake import ErrorEvent, Recorded
+from bot.errortracking.issue_store import ActivityKind, IssueRef, IssueStore
+from bot.errortracking.linking import Linker
+from bot.errortracking.recording import record_occurrence
+
+_i = error_tracking_issues.c
+
+SEARCH_LIMIT = 100
+ORDERS = ("TOTAL_COUNT", "FIRST_SEEN", "LAST_SEEN")
+
+
+class IssueService:
+    """Issue operations on one connection, inside the caller's transaction, at time `now`."""
+
+    def __init__(
+        self,
+        conn: Connection,
+        *,
+        now: datetime,
+        listeners: Iterable[CaseListener] = (),
+    ) -> None:
+        self.conn = conn
+        self.now = now
+        self.store = IssueStore(conn, now=now)
+        self.cases = CaseService(conn, now=now, listeners=listeners)
+        self.linker = Linker(self.store, self.cases)
+
+    # --- Reading ---------------------------------------------------------------
+
+    def find(self, ref: IssueRef) -> Issue | None:
+        return self.store.find(ref)
+
+    def get(self, ref: IssueRef) -> Issue:
+        return self.store.get(ref)
+
+    def activity(self, ref: IssueRef) -> list[Activity]:
+        return self.store.activity(self.store.get(ref).id)
+
+    def linked(self, case_ref: uuid.UUID | str | Case) -> list[Issue]:
+        """The issues linked to a case (by id, key or `Case`), oldest first."""
+        case = case_ref if isinstance(case_ref, Case) else self.cases.get(case_ref)
+        return self.store.linked(case.id)
+
+    def search(
+        self,
+        *,
+        query: Node | None = None,
+        states: Sequence[IssueState] = (),
+        assignee_ids: Sequence[uuid.UUID] = (),
+        seen_from: datetime | None = None,
+        seen_to: datetime | None = None,
+        order_by: str = "TOTAL_COUNT",
+        limit: int = SEARCH_LIMIT,
+    ) -> list[Issue]:
+        """Issues seen in the time range that match everything given, best first."""
+        statement = select(error_tracking_issues)
+        if states:
+            statement = statement.where(_i.state.in_([s.value for s in states]))
+        if assignee_ids:
+            statement = statement.where(_i.assignee_id.in_(list(assignee_ids)))
+        if seen_from is not None:
+            statement = statement.where(_i.last_seen >= seen_from)
+        if seen_to is not None:
+            statement = statement.where(_i.first_seen <= seen_to)
+        found = self.store.select(statement)
+        if query is not None:
+            predicate = compile_node(query)
+            found = [issue for issue in found if predicate(document_of(issue))]
+        found.sort(key=_sort_key(order_by))
+        return found[:limit]
+
+    # --- Recording occurrences ----------------------------------------------------
+
+    def record(self, event: ErrorEvent, *, actor: Actor) -> Recorded:
+        """Record one occurrence: upsert its issue, regress it, route and auto-create if new."""
+        return record_occurrence(self, event, actor=actor)
+
+    # --- Changing --------------------------------------------------------------
+
+    def set_state(self, ref: IssueRef, state: IssueState | str, *, actor: Actor) -> Issue:
+        """Set the state; a linked case follows (bot/core/issue_sync.py)."""
+        new = _parse_state(state)
+        issue = self.store.get(ref, for_update=True)
+        return self.change_state(issue, new, actor=actor)
+
+    def change_state(
+        self, issue: Issue, state: IssueState, *, actor: Actor, regression: bool = False
+    ) -> Issue:
+        """Move a loaded (locked) issue to `state` and carry the change to its case."""
+        if issue.state is state:
+            return issue
+        extra = {"regression": True} if regression else {}
+        if issue.case_id is None:
+            return self.store.set_state(issue, state, actor, **extra)
+        case = self.cases.get(issue.case_id)
+        before = self.store.linked_case(case.status, case.id)
+        decision = sync(before, IssueStateChanged(str(issue.id), state))
+        changed = self.store.set_state(issue, state, actor, **extra)
+        body = f"Issue {issue.title!r}: {issue.state.label} -> {state.label}"
+        data = issue_data(issue, **{"from": issue.state.value, "to": state.value, **extra})
+        record_on_case(self.cases, case.id, CaseEntryKind.ISSUE_STATE, actor, body, data)
+        if decision.case_change is not None:
+            self.cases.set_status(case.id, decision.case_change.after, actor=sync_actor(actor))
+        self.linker.apply_issue_changes(decision.issue_changes, case, actor)
+        return changed
+
+    def assign(self, ref: IssueRef, user_id: uuid.UUID, *, actor: Actor) -> Issue:
+        """Assign the issue; a linked case and its other issues take the same assignee."""
+        user = self.cases.get_user(user_id)
+        issue = self.store.get(ref, for_update=True)
+        return self._set_assignee(issue, user.id, user.name, actor)
+
+    def unassign(self, ref: IssueRef, *, actor: Actor) -> Issue:
+        issue = self.store.get(ref, for_update=True)
+        return self._set_assignee(issue, None, "", actor)
+
+    def comment(self, ref: IssueRef, text: str, *, actor: Actor) -> Activity:
+        """Add a comment to the issue; it is also written on the linked case's timeline."""
+        body = validate_comment(text)
+        if isinstance(body, Invalid):
+            raise InvalidIssueChange(body.field, body.message)
+        issue = self.store.get(ref, for_update=True)
+        entry = self.store.record(issue.id, ActivityKind.COMMENT, actor, body)
+        if issue.case_id is not None:
+            record_on_case(
+                self.cases,
+                issue.case_id,
+                CaseEntryKind.ISSUE_COMMENT,
+                actor,
+                body,
+                issue_data(issue, issue_activity_id=entry.id),
+            )
+        return entry
+
+    # --- Cases -----------------------------------------------------------------
+
+    def create_case(
+        self,
+        ref: IssueRef,
+        *,
+        actor: Actor,
+        project: uuid.UUID | str | None = None,
+        title: str | None = None,
+        priority: str | None = None,
+    ) -> Case:
+        """A new case for the issue, in the project the rules, `project` or the default pick."""
+        issue = self.store.get(ref, for_update=True)
+        return self.linker.create_case(
+            issue, actor=actor, project=project, title=title, priority=priority
+        )
+
+    def link(self, ref: IssueRef, case_ref: uuid.UUID | str, *, actor: Actor) -> Case:
+        """Link the issue to an existing case (moving it from another case, if linked)."""
+        issue = self.store.get(ref, for_update=True)
+        return self.linker.link(issue, case_ref, actor=actor)
+
+    def unlink(self, ref: IssueRef, *, actor: Actor) -> Issue:
+        issue = self.store.get(ref, for_update=True)
+        return self.linker.unlink(issue, actor=actor)
+
+    # --- Internals -------------------------------------------------------------
+
+    def _set_assignee(
+        self, issue: Issue, user_id: uuid.UUID | None, name: str, actor: Actor
+    ) -> Issue:
+        if issue.assignee_id == user_id:
+            return issue
+        changed = self.store.set_assignee(issue, user_id, name, actor)
+        if issue.case_id is None:
+            return changed
+        body = f"Issue {issue.title!r}: " + (f"assigned to {name}" if user_id else "unassigned")
+        data = issue_data(issue, to=str(user_id) if user_id else None)
+        record_on_case(self.cases, issue.case_id, CaseEntryKind.ISSUE_ASSIGNEE, actor, body, data)
+        if user_id is None:
+            self.cases.unassign(issue.case_id, actor=sync_actor(actor))
+        else:
+            self.cases.assign(issue.case_id, user_id, actor=sync_actor(actor))
+        self.linker.align_assignees(issue.case_id, user_id, name, actor, skip=issue.id)
+        return changed
+
+
+def _parse_state(state: IssueState | str) -> IssueState:
+    if isinstance(state, IssueState):
+        return state
+    try:
+        return IssueState.parse(state)
+    except ValueError as error:
+        raise InvalidIssueChange("state", str(error)) from None
+
+
+def _sort_key(order_by: str) -> Callable[[Issue], tuple[float | int | str, ...]]:
+    if order_by == "FIRST_SEEN":
+        return lambda issue: (-issue.first_seen.timestamp(), str(issue.id))
+    if order_by == "LAST_SEEN":
+        return lambda issue: (-issue.last_seen.timestamp(), str(issue.id))
+    return lambda issue: (-issue.occurrences, -issue.last_seen.timestamp(), str(issue.id))
