@@ -111,7 +111,8 @@ def _parse_args(body: str, line: int, col: int) -> tuple[str, tuple[Argument, ..
     while pos < end:
         match = _ARG.match(body, pos)
         assert match is not None  # the pattern matches any non-empty rest
-        at = col + match.start(match.lastindex or 0)
+        # A string's column is its opening quote's.
+        at = col + match.start(match.lastindex or 0) - (match.lastindex in (1, 2))
         if match.group(4):
             raise _error(f"unterminated string starting {match.group(4)}", line, at)
         double, single, bare = match.group(1), match.group(2), match.group(3)
@@ -144,7 +145,7 @@ def _helper(name: str, args: tuple[Argument, ...], line: int, col: int) -> Helpe
         try:
             expression = parse_expression(source.value)
         except ExpressionError as exc:
-            # +1 skips the opening quote; expressions are single-line.
+            # +1 skips the opening quote; expressions are on one line.
             raise _error(f"eval: {exc.message}", line, source.col + 1 + exc.offset) from None
         return Helper(name, args, line, col, expression)
     if name == "override_priority":
