@@ -109,7 +109,8 @@ def issue_document(
     """What automation rules and issue search match against.
 
     Keys: `service`, `team` (several when ownership is shared), `env`,
-    `error.type` and `state` (the API name; `state:open` finds FOR REVIEW).
+    `error.type` and `state` (API name or label: `state:open` and
+    `state:"for review"` both find FOR REVIEW issues).
     Free text searches the title and the error message.
     """
     return Document.of(
@@ -118,7 +119,7 @@ def issue_document(
             "team": team,
             "env": env,
             "error.type": error_type,
-            "state": None if state is None else state.value,
+            "state": None if state is None else (state.value, state.label),
         },
         text=[t for t in (title, message) if t],
     )

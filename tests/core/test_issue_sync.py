@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from hypothesis import settings
 from hypothesis import strategies as st
@@ -25,7 +27,8 @@ from bot.core.issue_sync import (
     status_group,
     sync,
 )
-from bot.core.issues import IssueState
+from bot.core.issues import IssueState, Occurrence, Regression, issue_document, on_occurrence
+from bot.core.query import compile_query
 
 OPEN, IN_PROGRESS, CLOSED = CaseStatus.OPEN, CaseStatus.IN_PROGRESS, CaseStatus.CLOSED
 FOR_REVIEW, REVIEWED = IssueState.FOR_REVIEW, IssueState.REVIEWED
@@ -249,6 +252,63 @@ def test_issue_state_labels_and_api_names() -> None:
         IssueState.parse("DONE")
 
 
+# --- Occurrences and the regression mark ----------------------------------------
+
+SEEN_AT = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)
+RESOLVED_AT = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+
+
+def test_resolved_issue_seen_again_regresses_to_for_review() -> None:
+    outcome = on_occurrence(RESOLVED, at=SEEN_AT, resolved_at=RESOLVED_AT, version="1.4.0")
+    assert outcome == Occurrence(True, FOR_REVIEW, Regression(RESOLVED_AT, SEEN_AT, "1.4.0"))
+    assert outcome.state_changed
+
+
+def test_regression_then_reopens_its_closed_case() -> None:
+    outcome = on_occurrence(RESOLVED, at=SEEN_AT)
+    decision = sync(case(CLOSED, RESOLVED, RESOLVED), IssueStateChanged("i1", outcome.state))
+    assert decision.case_change == CaseChange(CLOSED, OPEN)
+    assert decision.issue_states == {"i1": FOR_REVIEW, "i2": RESOLVED}
+
+
+@pytest.mark.parametrize(
+    ("state", "record"),
+    [
+        pytest.param(FOR_REVIEW, True, id="for-review-counts"),
+        pytest.param(REVIEWED, True, id="reviewed-counts"),
+        pytest.param(IGNORED, True, id="ignored-counts-but-stays-muted"),
+        pytest.param(EXCLUDED, False, id="excluded-records-nothing"),
+    ],
+)
+def test_other_states_are_kept_on_occurrence(state: IssueState, record: bool) -> None:
+    outcome = on_occurrence(state, at=SEEN_AT)
+    assert outcome == Occurrence(record, state, None)
+    assert not outcome.state_changed
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        pytest.param("state:open", True, id="api-name"),
+        pytest.param('state:"for review"', True, id="label"),
+        pytest.param("state:acknowledged", False, id="other-state"),
+        pytest.param("service:web-store team:payments", True, id="second-team"),
+        pytest.param("error.type:timeouterror", True, id="error-type-folded"),
+        pytest.param('"gateway timed out"', True, id="message-is-free-text"),
+    ],
+)
+def test_issue_document_fields(query: str, expected: bool) -> None:
+    document = issue_document(
+        service="web-store",
+        team=["Shopist", "payments"],
+        error_type="TimeoutError",
+        state=FOR_REVIEW,
+        title="TimeoutError in checkout",
+        message="Gateway timed out after 30s",
+    )
+    assert compile_query(query).matches(document) is expected
+
+
 # --- Property: random sequences of changes on a case with 1-5 issues -----------
 
 STATES = st.sampled_from(list(IssueState))
@@ -362,29 +422,28 @@ class CaseWithIssues(RuleBasedStateMachine):
             assert replay.case_change is None
 
     @invariant()
-    def reported_changes_are_exactly_the_differences(self) -> None:
+    def reported_changes_are_exactly_what_sync_changed(self) -> None:
+        # Everything that differs between before and after, except the action's
+        # own change, is reported — and nothing else is.
         if self.last is None:
             return
         before, after, action = self.last.before, self.last.after, self.last_action
-        own = action.issue_id if isinstance(action, IssueStateChanged) else None
-        expected = {
-            (i, before.issues.get(i), s)
-            for i, s in after.issues.items()
-            if i != own
-            and before.issues.get(i, s if isinstance(action, IssueLinked) else None) != s
+        own: dict[str, IssueState | None] = {}
+        if isinstance(action, IssueStateChanged | IssueLinked):
+            own[action.issue_id] = action.state
+        differences = {
+            (issue_id, own.get(issue_id, before.issues.get(issue_id)), state)
+            for issue_id, state in after.issues.items()
+            if state != own.get(issue_id, before.issues.get(issue_id))
         }
-        if isinstance(action, IssueLinked) and after.issues[action.issue_id] != action.state:
-            expected.add((action.issue_id, None, after.issues[action.issue_id]))
-        reported = {
-            (c.issue_id, None if c.issue_id not in before.issues else c.before, c.after)
-            for c in self.last.issue_changes
-        }
-        assert reported == expected
-        if not isinstance(action, CaseStatusChanged):
-            moved = (
-                None if before.status == after.status else CaseChange(before.status, after.status)
-            )
-            assert self.last.case_change == moved
+        reported = {(c.issue_id, c.before, c.after) for c in self.last.issue_changes}
+        assert reported == differences
+        if isinstance(action, CaseStatusChanged):
+            assert self.last.case_change is None
+        elif before.status != after.status:
+            assert self.last.case_change == CaseChange(before.status, after.status)
+        else:
+            assert self.last.case_change is None
 
 
 CaseWithIssues.TestCase.settings = settings(max_examples=300, stateful_step_count=25)
