@@ -20,7 +20,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.case_errors import (
@@ -216,7 +216,7 @@ class CaseService:
         )
         values = _row_values(case)
         try:
-            self.conn.execute(insert(cases), values)
+            self.conn.execute(_INSERT_CASE, values)
         except IntegrityError as error:
             # A created_by that names no user is the only way bad input gets here.
             raise InvalidCaseChange("created_by", f"cannot create the case: {error.orig}") from None
@@ -343,9 +343,7 @@ class CaseService:
     def comment(self, ref: CaseRef, text: str, *, actor: Actor) -> TimelineEntry:
         """Add a comment; returns its timeline entry."""
         body = _ok(validate_comment(text))
-        case = self._load_for_change(ref)
-        changed = self._update(case, {})
-        return self._record(changed, case, TimelineKind.COMMENT, actor, body, {})
+        return self._record(self._touch(ref), None, TimelineKind.COMMENT, actor, body, {})
 
     def append(
         self,
@@ -356,10 +354,11 @@ class CaseService:
         actor: Actor,
         data: Mapping[str, Any] | None = None,
     ) -> TimelineEntry:
-        """Add any other timeline entry (a monitor transition's rendered text, a note)."""
-        case = self._load_for_change(ref)
-        changed = self._update(case, {})
-        return self._record(changed, case, kind, actor, body, dict(data or {}))
+        """Add any other timeline entry (a monitor transition's rendered text, a note).
+
+        The hot path of monitor notifications: two statements, no read before them.
+        """
+        return self._record(self._touch(ref), None, kind, actor, body, dict(data or {}))
 
     def auto_close(
         self,
@@ -493,19 +492,20 @@ class CaseService:
             raise UserNotFound(user_id)
         return user_from_row(row)
 
+    def _touch(self, ref: CaseRef) -> Case:
+        """Bump `modified_at` and return the case, in one statement (which locks the row)."""
+        column, value = _reference(ref)
+        row = self.conn.execute(_TOUCH[column], {"b_ref": value, "b_now": self.now}).first()
+        if row is None:
+            raise CaseNotFound(ref.key if isinstance(ref, Case) else ref)
+        return case_from_row(row)
+
     def _load(self, ref: CaseRef, *, for_update: bool) -> Case | None:
-        if isinstance(ref, Case):
-            ref = ref.id
-        if isinstance(ref, str):
-            parsed = _parse_uuid(ref)
-            condition = _c.id == parsed if parsed else _c.key == ref.strip().upper()
-        else:
-            condition = _c.id == ref
-        query = select(cases).where(condition)
-        if for_update:
-            # Row lock on PostgreSQL; SQLite's BEGIN IMMEDIATE already serialises writers.
-            query = query.with_for_update()
-        row = self.conn.execute(query).first()
+        column, value = _reference(ref)
+        # FOR UPDATE: a row lock on PostgreSQL; SQLite's BEGIN IMMEDIATE already
+        # serialises writers and the clause is left out there.
+        query = (_SELECT_FOR_UPDATE if for_update else _SELECT)[column]
+        row = self.conn.execute(query, {"b_ref": value}).first()
         return case_from_row(row) if row is not None else None
 
     def _load_for_change(self, ref: CaseRef) -> Case:
@@ -535,7 +535,7 @@ class CaseService:
     def _update(self, case: Case, values: dict[str, Any]) -> Case:
         """Write `values` and the new `modified_at`; returns the case as it now is."""
         values = {**values, "modified_at": self.now}
-        self.conn.execute(update(cases).where(_c.id == case.id), values)
+        self.conn.execute(_UPDATE_BY_ID, {**values, "b_id": case.id})
         return _apply(case, values)
 
     def _record(
@@ -548,7 +548,7 @@ class CaseService:
         data: Mapping[str, Any],
     ) -> TimelineEntry:
         entry_id = self.conn.execute(
-            insert(case_timeline).returning(case_timeline.c.id),
+            _INSERT_TIMELINE,
             {
                 "case_id": case.id,
                 "kind": str(kind),
@@ -566,6 +566,35 @@ class CaseService:
             for listener in self.listeners:
                 listener.on_case_event(self.conn, event)
         return entry
+
+
+def _reference(ref: CaseRef) -> tuple[str, uuid.UUID | str]:
+    """Which column a reference names (`id` or `key`), and the value to look for."""
+    if isinstance(ref, Case):
+        return "id", ref.id
+    if isinstance(ref, str):
+        parsed = _parse_uuid(ref)
+        return ("id", parsed) if parsed else ("key", ref.strip().upper())
+    return "id", ref
+
+
+# Statements built once: building and caching a statement per call costs more
+# than executing it on SQLite.
+_SELECT = {
+    "id": select(cases).where(_c.id == bindparam("b_ref")),
+    "key": select(cases).where(_c.key == bindparam("b_ref")),
+}
+_SELECT_FOR_UPDATE = {column: query.with_for_update() for column, query in _SELECT.items()}
+_TOUCH = {
+    column: update(cases)
+    .where(cases.c[column] == bindparam("b_ref"))
+    .values(modified_at=bindparam("b_now"))
+    .returning(*cases.c)
+    for column in ("id", "key")
+}
+_UPDATE_BY_ID = update(cases).where(_c.id == bindparam("b_id"))
+_INSERT_CASE = insert(cases)
+_INSERT_TIMELINE = insert(case_timeline).returning(case_timeline.c.id)
 
 
 def _row_values(case: Case) -> dict[str, Any]:

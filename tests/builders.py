@@ -29,9 +29,7 @@ def make_project(conn: Connection, *, now: datetime = NOW, **overrides: Any) -> 
     return ProjectService(conn, now=now).create(**values)
 
 
-def make_case(
-    conn: Connection, project: Project, *, now: datetime = NOW, **overrides: Any
-) -> Case:
+def make_case(conn: Connection, project: Project, *, now: datetime = NOW, **overrides: Any) -> Case:
     values: dict[str, Any] = {"title": "Disk full on web-1", "actor": API}
     values.update(overrides)
     return CaseService(conn, now=now).create_case(project=project, **values)

@@ -188,7 +188,8 @@ class TimelineEntry:
 class CaseEvent:
     """One change to one case, as listeners (Slack outbox, issue sync) receive it.
 
-    `case` is the case after the change; `previous` before it (None on creation).
+    `case` is the case after the change; `previous` before it — None on creation
+    and for entries that change no field (comments, monitor transitions, notes).
     """
 
     kind: str

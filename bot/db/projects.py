@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     Table,
     Uuid,
+    bindparam,
     false,
     or_,
     select,
@@ -76,16 +77,32 @@ def project_from_row(row: Row[Any]) -> Project:
     )
 
 
+# Statements built once: building one per call costs more than running it on SQLite.
+_BY_ID = select(projects).where(projects.c.id == bindparam("b_id"))
+_BY_KEY_OR_HANDLE = (
+    select(projects)
+    .where(or_(projects.c.key == bindparam("b_key"), projects.c.handle == bindparam("b_handle")))
+    .order_by(projects.c.key)
+)
+_BY_HANDLE = select(projects).where(projects.c.handle == bindparam("b_handle"))
+_NEXT_NUMBER = (
+    update(project_counters)
+    .where(project_counters.c.project_id == bindparam("b_id"))
+    .values(last=project_counters.c.last + 1)
+    .returning(project_counters.c.last)
+)
+
+
 def find_project(conn: Connection, ref: uuid.UUID | str) -> Project | None:
     """The project with this id, key (any case) or handle; None if there is none."""
     project_id = ref if isinstance(ref, uuid.UUID) else _as_uuid(ref)
     if project_id is not None:
-        query = select(projects).where(projects.c.id == project_id)
+        row = conn.execute(_BY_ID, {"b_id": project_id}).first()
     else:
         text = str(ref).strip()
-        condition = or_(projects.c.key == text.upper(), projects.c.handle == text.lower())
-        query = select(projects).where(condition).order_by(projects.c.key)
-    row = conn.execute(query).first()
+        row = conn.execute(
+            _BY_KEY_OR_HANDLE, {"b_key": text.upper(), "b_handle": text.lower()}
+        ).first()
     return project_from_row(row) if row is not None else None
 
 
@@ -97,7 +114,7 @@ def _as_uuid(text: str) -> uuid.UUID | None:
 
 
 def find_project_by_handle(conn: Connection, handle: str) -> Project | None:
-    row = conn.execute(select(projects).where(projects.c.handle == handle)).first()
+    row = conn.execute(_BY_HANDLE, {"b_handle": handle}).first()
     return project_from_row(row) if row is not None else None
 
 
@@ -113,11 +130,5 @@ def next_case_number(conn: Connection, project_id: uuid.UUID) -> int | None:
     Call it in the transaction that inserts the case: the counter row stays
     locked until commit, and a rollback returns the number.
     """
-    statement = (
-        update(project_counters)
-        .where(project_counters.c.project_id == project_id)
-        .values(last=project_counters.c.last + 1)
-        .returning(project_counters.c.last)
-    )
-    number: int | None = conn.execute(statement).scalar_one_or_none()
+    number: int | None = conn.execute(_NEXT_NUMBER, {"b_id": project_id}).scalar_one_or_none()
     return number
