@@ -96,6 +96,13 @@ def t(key: str | None, value: str, *, wild: tuple[int, ...] = (), quoted: bool =
         pytest.param("url:http://x/y", t("url", "http://x/y"), id="only-first-colon-splits"),
         pytest.param("AND:x", t("AND", "x"), id="keyword-as-key"),
         pytest.param("--a", Not(Not(t(None, "a"))), id="double-negation-kept"),
+        pytest.param(
+            '"a" b', And((t(None, "a", quoted=True), t(None, "b"))), id="phrase-then-word"
+        ),
+        pytest.param(
+            'k:"a" b', And((t("k", "a", quoted=True), t(None, "b"))), id="quoted-value-then-word"
+        ),
+        pytest.param('("a")', t(None, "a", quoted=True), id="phrase-in-parentheses"),
         pytest.param("", MatchAll(), id="empty-query-matches-all"),
         pytest.param("   ", MatchAll(), id="blank-query-matches-all"),
     ],

@@ -67,12 +67,13 @@ def tokenize(text: str) -> list[Token]:
             value, end = _phrase(text, i)
             tokens.append(Token(Kind.TERM, i, end, value=value, quoted=True))
             i = end
+            _require_separator(text, i)
         else:
             token = _word(text, i)
             tokens.append(token)
             i = token.end
-        if tokens and tokens[-1].kind is Kind.TERM and tokens[-1].quoted:
-            _require_separator(text, tokens[-1].end)
+            if token.quoted:  # key:"value"
+                _require_separator(text, i)
     tokens.append(Token(Kind.END, n, n))
     return tokens
 
