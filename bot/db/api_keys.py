@@ -30,6 +30,8 @@ from bot.db.users import users
 class Scope(StrEnum):
     CASES_READ = "cases_read"
     CASES_WRITE = "cases_write"
+    ERROR_TRACKING_READ = "error_tracking_read"
+    ERROR_TRACKING_WRITE = "error_tracking_write"
 
 
 api_keys = Table(

@@ -22,7 +22,7 @@ from bot.pipeline import Pipeline
 from bot.settings import Settings
 from bot.slack import server as slack_server
 from bot.web import api as case_api
-from bot.web import webhooks
+from bot.web import error_tracking, webhooks
 from bot.web.metrics import Metrics
 from bot.web.webhook_token import ensure_token
 from bot.web.writer import Writer
@@ -71,6 +71,7 @@ def create_app(
     app = FastAPI(title="casebot", lifespan=lifespan)
     for route in webhooks.routes:
         app.router.routes.append(route)
+    error_tracking.install(app)  # before the case API's /api/v2 mount
     case_api.install(app)
     slack_server.install(app)
     return app

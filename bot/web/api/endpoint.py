@@ -114,7 +114,7 @@ def backend_of(request: Request) -> Backend:
 def _transact(
     backend: Backend, creds: Credentials, scope: Scope, body: bytes, work: Work
 ) -> Answer:
-    engine = backend.engine if scope == Scope.CASES_WRITE else backend.read_engine
+    engine = backend.read_engine if scope.endswith("_read") else backend.engine
     with engine.begin() as conn:
         key = require(conn, creds, scope)
         return work(Call(conn, key, backend.clock(), body, backend.listeners))
