@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import replace
 from datetime import datetime
 from typing import Any, Protocol, TypeVar
 
@@ -62,11 +61,13 @@ from bot.db.cases import (
     attributes_to_json,
     case_from_row,
     case_timeline,
+    case_to_row,
     cases,
     timeline_entry_from_row,
+    with_row_values,
 )
 from bot.db.projects import find_project, next_case_number
-from bot.db.users import user_from_row, users
+from bot.db.users import ensure_user, find_user, list_users
 
 __all__ = [
     "CaseListener",
@@ -214,7 +215,7 @@ class CaseService:
             closed_at=self.now if status == CaseStatus.CLOSED else None,
             archived_at=None,
         )
-        values = _row_values(case)
+        values = case_to_row(case)
         try:
             self.conn.execute(_INSERT_CASE, values)
         except IntegrityError as error:
@@ -414,8 +415,7 @@ class CaseService:
         return self._require_user(user_id)
 
     def list_users(self) -> list[User]:
-        rows = self.conn.execute(select(users).order_by(users.c.name, users.c.id))
-        return [user_from_row(row) for row in rows]
+        return list_users(self.conn)
 
     def ensure_user(
         self,
@@ -424,38 +424,13 @@ class CaseService:
         slack_user_id: str | None = None,
         email: str | None = None,
     ) -> User:
-        """The user with this Slack id (else e-mail), created on first sight."""
+        """The user with this Slack id (else e-mail), created on first sight; renamed if
+        `name` differs."""
         if slack_user_id is None and email is None:
             raise InvalidCaseChange("user", "a user needs a Slack user id or an e-mail address")
-        existing = self._find_user(slack_user_id=slack_user_id, email=email)
-        if existing is not None:
-            if name and name != existing.name:
-                self.conn.execute(update(users).where(users.c.id == existing.id), {"name": name})
-                existing = replace(existing, name=name)
-            return existing
-        user = User(
-            uuid.uuid4(), name or slack_user_id or email or "", email, slack_user_id, self.now
+        return ensure_user(
+            self.conn, now=self.now, name=name, slack_user_id=slack_user_id, email=email
         )
-        try:
-            # A savepoint: a concurrent first sight of the same user must not
-            # abort the caller's transaction.
-            with self.conn.begin_nested():
-                self.conn.execute(
-                    insert(users),
-                    {
-                        "id": user.id,
-                        "name": user.name,
-                        "email": email,
-                        "slack_user_id": slack_user_id,
-                        "created_at": self.now,
-                    },
-                )
-        except IntegrityError:
-            found = self._find_user(slack_user_id=slack_user_id, email=email)
-            if found is None:
-                raise
-            return found
-        return user
 
     # --- Internals -------------------------------------------------------------
 
@@ -473,24 +448,11 @@ class CaseService:
             raise ProjectNotFound(project.id)
         return number
 
-    def _find_user(self, *, slack_user_id: str | None, email: str | None) -> User | None:
-        if slack_user_id is not None:
-            row = self.conn.execute(
-                select(users).where(users.c.slack_user_id == slack_user_id)
-            ).first()
-            if row is not None:
-                return user_from_row(row)
-        if email is not None:
-            row = self.conn.execute(select(users).where(users.c.email == email)).first()
-            if row is not None:
-                return user_from_row(row)
-        return None
-
     def _require_user(self, user_id: uuid.UUID) -> User:
-        row = self.conn.execute(select(users).where(users.c.id == user_id)).first()
-        if row is None:
+        user = find_user(self.conn, user_id)
+        if user is None:
             raise UserNotFound(user_id)
-        return user_from_row(row)
+        return user
 
     def _touch(self, ref: CaseRef) -> Case:
         """Bump `modified_at` and return the case, in one statement (which locks the row)."""
@@ -536,7 +498,7 @@ class CaseService:
         """Write `values` and the new `modified_at`; returns the case as it now is."""
         values = {**values, "modified_at": self.now}
         self.conn.execute(_UPDATE_BY_ID, {**values, "b_id": case.id})
-        return _apply(case, values)
+        return with_row_values(case, values)
 
     def _record(
         self,
@@ -595,38 +557,3 @@ _TOUCH = {
 _UPDATE_BY_ID = update(cases).where(_c.id == bindparam("b_id"))
 _INSERT_CASE = insert(cases)
 _INSERT_TIMELINE = insert(case_timeline).returning(case_timeline.c.id)
-
-
-def _row_values(case: Case) -> dict[str, Any]:
-    return {
-        "id": case.id,
-        "project_id": case.project_id,
-        "number": case.number,
-        "key": case.key,
-        "title": case.title,
-        "description": case.description,
-        "type": case.type,
-        "status": case.status.value,
-        "priority": case.priority.value,
-        "assignee_id": case.assignee_id,
-        "attributes": attributes_to_json(case.attributes),
-        "creation_source": case.creation_source,
-        "created_by": case.created_by,
-        "closing_reason": case.closing_reason,
-        "created_at": case.created_at,
-        "modified_at": case.modified_at,
-        "closed_at": case.closed_at,
-        "archived_at": case.archived_at,
-    }
-
-
-def _apply(case: Case, values: Mapping[str, Any]) -> Case:
-    """`case` with the written column values applied, typed as a `Case` holds them."""
-    fields: dict[str, Any] = dict(values)
-    if "status" in fields:
-        fields["status"] = CaseStatus(fields["status"])
-    if "priority" in fields:
-        fields["priority"] = Priority(fields["priority"])
-    if "attributes" in fields:
-        fields["attributes"] = {k: tuple(v) for k, v in fields["attributes"].items()}
-    return replace(case, **fields)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import (
@@ -123,3 +124,39 @@ def timeline_entry_from_row(row: Row[Any]) -> TimelineEntry:
         data=row.data,
         created_at=row.created_at,
     )
+
+
+def case_to_row(case: Case) -> dict[str, Any]:
+    """The column values of `case`, to insert."""
+    return {
+        "id": case.id,
+        "project_id": case.project_id,
+        "number": case.number,
+        "key": case.key,
+        "title": case.title,
+        "description": case.description,
+        "type": case.type,
+        "status": case.status.value,
+        "priority": case.priority.value,
+        "assignee_id": case.assignee_id,
+        "attributes": attributes_to_json(case.attributes),
+        "creation_source": case.creation_source,
+        "created_by": case.created_by,
+        "closing_reason": case.closing_reason,
+        "created_at": case.created_at,
+        "modified_at": case.modified_at,
+        "closed_at": case.closed_at,
+        "archived_at": case.archived_at,
+    }
+
+
+def with_row_values(case: Case, values: Mapping[str, Any]) -> Case:
+    """`case` with the written column values applied, typed as a `Case` holds them."""
+    fields: dict[str, Any] = dict(values)
+    if "status" in fields:
+        fields["status"] = CaseStatus(fields["status"])
+    if "priority" in fields:
+        fields["priority"] = Priority(fields["priority"])
+    if "attributes" in fields:
+        fields["attributes"] = {k: tuple(v) for k, v in fields["attributes"].items()}
+    return replace(case, **fields)

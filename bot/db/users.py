@@ -2,9 +2,24 @@
 
 from __future__ import annotations
 
+import uuid
+from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, Row, String, Table, Uuid
+from sqlalchemy import (
+    Column,
+    Connection,
+    Row,
+    String,
+    Table,
+    Uuid,
+    bindparam,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.exc import IntegrityError
 
 from bot.core.cases import User
 from bot.db.metadata import UTCDateTime, metadata
@@ -28,3 +43,71 @@ def user_from_row(row: Row[Any]) -> User:
         slack_user_id=row.slack_user_id,
         created_at=row.created_at,
     )
+
+
+_BY_ID = select(users).where(users.c.id == bindparam("b_id"))
+_BY_SLACK_ID = select(users).where(users.c.slack_user_id == bindparam("b_slack"))
+_BY_EMAIL = select(users).where(users.c.email == bindparam("b_email"))
+
+
+def find_user(conn: Connection, user_id: uuid.UUID) -> User | None:
+    row = conn.execute(_BY_ID, {"b_id": user_id}).first()
+    return user_from_row(row) if row is not None else None
+
+
+def find_user_by(
+    conn: Connection, *, slack_user_id: str | None = None, email: str | None = None
+) -> User | None:
+    """The user with this Slack id, else with this e-mail address."""
+    if slack_user_id is not None:
+        row = conn.execute(_BY_SLACK_ID, {"b_slack": slack_user_id}).first()
+        if row is not None:
+            return user_from_row(row)
+    if email is not None:
+        row = conn.execute(_BY_EMAIL, {"b_email": email}).first()
+        if row is not None:
+            return user_from_row(row)
+    return None
+
+
+def list_users(conn: Connection) -> list[User]:
+    rows = conn.execute(select(users).order_by(users.c.name, users.c.id))
+    return [user_from_row(row) for row in rows]
+
+
+def ensure_user(
+    conn: Connection,
+    *,
+    now: datetime,
+    name: str,
+    slack_user_id: str | None = None,
+    email: str | None = None,
+) -> User:
+    """The user with this Slack id (else e-mail), inserted on first sight."""
+    existing = find_user_by(conn, slack_user_id=slack_user_id, email=email)
+    if existing is not None:
+        if name and name != existing.name:
+            conn.execute(update(users).where(users.c.id == existing.id), {"name": name})
+            existing = replace(existing, name=name)
+        return existing
+    user = User(uuid.uuid4(), name or slack_user_id or email or "", email, slack_user_id, now)
+    try:
+        # A savepoint: losing a race with a concurrent first sight of the same
+        # user must not abort the caller's transaction.
+        with conn.begin_nested():
+            conn.execute(
+                insert(users),
+                {
+                    "id": user.id,
+                    "name": user.name,
+                    "email": email,
+                    "slack_user_id": slack_user_id,
+                    "created_at": now,
+                },
+            )
+    except IntegrityError:
+        found = find_user_by(conn, slack_user_id=slack_user_id, email=email)
+        if found is None:
+            raise
+        return found
+    return user
