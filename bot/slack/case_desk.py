@@ -98,6 +98,9 @@ def create_context(
 ) -> CreateContext:
     live = outbox.find_message(conn, channel_id=channel_id, ts=message_ts)
     group_id, cycle = _group_ref(group_ref)
+    if live is None and group_id is not None and cycle is not None:
+        # A click can arrive before the sender has stored the message's ts.
+        live = next(iter(outbox.messages_of_cycle(conn, group_id, cycle)), None)
     alert: dict[str, Any] = dict(live.alert) if live else {}
     existing = None
     if group_id is not None and cycle is not None:

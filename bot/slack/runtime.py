@@ -73,7 +73,7 @@ class SlackRuntime:
         self.bolt = AsyncApp(
             signing_secret=settings.signing_secret or "unused-in-socket-mode",
             client=self.client,
-            authorize=self._authorize,
+            authorize=self._authorizer(),
             request_verification_enabled=not settings.socket_mode,
             process_before_response=False,
             raise_error_for_unhandled_request=False,
@@ -145,15 +145,19 @@ class SlackRuntime:
 
     # -- internals --------------------------------------------------------------------------
 
-    async def _authorize(self, enterprise_id: str | None, team_id: str | None) -> AuthorizeResult:
-        # One workspace and one bot token: no auth.test per request.
-        return AuthorizeResult(
-            enterprise_id=enterprise_id,
-            team_id=team_id or self._bot["team_id"],
-            bot_token=self.settings.bot_token,
-            bot_user_id=self._bot["user_id"],
-            bot_id=self._bot["bot_id"],
-        )
+    def _authorizer(self) -> Callable[..., Any]:
+        # One workspace and one bot token: no auth.test per request. (A plain function:
+        # Bolt passes arguments by parameter name.)
+        async def authorize(enterprise_id: str | None, team_id: str | None) -> AuthorizeResult:
+            return AuthorizeResult(
+                enterprise_id=enterprise_id,
+                team_id=team_id or self._bot["team_id"],
+                bot_token=self.settings.bot_token,
+                bot_user_id=self._bot["user_id"],
+                bot_id=self._bot["bot_id"],
+            )
+
+        return authorize
 
     async def _identify(self) -> None:
         """Learn the bot's own ids once (so Bolt ignores the bot's own events)."""
