@@ -18,12 +18,12 @@ once, `casebot replay` one at a time.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Protocol
 from uuid import UUID
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 import handles
@@ -49,6 +49,7 @@ from bot.core.monitor import (
 from bot.db.inbox import Outcome as InboxOutcome
 from bot.db.inbox import inbox
 from bot.errortracking.case_sync import with_issue_sync
+from bot.group_store import DirectGroups, Groups, PreloadedGroups
 from bot.sources import SourceError, SourcesConfig, parse_delivery, verify_signature
 from handles.types import Event, Rendered, State, Transition
 
@@ -228,7 +229,7 @@ class Pipeline:
         inbox_id = _insert_inbox(conn, delivery, key=key, outcome=InboxOutcome.PENDING)
         if inbox_id is None:  # the sender's id is already in the inbox: a redelivery
             original = conn.execute(
-                select(_i.id).where(_i.source == delivery.source.value, _i.delivery_key == key)
+                _FIND_KEYED, {"source": delivery.source.value, "key": key}
             ).scalar_one()
             inbox_id = _new_inbox_row(conn, delivery, InboxOutcome.DUPLICATE)
             reason = f"same delivery id as inbox #{original}"
@@ -249,11 +250,87 @@ class Pipeline:
         """Stages 2 to 5 for a stored delivery; records the outcome on its inbox row."""
         memo = batch or Batch()
         cases = CaseService(conn, now=now, listeners=self.case_listeners)
-        reports = tuple(self._event(conn, cases, memo, inbox_id, e, now=now) for e in events)
+        groups = DirectGroups()
+        reports = tuple(
+            self._event(conn, cases, memo, inbox_id, e, now=now, groups=groups) for e in events
+        )
         outcome, reason = summarize(reports)
         result = {"events": [r.as_json() for r in reports]}
         _finish(conn, inbox_id, outcome, reason, result, now)
         return DeliveryReport(inbox_id, source, outcome, reason, reports)
+
+    def accept_batch(
+        self,
+        conn: Connection,
+        items: Sequence[tuple[Delivery, Sequence[MonitorEvent] | SourceError]],
+        *,
+        now: datetime,
+    ) -> list[DeliveryReport]:
+        """Many deliveries in one transaction (group commit), in as few statements as
+        possible: inbox rows in one, the groups read in one query and written in two,
+        the outcomes in one. Any failure raises: the caller then redoes the deliveries
+        one per transaction with `accept` and `store_rejected`."""
+        keys = [None if isinstance(ev, SourceError) else delivery_key(ev) for _, ev in items]
+        pairs = zip(items, keys, strict=True)
+        stored = _stored_keys(conn, [(d.source.value, k) for (d, _), k in pairs if k])
+        first: dict[tuple[str, str], int] = {}
+        duplicate_of: dict[int, tuple[str, int]] = {}
+        rows = []
+        for i, ((delivery, events), key) in enumerate(zip(items, keys, strict=True)):
+            outcome = InboxOutcome.REJECTED if isinstance(events, SourceError) else None
+            if key is not None:
+                wanted = (delivery.source.value, key)
+                if wanted in stored:
+                    duplicate_of[i] = ("inbox", stored[wanted])
+                elif wanted in first:
+                    duplicate_of[i] = ("item", first[wanted])
+                else:
+                    first[wanted] = i
+            if i in duplicate_of:
+                key, outcome = None, InboxOutcome.DUPLICATE
+            rows.append(_inbox_values(delivery, key, outcome or InboxOutcome.PENDING))
+        ids = [int(i) for i in conn.execute(_INSERT_INBOX_MANY, rows).scalars().all()]
+
+        memo = Batch()
+        cases = CaseService(conn, now=now, listeners=self.case_listeners)
+        accepted = [
+            i
+            for i, (_, events) in enumerate(items)
+            if i not in duplicate_of and not isinstance(events, SourceError)
+        ]
+        groups = PreloadedGroups(
+            conn,
+            [e for i in accepted for e in items[i][1]],  # type: ignore[union-attr]
+        )
+        reports: list[DeliveryReport] = []
+        finishes: list[dict[str, Any]] = []
+        for i, (delivery, events) in enumerate(items):
+            if isinstance(events, SourceError):
+                errors = tuple(events.as_errors())
+                reason = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
+                report = DeliveryReport(
+                    ids[i], delivery.source, InboxOutcome.REJECTED, reason, (), errors
+                )
+                result: dict[str, Any] | None = {"errors": list(errors)}
+            elif i in duplicate_of:
+                kind, ref = duplicate_of[i]
+                original = ref if kind == "inbox" else ids[ref]
+                reason = f"same delivery id as inbox #{original}"
+                report = DeliveryReport(ids[i], delivery.source, InboxOutcome.DUPLICATE, reason)
+                result = {"duplicate_of": original}
+            else:
+                events_report = tuple(
+                    self._event(conn, cases, memo, ids[i], e, now=now, groups=groups)
+                    for e in events
+                )
+                outcome, summary = summarize(events_report)
+                report = DeliveryReport(ids[i], delivery.source, outcome, summary, events_report)
+                result = {"events": [r.as_json() for r in events_report]}
+            reports.append(report)
+            finishes.append(_finish_values(ids[i], report.outcome, report.reason, result, now))
+        groups.flush(conn)
+        conn.execute(_FINISH, finishes)
+        return reports
 
     def announce(self, reports: Iterable[DeliveryReport]) -> None:
         """Stage 6, after the caller committed: tell listeners (Slack, metrics)."""
@@ -272,24 +349,44 @@ class Pipeline:
         event: MonitorEvent,
         *,
         now: datetime,
+        groups: Groups,
     ) -> EventReport:
-        locked = group_store.lock(conn, event)
-        group = locked.state
-        outcome = classify(group, event)
-        if outcome is not Outcome.APPLIED:
-            return EventReport(event.monitor_id, event.group, event.state.value, outcome.value)
-        transition = transition_for(group, event)
-        rendered, note = render(event, transition, advance(group, event))
-        projects = self._projects(conn, memo, case_mentions(rendered.mentions))
-        decision = decide(group, event, transition, rendered, projects)
-        assert decision.group is not None
-        group_store.save(conn, locked.id, decision.group, monitor_name=event.monitor_name)
+        for _attempt in range(3):
+            locked = groups.load(conn, event)
+            group = locked.state
+            outcome = classify(group, event)
+            if outcome is not Outcome.APPLIED:
+                return EventReport(event.monitor_id, event.group, event.state.value, outcome.value)
+            transition = transition_for(group, event)
+            rendered, note = render(event, transition, advance(group, event))
+            projects = self._projects(conn, memo, case_mentions(rendered.mentions))
+            decision = decide(group, event, transition, rendered, projects)
+            assert decision.group is not None
+            opens = any(isinstance(a, OpenCase) for a in decision.actions)
+            try:
+                group_id = groups.save(
+                    conn,
+                    locked,
+                    event,
+                    decision.group,
+                    need_id=opens or bool(self.notification_listeners),
+                )
+            except group_store.GroupCreatedMeanwhile:
+                continue  # a concurrent transaction stored this new group first
+            break
+        else:
+            raise RuntimeError(f"group {event.group} kept changing under this transaction")
+        after = decision.group
+        if decision.starts_cycle:
+            after = replace(after, cases=())
+        groups.applied(conn, event, group_id, after, touched=bool(decision.actions))
         keys = {c.case_id: c.key for c in group.cases} if group is not None else {}
         report = self._persist(
-            conn, cases, locked.id, inbox_id, event, decision, note, keys=keys, now=now
+            conn, cases, group_id, inbox_id, event, decision, note, keys=keys, now=now
         )
         if self.notification_listeners:
-            told = Notification(locked.id, decision.group.cycle, event, transition, rendered, now)
+            assert group_id is not None
+            told = Notification(group_id, decision.group.cycle, event, transition, rendered, now)
             for listener in self.notification_listeners:
                 listener.on_notification(conn, told)
         return report
@@ -308,7 +405,7 @@ class Pipeline:
         self,
         conn: Connection,
         cases: CaseService,
-        group_id: int,
+        group_id: int | None,
         inbox_id: int,
         event: MonitorEvent,
         decision: Decision,
@@ -322,9 +419,10 @@ class Pipeline:
         appended: list[str] = []
         closed: list[str] = []
         noted: list[str] = []
-        data = _transition_data(event, decision.transition, inbox_id)
+        actions = decision.actions
+        data = _transition_data(event, decision.transition, inbox_id) if actions else {}
         actor = Actor.monitor(event.monitor_name or event.monitor_id)
-        for action in decision.actions:
+        for action in actions:
             match action:
                 case AppendTimeline():
                     cases.append(
@@ -344,6 +442,7 @@ class Pipeline:
                     )
                     noted.append(keys.get(action.case_id, action.case_id))
                 case OpenCase():
+                    assert group_id is not None, "a group that opens a case is saved at once"
                     case = cases.create_case(
                         project=UUID(action.project_id),
                         title=_clip(action.title, TITLE_MAX),
@@ -462,11 +561,43 @@ def _transition_data(event: MonitorEvent, transition: Transition, inbox_id: int)
     }
 
 
-def _insert_inbox(
-    conn: Connection, delivery: Delivery, *, key: str | None, outcome: InboxOutcome
-) -> int | None:
-    """The new row's id; None when `key` is already stored for this source."""
-    values = {
+# Built once: building and cache-keying a statement costs more than running it.
+_INSERT_INBOX = insert(inbox).returning(_i.id)
+_INSERT_KEYED = {
+    "postgresql": postgresql.insert(inbox).on_conflict_do_nothing().returning(_i.id),
+    "sqlite": sqlite.insert(inbox).on_conflict_do_nothing().returning(_i.id),
+}
+_FIND_KEYED = select(_i.id).where(
+    _i.source == bindparam("source"), _i.delivery_key == bindparam("key")
+)
+_FINISH = (
+    update(inbox)
+    .where(_i.id == bindparam("inbox_id"))
+    .values(
+        outcome=bindparam("new_outcome"),
+        reason=bindparam("new_reason"),
+        result=bindparam("new_result"),
+        processed_at=bindparam("new_processed_at"),
+    )
+)
+
+
+_INSERT_INBOX_MANY = insert(inbox).returning(_i.id, sort_by_parameter_order=True)
+_STORED_KEYS = select(_i.source, _i.delivery_key, _i.id).where(
+    _i.delivery_key.in_(bindparam("keys", expanding=True))
+)
+
+
+def _stored_keys(conn: Connection, wanted: Sequence[tuple[str, str]]) -> dict[tuple[str, str], int]:
+    if not wanted:
+        return {}
+    rows = conn.execute(_STORED_KEYS, {"keys": sorted({key for _, key in wanted})})
+    found = {(row.source, row.delivery_key): int(row.id) for row in rows}
+    return {pair: found[pair] for pair in wanted if pair in found}
+
+
+def _inbox_values(delivery: Delivery, key: str | None, outcome: InboxOutcome) -> dict[str, Any]:
+    return {
         "source": delivery.source.value,
         "received_at": delivery.received_at,
         "headers": dict(delivery.headers),
@@ -474,14 +605,16 @@ def _insert_inbox(
         "delivery_key": key,
         "outcome": outcome.value,
     }
+
+
+def _insert_inbox(
+    conn: Connection, delivery: Delivery, *, key: str | None, outcome: InboxOutcome
+) -> int | None:
+    """The new row's id; None when `key` is already stored for this source."""
+    values = _inbox_values(delivery, key, outcome)
     if key is None:
-        return int(conn.execute(insert(inbox).values(values).returning(_i.id)).scalar_one())
-    statement = (
-        postgresql.insert(inbox).values(values).on_conflict_do_nothing().returning(_i.id)
-        if conn.dialect.name == "postgresql"
-        else sqlite.insert(inbox).values(values).on_conflict_do_nothing().returning(_i.id)
-    )
-    found = conn.execute(statement).scalar_one_or_none()
+        return int(conn.execute(_INSERT_INBOX, values).scalar_one())
+    found = conn.execute(_INSERT_KEYED[conn.dialect.name], values).scalar_one_or_none()
     return None if found is None else int(found)
 
 
@@ -499,11 +632,23 @@ def _finish(
     result: Mapping[str, Any] | None,
     now: datetime,
 ) -> None:
-    conn.execute(
-        update(inbox)
-        .where(_i.id == inbox_id)
-        .values(outcome=outcome.value, reason=reason, result=result, processed_at=now)
-    )
+    conn.execute(_FINISH, _finish_values(inbox_id, outcome, reason, result, now))
+
+
+def _finish_values(
+    inbox_id: int,
+    outcome: InboxOutcome,
+    reason: str | None,
+    result: Mapping[str, Any] | None,
+    now: datetime,
+) -> dict[str, Any]:
+    return {
+        "inbox_id": inbox_id,
+        "new_outcome": outcome.value,
+        "new_reason": reason,
+        "new_result": result,
+        "new_processed_at": now,
+    }
 
 
 def _clip(text: str, limit: int) -> str:

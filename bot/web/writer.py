@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Connection, Engine
 
 from bot.core.events import MonitorEvent
-from bot.pipeline import Batch, Delivery, DeliveryReport, Pipeline
+from bot.pipeline import Delivery, DeliveryReport, Pipeline
 from bot.sources import SourceError
 
 log = logging.getLogger(__name__)
@@ -120,8 +120,8 @@ class Writer:
         results: list[DeliveryReport | BaseException]
         try:
             with self.engine.begin() as conn:
-                batch = Batch()
-                results = [self._handle(conn, job, now, batch) for job in jobs]
+                items = [(job.delivery, job.events) for job in jobs]
+                results = list(self.pipeline.accept_batch(conn, items, now=now))
         except Exception:
             log.debug("batch of %d failed; redoing one by one", len(jobs), exc_info=True)
             results = [self._alone(job, now) for job in jobs]
@@ -132,15 +132,15 @@ class Writer:
         except Exception:
             log.exception("a delivery listener failed")
 
-    def _handle(self, conn: Connection, job: _Job, now: datetime, batch: Batch) -> DeliveryReport:
+    def _handle(self, conn: Connection, job: _Job, now: datetime) -> DeliveryReport:
         if isinstance(job.events, SourceError):
             return self.pipeline.store_rejected(conn, job.delivery, job.events, now=now)
-        return self.pipeline.accept(conn, job.delivery, job.events, now=now, batch=batch)
+        return self.pipeline.accept(conn, job.delivery, job.events, now=now)
 
     def _alone(self, job: _Job, now: datetime) -> DeliveryReport | BaseException:
         try:
             with self.engine.begin() as conn:
-                return self._handle(conn, job, now, Batch())
+                return self._handle(conn, job, now)
         except Exception as error:
             log.warning("delivery from %s failed: %s", job.delivery.source, error)
             failure = error
