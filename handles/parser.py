@@ -25,7 +25,12 @@ from handles.nodes import Argument, Helper, Literal, Node, Path, Section, Text, 
 CURLY = "{{"
 ANGLE = "<<"
 _CLOSE = {CURLY: "}}", ANGLE: ">>"}
-_OPENER = re.compile(r"\{\{|<<")
+# An opening delimiter; when the whole tag is a common simple one (a section
+# tag without arguments, `else`, or a plain variable path) the groups say so.
+_OPENER = re.compile(
+    r"(?:\{\{|<<)(?:[ \t]*([#^/]?)[ \t]*"
+    r"([A-Za-z_][A-Za-z0-9_\-]*(?:\.[A-Za-z0-9_\-]+)*)[ \t]*(\}\}|>>))?"
+)
 # After `<<`, what may start a tag; anything else leaves `<<` as text.
 _ANGLE_TAG_START = re.compile(r"<<(?:<<|<|[#^/!\[@A-Za-z_])")
 _SEGMENT = r"(?:\[[^\[\]]*\]|[A-Za-z0-9_@$:/\-]+)"
@@ -218,7 +223,15 @@ class _Parser:
             if match is None:
                 break
             at = match.start()
-            style = match.group()
+            style = text[at : at + 2]
+            if (
+                match.group(2) is not None
+                and match.group(3) == _CLOSE[style]
+                and (style == CURLY or text[at + 2] not in " \t")
+                and match.group(2) not in HELPERS
+            ):
+                pos = text_start = self.simple(match, at, style, text_start)
+                continue
             if style == ANGLE and not _ANGLE_TAG_START.match(text, at):
                 pos = at + 1
                 continue
@@ -345,19 +358,11 @@ class _Parser:
             name, args = _parse_args(body[1:], line, body_col + 1)
             if not name:
                 raise _error(f"section {style}{sigil}{_CLOSE[style]} needs a name", line, col)
-            _section_args_check(name, args, line, col)
-            if len(self.stack) >= MAX_DEPTH:
-                raise _error(f"sections nest deeper than {MAX_DEPTH}", line, col)
-            self.stack.append(_Frame(name, args, sigil == "^", style, line, col))
+            self.open_section(name, args, sigil == "^", style, line, col)
         elif sigil == "/":
             self.close_section(body[1:].strip(), style, line, col)
         elif body == "else":
-            if not self.stack:
-                raise _error(f"{style}else{_CLOSE[style]} outside a section", line, col)
-            frame = self.stack[-1]
-            if frame.otherwise is not None:
-                raise _error(f"second {style}else{_CLOSE[style]} in one section", line, col)
-            frame.otherwise = []
+            self.else_tag(style, line, col)
         else:
             if sigil in "&>*~=":
                 raise _error(f"{style}{sigil}…{_CLOSE[style]} is not supported", line, col)
@@ -368,6 +373,48 @@ class _Parser:
                 self.emit(Helper(name, args, line, col))
             else:
                 self.emit(Variable(parse_path(name, line, body_col), False, line, col))
+
+    def open_section(
+        self,
+        name: str,
+        args: tuple[Argument, ...],
+        negated: bool,
+        style: str,
+        line: int,
+        col: int,
+    ) -> None:
+        _section_args_check(name, args, line, col)
+        if len(self.stack) >= MAX_DEPTH:
+            raise _error(f"sections nest deeper than {MAX_DEPTH}", line, col)
+        self.stack.append(_Frame(name, args, negated, style, line, col))
+
+    def else_tag(self, style: str, line: int, col: int) -> None:
+        if not self.stack:
+            raise _error(f"{style}else{_CLOSE[style]} outside a section", line, col)
+        frame = self.stack[-1]
+        if frame.otherwise is not None:
+            raise _error(f"second {style}else{_CLOSE[style]} in one section", line, col)
+        frame.otherwise = []
+
+    def simple(self, match: re.Match[str], at: int, style: str, text_start: int) -> int:
+        """The common tags (`{{#name}}`, `{{/name}}`, `{{else}}`, `{{a.b}}`) in one step."""
+        sigil, name = match.group(1), match.group(2)
+        end = match.end()
+        if sigil or name == "else":
+            cut, resume = self.standalone(at, end, text_start)
+        else:
+            cut, resume = at, end
+        self.emit_text(text_start, cut)
+        line, col = self.cursor.where(at)
+        if sigil == "/":
+            self.close_section(name, style, line, col)
+        elif sigil:
+            self.open_section(name, (), sigil == "^", style, line, col)
+        elif name == "else":
+            self.else_tag(style, line, col)
+        else:
+            self.emit(Variable(Path(tuple(name.split(".")), name), False, line, col))
+        return resume
 
     def close_section(self, name: str, style: str, line: int, col: int) -> None:
         closing = f"{style}/{name}{_CLOSE[style]}"

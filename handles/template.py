@@ -36,7 +36,15 @@ from handles.nodes import Argument, Helper, Literal, Node, Section, Text, Variab
 from handles.parser import parse_nodes, parse_path
 from handles.scope import MentionPart, Scope
 from handles.types import Event, Mention, Rendered
-from handles.variables import as_text, as_texts, event_moment, resolver, text_resolver
+from handles.variables import (
+    as_text,
+    as_texts,
+    event_moment,
+    fill_variables,
+    resolver,
+    text_resolver,
+    variable_spec,
+)
 
 _Slot = Callable[[Scope], str]
 _Test = Callable[[Scope], bool]
@@ -209,7 +217,7 @@ class _Slotted:
 class _Body:
     """Text with slots, specialised for one transition kind."""
 
-    __slots__ = ("col", "line", "part", "skeleton", "slots", "static_len", "text")
+    __slots__ = ("col", "line", "part", "skeleton", "slots", "static_len", "text", "variables")
 
     def __init__(self, items: list[str | _Slotted], *, line: int, col: int, top: bool) -> None:
         self.line, self.col = line, col
@@ -238,8 +246,19 @@ class _Body:
             literals.append((len(skeleton), "".join(pending)))
             skeleton.append(literals[-1][1])
         self.skeleton = skeleton
+        keys = list(index_of)
+        # Plain variables are filled by one inline loop; other slots are called.
+        self.variables = tuple(
+            variable_spec(key[0], escaped=not key[1], weight=weight, positions=tuple(where))
+            for key, (_, weight, where) in zip(keys, slots, strict=True)
+            if isinstance(key, tuple)
+        )
         # (slot, characters per character of its text, where its text goes)
-        self.slots = tuple((slot, weight, tuple(where)) for slot, weight, where in slots)
+        self.slots = tuple(
+            (slot, weight, tuple(where))
+            for key, (slot, weight, where) in zip(keys, slots, strict=True)
+            if not isinstance(key, tuple)
+        )
         self.static_len = sum(len(text) for _, text in literals)
         self.text = "".join(skeleton) if not slots else None
         self.part = self._mention_part(literals, len(skeleton), top)
@@ -267,6 +286,8 @@ class _Body:
             return self.text
         buffer = self.skeleton.copy()
         total = self.static_len
+        if self.variables:
+            total += fill_variables(scope, self.variables, buffer, escape)
         for slot, weight, positions in self.slots:
             value = slot(scope)
             total += len(value) * weight

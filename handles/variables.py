@@ -128,8 +128,12 @@ def _tag_key(segments: Sequence[str]) -> str | None:
     return None
 
 
-def resolver(segments: Sequence[str]) -> Callable[[Scope], object]:
-    """`lookup` specialised for one path at compile time; caches the tag index per render."""
+@lru_cache(maxsize=4096)
+def resolver(segments: tuple[str, ...]) -> Callable[[Scope], object]:
+    """`lookup` specialised for one path at compile time; caches the tag index per render.
+
+    Pure in `segments`, so templates share the closures (bounded cache).
+    """
     dotted = ".".join(segments)
     fallback = _fallback(segments)
 
@@ -140,8 +144,9 @@ def resolver(segments: Sequence[str]) -> Callable[[Scope], object]:
     return resolve
 
 
+@lru_cache(maxsize=4096)
 def text_resolver(
-    segments: Sequence[str], *, escape: Callable[[str], str] | None
+    segments: tuple[str, ...], *, escape: Callable[[str], str] | None
 ) -> Callable[[Scope], str]:
     """A path's value as text (escaped with `escape` when given), in one call.
 
@@ -171,7 +176,52 @@ def text_resolver(
     return text
 
 
-def _fallback(segments: Sequence[str]) -> Callable[[Scope], object]:
+# A variable written in a body: (dotted path, tag key read inline or None,
+# fallback lookup, escape?, characters per character of its text, positions).
+VariableSpec = tuple[str, str | None, Callable[[Scope], object], bool, int, tuple[int, ...]]
+
+
+def variable_spec(
+    segments: tuple[str, ...], *, escaped: bool, weight: int, positions: tuple[int, ...]
+) -> VariableSpec:
+    dotted = ".".join(segments)
+    tag_key = None if dotted in TIME_VARIABLES else _tag_key(segments)
+    return (dotted, tag_key, _fallback(segments), escaped, weight, positions)
+
+
+def fill_variables(
+    scope: Scope, specs: tuple[VariableSpec, ...], buffer: list[str], escape: Callable[[str], str]
+) -> int:
+    """Write each variable's text at its positions in `buffer`; return the characters added.
+
+    The hot loop of rendering: the two common sources (the event's values, then
+    its tags when it has no attributes) are read inline, without a call each.
+    """
+    event = scope.event
+    get = event.values.get
+    attributes = event.attributes
+    added = 0
+    for dotted, tag_key, fallback, escaped, weight, positions in specs:
+        value = get(dotted, _MISSING)
+        if value is _MISSING:
+            if tag_key is not None and not attributes:
+                tags = scope.tag_map
+                if tags is None:
+                    tags = scope.tag_map = tag_index(event.tags)
+                value = tags.get(tag_key, "")
+            else:
+                value = fallback(scope)
+        text: str = value if value.__class__ is str else as_text(value)
+        if escaped and ("&" in text or "<" in text or ">" in text):
+            text = escape(text)
+        added += len(text) * weight
+        for position in positions:
+            buffer[position] = text
+    return added
+
+
+@lru_cache(maxsize=4096)
+def _fallback(segments: tuple[str, ...]) -> Callable[[Scope], object]:
     """Where a path is looked for when it is not among the event's values."""
     dotted = ".".join(segments)
     is_time = dotted in TIME_VARIABLES
