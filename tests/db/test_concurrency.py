@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
 from sqlalchemy import Engine, func, insert, select
@@ -14,24 +11,10 @@ from bot.case_service import CaseService
 from bot.db.cases import cases
 from bot.db.monitor_groups import monitor_cycle_cases, monitor_groups
 from tests.builders import API, NOW, make_case, make_project
+from tests.concurrency import run_together
 
 THREADS = 8
 _T = TypeVar("_T")
-
-
-def _together(count: int, work: Callable[[int], _T]) -> list[_T | BaseException]:
-    """Run `work(i)` on `count` threads released at the same moment."""
-    barrier = threading.Barrier(count)
-
-    def run(i: int) -> _T | BaseException:
-        barrier.wait()
-        try:
-            return work(i)
-        except Exception as error:
-            return error
-
-    with ThreadPoolExecutor(count) as pool:
-        return list(pool.map(run, range(count)))
 
 
 def test_case_keys_stay_gapless_under_concurrent_creators(engine: Engine) -> None:
@@ -49,7 +32,7 @@ def test_case_keys_stay_gapless_under_concurrent_creators(engine: Engine) -> Non
                 keys.append(case.key)
         return keys
 
-    results = _together(THREADS, create)
+    results = run_together(THREADS, create)
     created = [key for result in results for key in _unwrap(result)]
     expected = {f"OPS-{n}" for n in range(1, THREADS * per_thread + 1)}
     assert sorted(created) == sorted(expected)
@@ -72,7 +55,7 @@ def test_rolled_back_creations_give_their_numbers_back(engine: Engine) -> None:
                 raise Abort
             return case.key
 
-    results = _together(THREADS, create)
+    results = run_together(THREADS, create)
     kept = sorted(r for r in results if isinstance(r, str))
     assert sum(isinstance(r, Abort) for r in results) == THREADS // 2
     assert kept == sorted(f"OPS-{n}" for n in range(1, THREADS // 2 + 1))
@@ -101,7 +84,7 @@ def test_one_case_per_monitor_cycle_and_project_under_concurrent_inserts(engine:
             )
             return case.key
 
-    results = _together(THREADS, open_case)
+    results = run_together(THREADS, open_case)
     opened = [r for r in results if isinstance(r, str)]
     refused = [r for r in results if isinstance(r, IntegrityError)]
     assert len(opened) == 1, results

@@ -1,0 +1,95 @@
+"""The engine: SQLite settings, write transactions that wait, aware UTC times."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, func, insert, select, text
+from sqlalchemy.exc import StatementError
+
+from bot.db.app_settings import app_settings
+from bot.db.engine import DEFAULT_DATABASE_URL, database_url, make_engine, normalize_url, reader
+from tests.concurrency import run_together
+
+
+def test_sqlite_runs_in_wal_with_foreign_keys(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'x.db'}")
+    try:
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+            assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+            assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
+            assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30_000
+    finally:
+        engine.dispose()
+
+
+def test_urls(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("CASEBOT_DATABASE_URL", raising=False)
+    assert database_url(None) == DEFAULT_DATABASE_URL == "sqlite:///casebot.db"
+    monkeypatch.setenv("CASEBOT_DATABASE_URL", "sqlite:///other.db")
+    assert database_url(None) == "sqlite:///other.db"
+    assert database_url("sqlite:///given.db") == "sqlite:///given.db"
+    assert normalize_url("postgresql://u@h/db").drivername == "postgresql+psycopg"
+    assert normalize_url("postgresql+psycopg://u@h/db").drivername == "postgresql+psycopg"
+
+
+def test_times_come_back_aware_in_utc(engine: Engine) -> None:
+    paris = timezone(timedelta(hours=1))
+    with engine.begin() as conn:
+        conn.execute(
+            insert(app_settings),
+            {"key": "k", "value": "v", "updated_at": datetime(2026, 11, 23, 10, 30, tzinfo=paris)},
+        )
+        stored = conn.scalar(select(app_settings.c.updated_at))
+    assert stored == datetime(2026, 11, 23, 9, 30, tzinfo=UTC)
+    assert stored is not None and stored.utcoffset() == timedelta(0)
+
+
+def test_naive_times_are_refused(engine: Engine) -> None:
+    with pytest.raises(StatementError, match="naive datetime"), engine.begin() as conn:
+        conn.execute(
+            insert(app_settings),
+            {"key": "k", "value": "v", "updated_at": datetime(2026, 11, 23, 10, 30)},
+        )
+
+
+def test_transactions_that_read_then_write_wait_for_each_other(engine: Engine) -> None:
+    # On SQLite a deferred transaction that reads first fails at once with
+    # "database is locked" when it tries to write after another writer; casebot's
+    # write transactions start IMMEDIATE, so every one of these succeeds.
+    def read_then_write(i: int) -> int:
+        for n in range(5):
+            with engine.begin() as conn:
+                count = conn.scalar(select(func.count()).select_from(app_settings)) or 0
+                conn.execute(
+                    insert(app_settings),
+                    {"key": f"{i}-{n}", "value": str(count), "updated_at": datetime.now(UTC)},
+                )
+        return i
+
+    results = run_together(8, read_then_write)
+    assert results == list(range(8))
+    with engine.connect() as conn:
+        assert conn.scalar(select(func.count()).select_from(app_settings)) == 40
+
+
+def test_a_reader_does_not_wait_for_a_writer(engine: Engine, backend: str) -> None:
+    if backend != "sqlite":
+        pytest.skip("PostgreSQL readers never wait for writers")
+    with engine.begin() as writer:
+        writer.execute(text("UPDATE app_settings SET value = value"))  # holds the write lock
+        done = threading.Event()
+
+        def read() -> None:
+            with reader(engine).connect() as conn:
+                conn.scalar(select(func.count()).select_from(app_settings))
+            done.set()
+
+        thread = threading.Thread(target=read)
+        thread.start()
+        assert done.wait(timeout=5), "a reader waited for the writer"
+        thread.join()
