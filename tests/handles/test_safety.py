@@ -6,6 +6,8 @@ would run into pytest's timeout.
 
 from __future__ import annotations
 
+import contextlib
+
 import pytest
 
 from handles import State, TemplateError, TemplateSyntaxError, extract_mentions, parse
@@ -103,10 +105,8 @@ def test_parsing_is_linear(text: str) -> None:
     except TemplateSyntaxError as error:
         assert error.line >= 1 and error.col >= 1
         return
-    try:
+    with contextlib.suppress(TemplateError):  # only the output limit may stop it
         template.render(make_event(values={"x": "1"}))
-    except TemplateError:
-        pass
 
 
 @pytest.mark.parametrize(
