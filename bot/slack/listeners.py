@@ -119,7 +119,7 @@ def register(app: AsyncApp, runtime: SlackRuntime) -> None:
         except CaseServiceError as error:
             await runtime.tell(meta.get("c"), user, f"The case was not created: {error}")
             return
-        if not done.created or request.channel_id is None:
+        if not done.created or request.group_id is None:
             # Someone was faster (or this came from /case new): say which case it is.
             await runtime.tell(meta.get("c"), user, done.text + f" {runtime.link(done.case)}")
 
