@@ -25,6 +25,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "cases",
     "preview",
     "lint",
+    "slack",
 )
 
 Handler = Callable[[argparse.Namespace], int]

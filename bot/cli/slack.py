@@ -1,0 +1,109 @@
+"""`casebot slack manifest|quiet|outbox`: set up the Slack app and look after its delivery."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from typing import Any
+
+from bot.db.engine import database_url, make_engine
+from bot.db.migrate import upgrade
+from bot.slack import outbox
+from bot.slack.channels import channel_ref, set_quiet
+from bot.slack.manifest import manifest
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "slack",
+        help="the Slack app: manifest, quiet channels, outbox status",
+        description="Set up and look after casebot's Slack app.",
+    )
+    parser.set_defaults(handler=lambda _args: _usage(parser))
+    actions = parser.add_subparsers(dest="slack_command", metavar="ACTION")
+
+    shown = actions.add_parser(
+        "manifest", help="print the Slack app manifest (paste it at api.slack.com/apps)"
+    )
+    shown.add_argument(
+        "--public-url",
+        default=None,
+        help="how Slack reaches this server (default: $CASEBOT_PUBLIC_URL)",
+    )
+    shown.add_argument("--name", default="casebot", help="the app's name in Slack")
+    shown.add_argument(
+        "--socket-mode", action="store_true", help="Socket Mode: no public URL needed"
+    )
+    shown.set_defaults(handler=_manifest)
+
+    quiet = actions.add_parser(
+        "quiet", help="no thread replies for state changes in a channel (the message still updates)"
+    )
+    quiet.add_argument("channel", help="channel name (ops-alerts or #ops-alerts) or id")
+    quiet.add_argument("--off", action="store_true", help="turn thread replies back on")
+    _database(quiet)
+    quiet.set_defaults(handler=_quiet)
+
+    status = actions.add_parser("outbox", help="how many Slack calls are pending, sent, failed")
+    _database(status)
+    status.add_argument("--format", choices=("text", "json"), default="text")
+    status.set_defaults(handler=_outbox)
+
+
+def _database(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--database-url",
+        default=None,
+        help="database URL (default: $CASEBOT_DATABASE_URL or sqlite:///casebot.db)",
+    )
+
+
+def _usage(parser: argparse.ArgumentParser) -> int:
+    parser.print_help(sys.stderr)
+    return 2
+
+
+def _manifest(args: argparse.Namespace) -> int:
+    public_url = args.public_url or os.environ.get("CASEBOT_PUBLIC_URL", "").strip() or None
+    if public_url and not public_url.startswith(("http://", "https://")):
+        print(f"casebot: --public-url must be an http(s) URL, got {public_url!r}", file=sys.stderr)
+        return 2
+    try:
+        document = manifest(public_url, name=args.name, socket_mode=args.socket_mode)
+    except ValueError as error:
+        print(f"casebot: {error}", file=sys.stderr)
+        return 2
+    print(json.dumps(document, indent=2))
+    return 0
+
+
+def _quiet(args: argparse.Namespace) -> int:
+    engine = make_engine(database_url(args.database_url))
+    try:
+        upgrade(engine)
+        ref = channel_ref(args.channel)
+        with engine.begin() as conn:
+            set_quiet(conn, ref, not args.off)
+    finally:
+        engine.dispose()
+    state = "on" if args.off else "off"
+    print(f"#{ref}: thread replies for state changes are {state}")
+    return 0
+
+
+def _outbox(args: argparse.Namespace) -> int:
+    engine = make_engine(database_url(args.database_url))
+    try:
+        upgrade(engine)
+        with engine.connect() as conn:
+            counts = outbox.counts(conn)
+    finally:
+        engine.dispose()
+    if args.format == "json":
+        print(json.dumps(counts))
+    else:
+        for status in ("pending", "sent", "failed"):
+            print(f"{status:8} {counts.get(status, 0)}")
+    return 0

@@ -1,0 +1,55 @@
+"""`casebot slack manifest|quiet|outbox` through the CLI's entry point."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from sqlalchemy import create_engine, select
+
+from bot.cli import main
+from bot.db.slack_tables import slack_channels
+
+
+def test_manifest_points_every_url_at_slack_events(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CASEBOT_PUBLIC_URL", "https://casebot.example.com/")
+    assert main(["slack", "manifest"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    url = "https://casebot.example.com/slack/events"
+    settings = document["settings"]
+    assert settings["event_subscriptions"]["request_url"] == url
+    assert settings["interactivity"] == {"is_enabled": True, "request_url": url}
+    assert document["features"]["slash_commands"][0]["command"] == "/case"
+    assert document["features"]["slash_commands"][0]["url"] == url
+    scopes = document["oauth_config"]["scopes"]["bot"]
+    assert {"chat:write", "commands", "channels:read", "channels:history", "users:read"} <= set(
+        scopes
+    )
+    assert settings["event_subscriptions"]["bot_events"] == ["message.channels", "message.groups"]
+
+
+def test_manifest_needs_a_public_url_unless_socket_mode(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("CASEBOT_PUBLIC_URL", raising=False)
+    assert main(["slack", "manifest"]) == 2
+    assert "CASEBOT_PUBLIC_URL" in capsys.readouterr().err
+    assert main(["slack", "manifest", "--socket-mode"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert document["settings"]["socket_mode_enabled"] is True
+    assert "request_url" not in document["settings"]["interactivity"]
+
+
+def test_quiet_and_outbox(database_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["slack", "quiet", "#Ops-Alerts", "--database-url", database_url]) == 0
+    assert "#ops-alerts: thread replies for state changes are off" in capsys.readouterr().out
+    engine = create_engine(database_url)
+    with engine.connect() as conn:
+        assert conn.execute(select(slack_channels.c.channel_ref, slack_channels.c.quiet)).all() == [
+            ("ops-alerts", True)
+        ]
+    engine.dispose()
+    assert main(["slack", "outbox", "--database-url", database_url, "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out) == {}
