@@ -89,7 +89,7 @@ class SlackRuntime:
             from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 
             self._socket = AsyncSocketModeHandler(self.bolt, self.settings.app_token)
-            await self._socket.connect_async()
+            self._tasks.append(asyncio.create_task(self._connect(), name="slack-socket-mode"))
             log.info("Slack is on (Socket Mode)")
         else:
             log.info("Slack is on (HTTP mode at POST /slack/events)")
@@ -158,6 +158,20 @@ class SlackRuntime:
             )
 
         return authorize
+
+    async def _connect(self) -> None:
+        """Open the Socket Mode connection; Slack being unreachable must not stop the server."""
+        delay = 1.0
+        while True:
+            try:
+                await self._socket.connect_async()
+                return
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:  # retried with backoff
+                log.warning("Socket Mode connection failed (%s); retrying in %.0fs", error, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 60.0)
 
     async def _identify(self) -> None:
         """Learn the bot's own ids once (so Bolt ignores the bot's own events)."""

@@ -77,7 +77,12 @@ async def running(
     pipeline.case_listeners = (*pipeline.case_listeners, runtime.notifier)
     pipeline.notification_listeners = (*pipeline.notification_listeners, runtime.notifier)
     handler = None if slack.socket_mode else AsyncSlackRequestHandler(runtime.bolt)
-    app.state.slack = SlackState(links, runtime, handler, None)
+    why = (
+        "Socket Mode is on (SLACK_APP_TOKEN): Slack sends over the socket"
+        if handler is None
+        else None
+    )
+    app.state.slack = SlackState(links, runtime, handler, why)
     await runtime.start()
     try:
         yield app.state.slack

@@ -143,3 +143,14 @@ def test_without_slack_settings_the_server_runs_and_says_slack_is_off(
     assert answer.status_code == 404
     assert answer.json() == {"error": "Slack is off: SLACK_BOT_TOKEN is not set"}
     assert "Slack is off: SLACK_BOT_TOKEN is not set" in caplog.text
+
+
+def test_with_an_app_token_slack_connects_in_socket_mode(
+    migrated_database_url: str, fake_slack: FakeSlack
+) -> None:
+    with slack_server(migrated_database_url, fake_slack, app_token="xapp-1-test") as client:
+        (opened,) = fake_slack.wait_for("apps.connections.open", timeout=10)
+        answer = client.http.post("/slack/events", content="{}")
+    assert opened.headers["authorization"] == "Bearer xapp-1-test"
+    assert answer.status_code == 404
+    assert "Socket Mode is on" in answer.json()["error"]
