@@ -230,20 +230,20 @@ def test_random_changes_keep_case_and_issues_in_sync(
                 world.tick()
                 expected = expected_after(model, world, step)
                 status_entries = [world.status_entries(c) for c in world.case_ids]
-                before = model
+                previous = model
                 run_step(world, step)
                 model = world.snapshot()
-                changed = {i for i, s in model.states.items() if before.states[i] != s}
+                changed = {i for i, s in model.states.items() if previous.states[i] != s}
                 for case_id in world.case_ids:
                     linked_changes = sum(1 for i in changed if model.links[i] == case_id)
-                    new_entries = model.issue_entries[case_id] - before.issue_entries[case_id]
+                    new_entries = model.issue_entries[case_id] - previous.issue_entries[case_id]
                     assert new_entries == linked_changes, f"timeline missed a change: {step}"
                 if expected is not None:
                     assert model.status == expected.status, step
                     assert model.states == expected.states, step
                     assert model.links == expected.links, step
-                for before, case_id in zip(status_entries, world.case_ids, strict=True):
-                    assert world.status_entries(case_id) - before <= 1, f"echo after {step}"
+                for count, case_id in zip(status_entries, world.case_ids, strict=True):
+                    assert world.status_entries(case_id) - count <= 1, f"echo after {step}"
                 check_invariants(world, model)
         finally:
             transaction.rollback()
