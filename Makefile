@@ -13,8 +13,12 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
+# Serve the webhooks on the embedded SQLite default (casebot.db). The example project
+# `storage` is what examples/deliveries/ mention; adding it again on later runs fails
+# quietly. Send the examples with the line the server prints.
 run: $(STAMP)
-	$(BIN)/casebot preview examples/disk-full.md
+	-@$(BIN)/casebot project add --name Storage --key STORAGE --handle storage >/dev/null 2>&1
+	$(BIN)/casebot serve
 
 test: $(STAMP)
 	$(BIN)/ruff check .

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from dataclasses import replace
+from pathlib import Path
 from typing import TextIO
 
 from bot.core.events import Source
@@ -12,6 +13,9 @@ from bot.db.engine import make_engine
 from bot.db.migrate import upgrade
 from bot.settings import ConfigError, Settings
 from bot.web.webhook_token import ensure_token
+
+# The bundled example deliveries, when run from a checkout (`make run`).
+EXAMPLES = Path("examples/deliveries")
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -79,6 +83,13 @@ def print_welcome(settings: Settings, base: str, out: TextIO) -> None:
         out.write(f"  {source.value:<13} {base}/webhooks/{source.value}\n")
     out.write(f"casebot: webhook token {token}\n")
     out.write(f"casebot: health {base}/healthz   metrics {base}/metrics\n")
+    if EXAMPLES.is_dir():
+        out.write(f"casebot: send the example deliveries: {EXAMPLES}/send.sh {token} {base}\n")
+    else:
+        out.write(
+            f"casebot: try  curl -H 'Authorization: Bearer {token}' "
+            f"--data-binary @alert.json {base}/webhooks/generic\n"
+        )
     out.flush()
 
 
