@@ -64,6 +64,7 @@ class Writer:
         self.clock = clock
         self._queue: queue.SimpleQueue[_Job | object] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
+        self._conn: Connection | None = None
 
     @property
     def alive(self) -> bool:
@@ -96,6 +97,12 @@ class Writer:
     # -- the writer thread -------------------------------------------------------------
 
     def _run(self) -> None:
+        try:
+            self._loop()
+        finally:
+            self._drop_connection()
+
+    def _loop(self) -> None:
         while True:
             first = self._queue.get()
             if first is _STOP:
@@ -119,11 +126,16 @@ class Writer:
         now = self.clock()
         results: list[DeliveryReport | BaseException]
         try:
-            with self.engine.begin() as conn:
+            # One connection kept for the writer's life: a pool checkout and its reset
+            # per transaction cost as much as a small batch's statements.
+            if self._conn is None:
+                self._conn = self.engine.connect()
+            with self._conn.begin():
                 items = [(job.delivery, job.events) for job in jobs]
-                results = list(self.pipeline.accept_batch(conn, items, now=now))
+                results = list(self.pipeline.accept_batch(self._conn, items, now=now))
         except Exception:
             log.debug("batch of %d failed; redoing one by one", len(jobs), exc_info=True)
+            self._drop_connection()
             results = [self._alone(job, now) for job in jobs]
         _resolve(jobs, results)
         reports = [r for r in results if isinstance(r, DeliveryReport)]
@@ -131,6 +143,12 @@ class Writer:
             self.pipeline.announce(reports)
         except Exception:
             log.exception("a delivery listener failed")
+
+    def _drop_connection(self) -> None:
+        if self._conn is not None:
+            with contextlib.suppress(Exception):
+                self._conn.close()
+            self._conn = None
 
     def _handle(self, conn: Connection, job: _Job, now: datetime) -> DeliveryReport:
         if isinstance(job.events, SourceError):
