@@ -278,4 +278,5 @@ def lint(text: str, known_handles: Iterable[str] = ()) -> list[Diagnostic]:
         previous = node
     found.extend(_check_recovery(text, nodes))
     unique = {(d.line, d.col, d.code, d.message): d for d in found}
-    return sorted(unique.values(), key=lambda d: (d.line, d.col, d.code))
+    rank = {ERROR: 0, WARNING: 1, INFO: 2}
+    return sorted(unique.values(), key=lambda d: (d.line, d.col, rank[d.severity], d.code))

@@ -1,4 +1,9 @@
-"""The syntax tree the parser builds. Every node knows where it was written."""
+"""The syntax tree the parser builds. Every node knows where it was written.
+
+Nodes are not frozen dataclasses: building frozen instances costs about
+three times as much, and parsing is on the compile path of every new message.
+Nothing changes a node after the parser has built it.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,7 @@ from dataclasses import dataclass
 from handles.expression import Expression
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, eq=False)
 class Path:
     """A variable path: `host.name` -> ("host", "name"); `[a.b].name` -> ("a.b", "name")."""
 
@@ -19,7 +24,7 @@ class Path:
         return ".".join(self.segments)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, eq=False)
 class Literal:
     """A quoted string or a bare number written as a tag argument."""
 
@@ -32,14 +37,14 @@ class Literal:
 Argument = Path | Literal
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, eq=False)
 class Text:
     value: str
     line: int
     col: int
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, eq=False)
 class Variable:
     """`{{path}}` (escaped for Slack) or `{{{path}}}` (raw)."""
 
@@ -49,7 +54,7 @@ class Variable:
     col: int
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, eq=False)
 class Helper:
     """`{{eval "…"}}`, `{{local_time …}}`, `{{urlencode …}}`, `{{override_priority …}}`,
     or an unknown name called with arguments (renders nothing; lint reports it)."""
@@ -61,7 +66,7 @@ class Helper:
     expression: Expression | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, eq=False)
 class Section:
     """`{{#name args}}body{{else}}otherwise{{/name}}`; `negated` for `{{^name}}`."""
 

@@ -107,8 +107,13 @@ def parse_path(word: str, line: int, col: int) -> Path:
     return Path(segments, word)
 
 
-def _parse_args(body: str, line: int, col: int) -> tuple[str, tuple[Argument, ...]]:
-    """Split a tag body `name arg…` (body is on one line or errors point at its start)."""
+def _parse_args(
+    body: str, line: int, col: int, *, fixed: bool = False
+) -> tuple[str, tuple[Argument, ...]]:
+    """Split a tag body `name arg…` starting at line:col.
+
+    With `fixed` (a tag that spans lines) every position is the tag's own.
+    """
     args: list[Argument] = []
     pos = 0
     name = ""
@@ -117,7 +122,7 @@ def _parse_args(body: str, line: int, col: int) -> tuple[str, tuple[Argument, ..
         match = _ARG.match(body, pos)
         assert match is not None  # the pattern matches any non-empty rest
         # A string's column is its opening quote's.
-        at = col + match.start(match.lastindex or 0) - (match.lastindex in (1, 2))
+        at = col if fixed else col + match.start(match.lastindex or 0) - (match.lastindex in (1, 2))
         if match.group(4):
             raise _error(f"unterminated string starting {match.group(4)}", line, at)
         double, single, bare = match.group(1), match.group(2), match.group(3)
@@ -135,7 +140,9 @@ def _parse_args(body: str, line: int, col: int) -> tuple[str, tuple[Argument, ..
     return name, tuple(args)
 
 
-def _helper(name: str, args: tuple[Argument, ...], line: int, col: int) -> Helper:
+def _helper(
+    name: str, args: tuple[Argument, ...], line: int, col: int, *, fixed: bool = False
+) -> Helper:
     def string_arg(index: int, what: str) -> Literal:
         arg = args[index] if index < len(args) else None
         if not isinstance(arg, Literal):
@@ -151,7 +158,8 @@ def _helper(name: str, args: tuple[Argument, ...], line: int, col: int) -> Helpe
             expression = parse_expression(source.value)
         except ExpressionError as exc:
             # +1 skips the opening quote; expressions are on one line.
-            raise _error(f"eval: {exc.message}", line, source.col + 1 + exc.offset) from None
+            at = col if fixed else source.col + 1 + exc.offset
+            raise _error(f"eval: {exc.message}", line, at) from None
         return Helper(name, args, line, col, expression)
     if name == "override_priority":
         priority = string_arg(0, "a priority such as 'P1'")
@@ -285,7 +293,8 @@ class _Parser:
             word = text[at + 3 : end].strip()
             if not word:
                 raise _error("empty tag", line, col)
-            self.emit(Variable(parse_path(word, line, col + 3), True, line, col))
+            word_col = col if "\n" in text[at:end] else col + 3
+            self.emit(Variable(parse_path(word, line, word_col), True, line, col))
             return end + 3
         if text.startswith(style + "!", at):
             end = -1
@@ -350,12 +359,14 @@ class _Parser:
         inner = self.text[at + 2 : end]
         lead = len(inner) - len(inner.lstrip())
         body = inner.strip()
-        body_col = col + 2 + lead
+        # Positions inside a tag that spans lines are reported at the tag.
+        fixed = "\n" in inner
+        body_col = col if fixed else col + 2 + lead
         if not body:
             raise _error("empty tag", line, col)
         sigil = body[0]
         if sigil in "#^":
-            name, args = _parse_args(body[1:], line, body_col + 1)
+            name, args = _parse_args(body[1:], line, body_col + (not fixed), fixed=fixed)
             if not name:
                 raise _error(f"section {style}{sigil}{_CLOSE[style]} needs a name", line, col)
             self.open_section(name, args, sigil == "^", style, line, col)
@@ -366,9 +377,9 @@ class _Parser:
         else:
             if sigil in "&>*~=":
                 raise _error(f"{style}{sigil}…{_CLOSE[style]} is not supported", line, col)
-            name, args = _parse_args(body, line, body_col)
+            name, args = _parse_args(body, line, body_col, fixed=fixed)
             if name in HELPERS:
-                self.emit(_helper(name, args, line, col))
+                self.emit(_helper(name, args, line, col, fixed=fixed))
             elif args:
                 self.emit(Helper(name, args, line, col))
             else:
@@ -457,7 +468,8 @@ class _Parser:
         line, col = self.cursor.where(at)
         close = _CLOSE[style]
         header = self.text[at + 4 : header_end].strip()
-        name, args = _parse_args(header, line, col + 4)
+        fixed = "\n" in self.text[at:header_end]
+        name, args = _parse_args(header, line, col if fixed else col + 4, fixed=fixed)
         if not name or name[0] in "#^/":
             raise _error("a raw block is opened with a plain name, e.g. {{{{raw}}}}", line, col)
         closer = f"{style * 2}/{name}{close * 2}"

@@ -119,6 +119,10 @@ def test_a_tag_alone_on_its_line_takes_the_line(template: str, expected: str) ->
         ("{{{{raw}}}}x", 1, 1, "unclosed-block", "raw block"),
         ("{{{{#raw}}}}x{{{{/#raw}}}}", 1, 1, "syntax", "plain name"),
         ("{{[open.name}}", 1, 3, "syntax", "not a variable name"),
+        ("{{\n{{}}", 1, 1, "syntax", "not a variable name"),
+        ("{{{\n{x}}}", 1, 1, "syntax", "not a variable name"),
+        ('{{eval\n"1 +"}}', 1, 1, "syntax", "eval"),
+        ('{{#is_match\n"host.name"\nx}}y{{/is_match}}', 1, 1, "syntax", "strings or numbers"),
     ],
 )
 def test_syntax_errors_name_line_and_column(
