@@ -26,6 +26,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "preview",
     "lint",
     "slack",
+    "rules",
+    "issues",
 )
 
 Handler = Callable[[argparse.Namespace], int]
