@@ -27,6 +27,14 @@ from bot.web.app import create_app
 
 STANDARD_TYPE_ID = "00000000-0000-0000-0000-000000000001"
 WEBHOOK_TOKEN = "test-webhook-token-0123456789"
+# A case in project OPS, as a client would create it.
+NEW_CASE_BODY = {
+    "data": {
+        "type": "case",
+        "attributes": {"title": "Disk full", "type_id": STANDARD_TYPE_ID},
+        "relationships": {"project": {"data": {"id": "OPS", "type": "project"}}},
+    }
+}
 
 
 @dataclass(frozen=True, slots=True)

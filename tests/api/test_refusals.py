@@ -150,7 +150,7 @@ ROWS = {
         "cases_write",
         _case_body({"security_resolved_reason": "false_positive"}),
         bad_body=_case_body({"security_resolved_reason": "TRUE_POSITIVE"}),
-        message="closing_reason: unknown closing reason 'TRUE_POSITIVE'",
+        message="data.attributes.security_resolved_reason must be one of testing, false_positive",
     ),
     "comment_case": Row(
         "POST",

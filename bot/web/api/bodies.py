@@ -184,7 +184,8 @@ def parse_comment(raw: bytes) -> str:
 
 
 def parse_resolved_reason(raw: bytes) -> str:
-    return _attributes(decode(raw)).get("security_resolved_reason").string(max_length=NAME_MAX)
+    member = _attributes(decode(raw)).get("security_resolved_reason")
+    return member.choice(wire.RESOLVED_REASONS).lower()
 
 
 def parse_move(raw: bytes) -> str:

@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 from sqlalchemy import select
 
+from bot.case_errors import InvalidCaseChange
 from bot.case_service import CaseService
 from bot.core.cases import Case, CaseStatus, CreationSource, Priority, TimelineEntry, User
 from bot.db.users import user_from_row, users
@@ -20,6 +21,7 @@ from bot.project_service import ProjectService
 from bot.web.api import bodies, case_search, query_params
 from bot.web.api.auth import actor
 from bot.web.api.endpoint import Answer, Call
+from bot.web.api.errors import ApiError
 from bot.web.api.resources import case_resource, timeline_resource
 
 CaseWork = Callable[[Call, str], Answer]
@@ -75,7 +77,15 @@ def search_cases(call: Call, params: query_params.CaseSearch) -> Answer:
 
 def update_status(call: Call, case_id: str) -> Answer:
     status = bodies.parse_status(call.body)
-    return _case(_service(call).set_status(case_id, status, actor=actor(call.key)))
+    try:
+        return _case(_service(call).set_status(case_id, status, actor=actor(call.key)))
+    except InvalidCaseChange as refusal:
+        if refusal.field != "closing_reason":
+            raise
+        # The request is fine; the case is not ready for it (a SECURITY case needs a reason).
+        raise ApiError(
+            409, f"{refusal.message}; set it first with POST .../resolved_reason"
+        ) from None
 
 
 def update_priority(call: Call, case_id: str) -> Answer:

@@ -19,8 +19,10 @@ Json = dict[str, Any]
 PREFIX = "/api/v2"
 _UUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 CASE_ID_PATTERN = rf"^({_UUID}|[A-Za-z0-9]{{1,10}}-[0-9]{{1,9}})$"
-# At least one character that is not white space (a blank title is refused).
-NOT_BLANK = r"\S"
+# At least one character that is not white space as Python's str.strip() sees it
+# (a blank title is refused). Spelled out because ECMA-262's \s, which validators
+# use, differs (it lacks \x1c-\x1f and \x85 and has \ufeff).
+NOT_BLANK = r"[^\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
 
 
 def _ref(name: str) -> Json:
@@ -84,7 +86,10 @@ def _project_relationship() -> Json:
     return _object(
         {
             "data": _object(
-                {"id": {"type": "string", "minLength": 1}, "type": _ref("ProjectResourceType")},
+                {
+                    "id": {"type": "string", "minLength": 1, "pattern": NOT_BLANK},
+                    "type": _ref("ProjectResourceType"),
+                },
                 ["id", "type"],
             )
         },
@@ -95,7 +100,11 @@ def _project_relationship() -> Json:
 def _schemas() -> Json:
     attributes_map = {
         "type": "object",
-        "additionalProperties": {"type": "array", "items": {"type": "string"}},
+        "propertyNames": {"pattern": NOT_BLANK, "maxLength": 100},
+        "additionalProperties": {
+            "type": "array",
+            "items": {"type": "string", "maxLength": 500},
+        },
         "description": "Key -> list of strings (service, team, env, ...).",
     }
     case_attributes = _object(
@@ -363,7 +372,8 @@ def _schemas() -> Json:
                 {
                     "security_resolved_reason": {
                         "type": "string",
-                        "description": "testing, false_positive or one_time_exception (any case)",
+                        "enum": list(wire.RESOLVED_REASONS),
+                        "description": "Why a SECURITY case is (to be) closed",
                     }
                 },
                 ["security_resolved_reason"],
@@ -492,7 +502,7 @@ def _operation(
     body: str | None = None,
     parameters: list[Json] | None = None,
     not_found: bool = True,
-    conflict: bool = False,
+    conflict: str | None = None,
 ) -> Json:
     status, schema = ok
     responses: Json = {}
@@ -508,7 +518,7 @@ def _operation(
             continue
         responses[code] = _error(description)
     if conflict:
-        responses["409"] = _error("Conflict: the key or handle is already taken")
+        responses["409"] = _error(f"Conflict: {conflict}")
     operation: Json = {
         "operationId": operation_id,
         "summary": summary,
@@ -561,7 +571,7 @@ PAGE_SIZE = _query(
 )
 
 
-def _case_action(operation_id: str, summary: str, body: str) -> Json:
+def _case_action(operation_id: str, summary: str, body: str, conflict: str | None = None) -> Json:
     return {
         "post": _operation(
             operation_id,
@@ -569,6 +579,7 @@ def _case_action(operation_id: str, summary: str, body: str) -> Json:
             scope="cases_write",
             ok=("200", "CaseResponse"),
             body=body,
+            conflict=conflict,
         ),
         "parameters": [CASE_ID],
     }
@@ -618,7 +629,10 @@ def document() -> Json:
             "parameters": [CASE_ID],
         },
         f"{case}/status": _case_action(
-            "update_status", "Update a case's status", "CaseUpdateStatusRequest"
+            "update_status",
+            "Update a case's status",
+            "CaseUpdateStatusRequest",
+            conflict="closing a SECURITY case needs a closing reason first",
         ),
         f"{case}/priority": _case_action(
             "update_priority", "Update a case's priority", "CaseUpdatePriorityRequest"
@@ -700,7 +714,7 @@ def document() -> Json:
                 ok=("201", "ProjectResponse"),
                 body="ProjectCreateRequest",
                 not_found=False,
-                conflict=True,
+                conflict="the key or monitor handle is already taken",
             ),
         },
         f"{cases}/projects/{{project_id}}": {
@@ -713,7 +727,7 @@ def document() -> Json:
                 scope="cases_write",
                 ok=("200", "ProjectResponse"),
                 body="ProjectUpdateRequest",
-                conflict=True,
+                conflict="the key or monitor handle is already taken",
             ),
             "delete": _operation(
                 "delete_project",

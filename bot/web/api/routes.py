@@ -20,7 +20,7 @@ from starlette.routing import BaseRoute, Route
 from bot.db.api_keys import Scope
 from bot.web.api import cases, projects, query_params, users
 from bot.web.api.endpoint import Answer, Call, run
-from bot.web.api.errors import ApiError, bad_request
+from bot.web.api.errors import ApiError, bad_request, error_response
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 Parse = Callable[[Request], Any]
@@ -33,6 +33,7 @@ PROJECT_ID = re.compile(rf"{_UUID}|[A-Za-z0-9]{{1,10}}")
 SEARCH_PARAMS = ("page[size]", "page[number]", "sort[field]", "sort[asc]", "filter")
 TIMELINE_PARAMS = ("page[size]", "page[number]", "sort[ascending]")
 USERS_PARAMS = ("page[size]", "page[number]", "filter")
+HTTP_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT"]
 
 
 def endpoint(scope: Scope, parse: Parse, work: Work) -> Endpoint:
@@ -106,45 +107,55 @@ def _case_change(work: Callable[[Call, str], Answer]) -> Endpoint:
     return endpoint(Scope.CASES_WRITE, case_id, work)
 
 
+def _by_method(handlers: dict[str, Endpoint]) -> Endpoint:
+    """One endpoint for a path: dispatch on the method; others get 405 listing the allowed."""
+    allow = ", ".join(handlers)
+
+    async def dispatch(request: Request) -> Response:
+        handler = handlers.get(request.method)
+        if handler is None:
+            error = ApiError(
+                405,
+                f"{request.method} is not allowed on {request.url.path}; use {allow}",
+                headers={"Allow": allow},
+            )
+            return error_response(error)
+        return await handler(request)
+
+    return dispatch
+
+
 def routes() -> list[BaseRoute]:
     """Every route, relative to /api/v2 (order matters: /cases/projects before /cases/{id})."""
     read, write = Scope.CASES_READ, Scope.CASES_WRITE
     case = "/cases/{case_id}"
     project = "/cases/projects/{project_id}"
-
-    def route(path: str, method: str, handler: Endpoint) -> Route:
-        return Route(path, handler, methods=[method])
-
-    table: list[BaseRoute] = [
-        route("/cases", "GET", endpoint(read, search_arguments, cases.search_cases)),
-        route("/cases", "POST", endpoint(write, no_arguments, lambda c, _: cases.create_case(c))),
-        route(
-            "/cases/projects",
-            "GET",
-            endpoint(read, no_arguments, lambda c, _: projects.list_projects(c)),
-        ),
-        route(
-            "/cases/projects",
-            "POST",
-            endpoint(write, no_arguments, lambda c, _: projects.create_project(c)),
-        ),
-        route(project, "GET", endpoint(read, project_id, projects.get_project)),
-        route(project, "PATCH", endpoint(write, project_id, projects.update_project)),
-        route(project, "DELETE", endpoint(write, project_id, projects.delete_project)),
-        route(case, "GET", endpoint(read, case_id, cases.get_case)),
-        route(
-            f"{case}/timelines",
-            "GET",
-            endpoint(read, timeline_arguments, lambda c, a: cases.list_timeline(c, *a)),
-        ),
-        route(f"{case}/relationships/project", "PATCH", _case_change(cases.move_to_project)),
+    table: dict[str, dict[str, Endpoint]] = {
+        "/cases": {
+            "GET": endpoint(read, search_arguments, cases.search_cases),
+            "POST": endpoint(write, no_arguments, lambda c, _: cases.create_case(c)),
+        },
+        "/cases/projects": {
+            "GET": endpoint(read, no_arguments, lambda c, _: projects.list_projects(c)),
+            "POST": endpoint(write, no_arguments, lambda c, _: projects.create_project(c)),
+        },
+        project: {
+            "GET": endpoint(read, project_id, projects.get_project),
+            "PATCH": endpoint(write, project_id, projects.update_project),
+            "DELETE": endpoint(write, project_id, projects.delete_project),
+        },
+        case: {"GET": endpoint(read, case_id, cases.get_case)},
+        f"{case}/timelines": {
+            "GET": endpoint(read, timeline_arguments, lambda c, a: cases.list_timeline(c, *a)),
+        },
+        f"{case}/relationships/project": {"PATCH": _case_change(cases.move_to_project)},
+    }
+    for suffix, work in cases.CHANGES:
+        table[f"{case}{suffix}"] = {"POST": _case_change(work)}
+    table["/users"] = {
+        "GET": endpoint(read, users_arguments, lambda c, a: users.list_users(c, *a)),
+    }
+    # Every method reaches the dispatcher, which answers 405 in the API's error shape.
+    return [
+        Route(path, _by_method(handlers), methods=HTTP_METHODS) for path, handlers in table.items()
     ]
-    table.extend(
-        route(f"{case}{suffix}", "POST", _case_change(work)) for suffix, work in cases.CHANGES
-    )
-    table.append(
-        route(
-            "/users", "GET", endpoint(read, users_arguments, lambda c, a: users.list_users(c, *a))
-        )
-    )
-    return table

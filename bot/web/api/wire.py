@@ -32,6 +32,10 @@ TYPE_IDS_BY_NAME = MappingProxyType(
 )
 TYPE_NAMES_BY_ID = MappingProxyType({v: k for k, v in TYPE_IDS_BY_NAME.items()})
 
+# casebot's closing reasons, also in the upper-case spelling Datadog's examples use.
+_REASONS = ("testing", "false_positive", "one_time_exception")
+RESOLVED_REASONS = (*_REASONS, *(reason.upper() for reason in _REASONS))
+
 SORT_FIELDS = ("created_at", "priority", "status")
 
 PROJECT_KEY = re.compile(r"[A-Z0-9]{1,10}")
