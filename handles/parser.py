@@ -15,6 +15,7 @@ starts a tag and an unclosed one is an error.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass, field
 
 from handles.errors import TemplateSyntaxError
@@ -27,6 +28,7 @@ ANGLE = "<<"
 _CLOSE = {CURLY: "}}", ANGLE: ">>"}
 # An opening delimiter; when the whole tag is a common simple one (a section
 # tag without arguments, `else`, or a plain variable path) the groups say so.
+_NEWLINE = re.compile("\n")
 _OPENER = re.compile(
     r"(?:\{\{|<<)(?:[ \t]*([#^/]?)[ \t]*"
     r"([A-Za-z_][A-Za-z0-9_\-]*(?:\.[A-Za-z0-9_\-]+)*)[ \t]*(\}\}|>>))?"
@@ -71,25 +73,16 @@ class _Frame:
 
 
 class _Cursor:
-    """Tracks line and column while the position only moves forward."""
+    """Line and column of an offset, from the offsets of the newlines (found once)."""
 
     def __init__(self, text: str) -> None:
-        self.text = text
-        self.pos = 0
-        self.line = 1
-        self.line_start = 0
-
-    def advance(self, to: int) -> None:
-        newlines = self.text.count("\n", self.pos, to)
-        if newlines:
-            self.line += newlines
-            self.line_start = self.text.rfind("\n", self.pos, to) + 1
-        self.pos = to
+        self.newlines = [match.start() for match in _NEWLINE.finditer(text)]
 
     def where(self, at: int) -> tuple[int, int]:
-        """Line and column of `at`, which must lie at or after the cursor."""
-        self.advance(at)
-        return self.line, at - self.line_start + 1
+        before = bisect_left(self.newlines, at)
+        if not before:
+            return 1, at + 1
+        return before + 1, at - self.newlines[before - 1]
 
 
 def _error(
@@ -232,13 +225,14 @@ class _Parser:
                 break
             at = match.start()
             style = text[at : at + 2]
+            sigil, name, closer = match.groups()
             if (
-                match.group(2) is not None
-                and match.group(3) == _CLOSE[style]
+                name is not None
+                and closer == _CLOSE[style]
                 and (style == CURLY or text[at + 2] not in " \t")
-                and match.group(2) not in HELPERS
+                and name not in HELPERS
             ):
-                pos = text_start = self.simple(match, at, style, text_start)
+                pos = text_start = self.simple(sigil, name, match.end(), at, style, text_start)
                 continue
             if style == ANGLE and not _ANGLE_TAG_START.match(text, at):
                 pos = at + 1
@@ -407,10 +401,8 @@ class _Parser:
             raise _error(f"second {style}else{_CLOSE[style]} in one section", line, col)
         frame.otherwise = []
 
-    def simple(self, match: re.Match[str], at: int, style: str, text_start: int) -> int:
+    def simple(self, sigil: str, name: str, end: int, at: int, style: str, text_start: int) -> int:
         """The common tags (`{{#name}}`, `{{/name}}`, `{{else}}`, `{{a.b}}`) in one step."""
-        sigil, name = match.group(1), match.group(2)
-        end = match.end()
         if sigil or name == "else":
             cut, resume = self.standalone(at, end, text_start)
         else:
