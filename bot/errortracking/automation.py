@@ -8,6 +8,7 @@ them from the list order, inside the caller's transaction.
 from __future__ import annotations
 
 import builtins
+import threading
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
@@ -22,6 +23,11 @@ from bot.db.error_tracking import Issue, error_tracking_rules, rule_from_row
 from bot.db.projects import find_project
 
 _r = error_tracking_rules.c
+
+# Compiled rule sets by the exact rules they hold (see `AutomationRules.ruleset`).
+_COMPILED_KEEP = 4
+_compiled: dict[tuple[Rule, ...], RuleSet] = {}
+_compiled_lock = threading.Lock()
 
 QUERY_MAX = 2000
 
@@ -107,8 +113,22 @@ class AutomationRules:
         return rule_from_row(row)
 
     def ruleset(self) -> RuleSet:
-        """Every rule, compiled once, in order."""
-        return RuleSet(self.list())
+        """Every rule, compiled once, in order.
+
+        Compiling 1,000 rules costs far more than reading them, so the compiled
+        set is kept per exact rule list (any change to a rule, its place or the
+        list gives a new key) and shared between requests.
+        """
+        rules = tuple(self.list())
+        with _compiled_lock:
+            found = _compiled.get(rules)
+        if found is None:
+            found = RuleSet(rules)
+            with _compiled_lock:
+                if len(_compiled) >= _COMPILED_KEEP:
+                    _compiled.clear()
+                _compiled[rules] = found
+        return found
 
     def first_match(self, document: Document) -> Match | None:
         return self.ruleset().first_match(document)
