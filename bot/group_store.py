@@ -320,8 +320,12 @@ def _update_values(group_id: int, event: MonitorEvent, state: GroupState) -> dic
 
 
 _CHUNK = 500
-_PRELOAD = select(_g.source, _g.monitor_id, _g.group_key, *_COLUMNS[1:], _g.id.label("id")).where(
-    _g.group_key.in_(bindparam("group_keys", expanding=True))
+# Ordered by id so that two servers locking overlapping groups take the locks in the
+# same order (no deadlock between their batches).
+_PRELOAD = (
+    select(_g.source, _g.monitor_id, _g.group_key, *_COLUMNS[1:], _g.id.label("id"))
+    .where(_g.group_key.in_(bindparam("group_keys", expanding=True)))
+    .order_by(_g.id)
 )
 _PRELOAD_CASES = (
     select(
