@@ -132,14 +132,6 @@ class NotificationListener(Protocol):
     def on_notification(self, conn: Connection, notification: Notification) -> None: ...
 
 
-class Rejected(Exception):
-    """A delivery that is not the source's shape; it is stored as rejected."""
-
-    def __init__(self, error: SourceError) -> None:
-        super().__init__(str(error))
-        self.error = error
-
-
 @dataclass(slots=True)
 class Batch:
     """Per-transaction memo: project lookups are done once per handle."""

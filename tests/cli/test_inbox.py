@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import threading
 
 import httpx
 import pytest
@@ -94,3 +95,43 @@ def test_retry_of_unknown_id(
 ) -> None:
     assert main(["inbox", "retry", "999", "--database-url", migrated_database_url]) == 1
     assert "no delivery #999" in capsys.readouterr().err
+
+
+class PoisonedOutbox:
+    """Fails only for cases of one monitor group: every other change goes through."""
+
+    def on_case_event(self, conn: Connection, event: CaseEvent) -> None:
+        if "host:poison" in event.case.title:
+            raise RuntimeError("outbox refuses host:poison")
+
+
+def test_one_failing_delivery_does_not_take_the_others_with_it(
+    engine: Engine, migrated_database_url: str
+) -> None:
+    add_project(engine)
+    settings = Settings(database_url=migrated_database_url, webhook_token=TOKEN)
+    app = create_app(settings, pipeline=Pipeline(case_listeners=[PoisonedOutbox()]))
+    hosts = ["poison", *(f"web-{n}" for n in range(9))]
+    results: dict[str, dict[str, object]] = {}
+
+    def send(host: str) -> None:
+        body = generic_body(group=(f"host:{host}",), delivery_id=host)
+        response = httpx.post(
+            f"{url}/webhooks/generic",
+            content=body,
+            headers={"Authorization": f"Bearer {TOKEN}"},
+            timeout=30,
+        )
+        results[host] = response.json()
+
+    with running(app) as url:
+        threads = [threading.Thread(target=send, args=(host,)) for host in hosts]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+    assert results["poison"]["outcome"] == "failed"
+    assert all(results[h]["outcome"] == "processed" for h in hosts if h != "poison")
+    assert len(case_rows(engine)) == 9
+    outcomes = sorted(row.outcome for row in inbox_rows(engine))
+    assert outcomes == ["failed"] + ["processed"] * 9
