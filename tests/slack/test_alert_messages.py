@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -102,3 +103,37 @@ def test_channel_ids_are_used_as_they_are(slack: Client) -> None:
     (post,) = slack.fake.wait_for("chat.postMessage")
     assert post.body["channel"] == "C07OPSALRT"
     assert not slack.fake.calls("conversations.list")
+
+
+def test_pending_posts_survive_a_server_restart(
+    migrated_database_url: str, fake_slack: FakeSlack
+) -> None:
+    fake_slack.fail("chat.postMessage", status=503, times=10_000)
+    with slack_server(migrated_database_url, fake_slack) as first:
+        first.alert("Alert", message=NO_CASE_MESSAGE)
+        deadline = time.monotonic() + 5
+        while not fake_slack.calls("chat.postMessage") and time.monotonic() < deadline:
+            time.sleep(0.02)  # Slack is down: the post is tried and stays queued
+        assert [c.status for c in fake_slack.calls("chat.postMessage")][0] == 503
+    fake_slack.clear_faults()
+    with slack_server(migrated_database_url, fake_slack):
+        (post,) = fake_slack.wait_for("chat.postMessage", timeout=10)
+    assert buttons(post) == ["create_case"]
+    assert len(fake_slack.posted()) == 1
+
+
+@pytest.mark.parametrize(
+    ("name", "workspace", "expected"),
+    [
+        ("ops-alerts", None, "ops-alerts"),
+        ("#Ops-Alerts", None, "ops-alerts"),
+        ("C07OPSALRT", None, "C07OPSALRT"),
+        ("examplecorp-ops-alerts", "examplecorp", "ops-alerts"),
+        ("examplecorp-C07OPSALRT", "examplecorp", "C07OPSALRT"),
+        ("other-ops", "examplecorp", "other-ops"),
+    ],
+)
+def test_slack_handles_name_a_channel(name: str, workspace: str | None, expected: str) -> None:
+    from bot.slack.channels import channel_ref
+
+    assert channel_ref(name, workspace=workspace) == expected
