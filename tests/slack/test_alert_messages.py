@@ -114,7 +114,7 @@ def test_pending_posts_survive_a_server_restart(
         deadline = time.monotonic() + 5
         while not fake_slack.calls("chat.postMessage") and time.monotonic() < deadline:
             time.sleep(0.02)  # Slack is down: the post is tried and stays queued
-        assert [c.status for c in fake_slack.calls("chat.postMessage")][0] == 503
+        assert next(c.status for c in fake_slack.calls("chat.postMessage")) == 503
     fake_slack.clear_faults()
     with slack_server(migrated_database_url, fake_slack):
         (post,) = fake_slack.wait_for("chat.postMessage", timeout=10)
