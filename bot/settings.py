@@ -30,6 +30,8 @@ class Settings:
     batch_size: int = 64
     # Deliveries waiting for the writer before new ones are answered 503.
     queue_limit: int = 10_000
+    # Larger webhook bodies are refused with 413 (the inbox keeps every raw body).
+    max_body_bytes: int = 10 * 1024 * 1024
     slack: SlackSettings = field(default_factory=SlackSettings)
 
     @classmethod
@@ -56,6 +58,7 @@ class Settings:
             sources=SourcesConfig.from_env(env),
             batch_size=_positive_int(env, "CASEBOT_INGEST_BATCH", 64),
             queue_limit=_positive_int(env, "CASEBOT_INGEST_QUEUE_LIMIT", 10_000),
+            max_body_bytes=_positive_int(env, "CASEBOT_MAX_BODY_BYTES", 10 * 1024 * 1024),
             slack=_slack(env),
         )
 

@@ -8,6 +8,7 @@ source's parser, and the raw bytes go to the inbox.
 - not JSON → 400, not the source's shape → 422, both `{"errors": [...]}` naming
   the field, with the raw body kept in the inbox as rejected;
 - accepted → 202 `{"inbox_id": …, "outcome": …}` once the delivery is committed;
+- a body over `CASEBOT_MAX_BODY_BYTES` → 413, nothing stored;
 - the database cannot take it → 503 (the sender retries).
 """
 
@@ -74,7 +75,12 @@ async def receive(request: Request) -> Response:
             headers={"WWW-Authenticate": "Bearer"},
         )
     started = time.perf_counter()
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > state.settings.max_body_bytes:
+        return _too_large(state.settings.max_body_bytes)
     body = await request.body()
+    if len(body) > state.settings.max_body_bytes:
+        return _too_large(state.settings.max_body_bytes)
     received_at = datetime.now(UTC)
     headers = {k: v for k, v in request.headers.items() if k not in SECRET_HEADERS}
     delivery = Delivery(source, body, received_at, headers)
@@ -99,6 +105,12 @@ async def receive(request: Request) -> Response:
         status = 400 if isinstance(parsed, BodyNotJSON) else 422
         return json_response({"errors": list(report.errors), "inbox_id": report.inbox_id}, status)
     return json_response({"inbox_id": report.inbox_id, "outcome": report.outcome.value}, 202)
+
+
+def _too_large(limit: int) -> Response:
+    """Refused and not stored: casebot keeps raw bodies, so it bounds them."""
+    message = f"is larger than {limit} bytes (CASEBOT_MAX_BODY_BYTES)"
+    return json_response({"errors": [{"field": "body", "message": message}]}, 413)
 
 
 def record(state: WebState, report: DeliveryReport, seconds: float) -> None:

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import Engine
 
 from bot.db.inbox import inbox
-from bot.settings import Settings
+from bot.settings import ConfigError, Settings
 from bot.sources.config import GrafanaConfig, SourcesConfig
 from bot.web.app import create_app
 from tests.engine.builders import (
@@ -210,3 +210,43 @@ def test_token_is_generated_once_and_stored(engine: Engine, migrated_database_ur
     again = create_app(settings)
     with running(again):
         assert again.state.casebot.token == token
+
+
+def test_body_over_the_limit_is_413_and_not_stored(
+    engine: Engine, migrated_database_url: str
+) -> None:
+    settings = Settings(database_url=migrated_database_url, webhook_token=TOKEN, max_body_bytes=64)
+    with running(create_app(settings)) as url:
+        response = post(url, "generic", generic_body())
+    assert response.status_code == 413
+    assert response.json()["errors"][0]["field"] == "body"
+    assert count(engine, inbox) == 0
+
+
+def test_settings_from_the_environment() -> None:
+    settings = Settings.from_env(
+        {
+            "CASEBOT_DATABASE_URL": "sqlite:///x.db",
+            "CASEBOT_WEBHOOK_TOKEN": TOKEN,
+            "CASEBOT_PUBLIC_URL": "https://casebot.example.com/",
+            "CASEBOT_INGEST_BATCH": "8",
+        },
+        database_url="sqlite:///flag.db",
+    )
+    assert settings.database_url == "sqlite:///flag.db"
+    assert settings.public_url == "https://casebot.example.com"
+    assert (settings.webhook_token, settings.batch_size) == (TOKEN, 8)
+
+
+@pytest.mark.parametrize(
+    "env",
+    [
+        pytest.param({"CASEBOT_WEBHOOK_TOKEN": "short"}, id="short-token"),
+        pytest.param({"CASEBOT_PUBLIC_URL": "casebot.example.com"}, id="url-without-scheme"),
+        pytest.param({"CASEBOT_INGEST_BATCH": "0"}, id="batch-zero"),
+        pytest.param({"CASEBOT_MAX_BODY_BYTES": "lots"}, id="size-not-a-number"),
+    ],
+)
+def test_bad_settings_name_the_variable(env: dict[str, str]) -> None:
+    with pytest.raises(ConfigError, match=next(iter(env))):
+        Settings.from_env(env)
