@@ -14,19 +14,22 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import Connection, bindparam, delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from bot.case_errors import InvalidChange, ProjectNotFound
 from bot.core.issues import issue_document
 from bot.core.query import Document
 from bot.core.rules import Explanation, Match, Rule, RuleError, RuleSet, check_query
+from bot.db.app_settings import app_settings
 from bot.db.error_tracking import Issue, error_tracking_rules, rule_from_row
 from bot.db.projects import find_project
 
 _r = error_tracking_rules.c
 
-# Compiled rule sets by the exact rules they hold (see `AutomationRules.ruleset`).
-_COMPILED_KEEP = 4
-_compiled: dict[tuple[Rule, ...], RuleSet] = {}
+# Compiled rule sets by rule-list revision (see `AutomationRules.ruleset`).
+_REVISION_KEY = "error_tracking.rules_revision"
+_COMPILED_KEEP = 8
+_compiled: dict[str, RuleSet] = {}
 _compiled_lock = threading.Lock()
 
 QUERY_MAX = 2000
@@ -115,20 +118,25 @@ class AutomationRules:
     def ruleset(self) -> RuleSet:
         """Every rule, compiled once, in order.
 
-        Compiling 1,000 rules costs far more than reading them, so the compiled
-        set is kept per exact rule list (any change to a rule, its place or the
-        list gives a new key) and shared between requests.
+        Reading and compiling 1,000 rules costs tens of milliseconds, so the
+        compiled set is kept per rule-list revision: a random token every change
+        here replaces (in `app_settings`, in the same transaction). A
+        transaction sees the revision of the rules it sees, so it never gets
+        another list's rules; a rolled-back change only leaves an unused entry.
         """
-        rules = tuple(self.list())
-        with _compiled_lock:
-            found = _compiled.get(rules)
-        if found is None:
-            found = RuleSet(rules)
+        revision = self._revision()
+        if revision is not None:
+            with _compiled_lock:
+                found = _compiled.get(revision)
+            if found is not None:
+                return found
+        compiled = RuleSet(self.list())
+        if revision is not None:
             with _compiled_lock:
                 if len(_compiled) >= _COMPILED_KEEP:
                     _compiled.clear()
-                _compiled[rules] = found
-        return found
+                _compiled[revision] = compiled
+        return compiled
 
     def first_match(self, document: Document) -> Match | None:
         return self.ruleset().first_match(document)
@@ -183,9 +191,9 @@ class AutomationRules:
         if auto_create is not None:
             values["auto_create"] = auto_create
         self.conn.execute(update(error_tracking_rules).where(_r.id == uuid.UUID(rule.id)), values)
-        if position is not None:
-            others = [r for r in self.list() if r.id != rule.id]
-            self._write_order(_insert_at(others, rule.id, position))
+        others = [r for r in self.list() if r.id != rule.id]
+        at = position if position is not None else rule.position
+        self._write_order(_insert_at(others, rule.id, at))
         return self.get(rule.id)
 
     def delete(self, ref: uuid.UUID | str) -> None:
@@ -217,7 +225,27 @@ class AutomationRules:
             raise ProjectNotFound(ref)
         return found.id
 
+    def _revision(self) -> str | None:
+        """The rule list's revision; None for rules never changed through this class."""
+        query = select(app_settings.c.value).where(app_settings.c.key == _REVISION_KEY)
+        value: str | None = self.conn.execute(query).scalar_one_or_none()
+        return value
+
+    def _new_revision(self) -> None:
+        values = {"value": uuid.uuid4().hex, "updated_at": self.now}
+        where = app_settings.c.key == _REVISION_KEY
+        if self.conn.execute(update(app_settings).where(where), values).rowcount:
+            return
+        try:
+            with self.conn.begin_nested():
+                self.conn.execute(insert(app_settings), {"key": _REVISION_KEY, **values})
+        except IntegrityError:
+            # A concurrent first change inserted it: replace its token with ours.
+            self.conn.execute(update(app_settings).where(where), values)
+
     def _write_order(self, rule_ids: Sequence[str]) -> None:
+        """Rewrite positions from the list order; every change ends here."""
+        self._new_revision()
         if not rule_ids:
             return
         self.conn.execute(

@@ -110,3 +110,14 @@ def test_auto_create_opens_a_case_at_once_for_new_issues_only(api: EtApi) -> Non
     excluded_by_query = api.event("web-store", "KeyError", team="Shopist", expect=201)
     assert excluded_by_query["meta"]["case_key"] is None
     assert [c["attributes"]["key"] for c in api.call("GET", "/api/v2/cases")["data"]] == ["WEB-1"]
+
+
+def test_a_changed_or_removed_rule_applies_to_the_next_new_issue(api: EtApi) -> None:
+    web = api.project("WEB")
+    rule = _add(api, "service:a", web)
+    assert api.event("a", "E1", expect=201)["meta"]["rule_id"] == rule
+    api.call("PUT", f"{RULES}/{rule}", _rule("service:b", web))
+    assert api.event("a", "E2", expect=201)["meta"]["rule_id"] is None
+    assert api.event("b", "E3", expect=201)["meta"]["rule_id"] == rule
+    api.call("DELETE", f"{RULES}/{rule}", expect=204)
+    assert api.event("b", "E4", expect=201)["meta"]["rule_id"] is None
