@@ -43,6 +43,7 @@ from handles.variables import (
     fill_variables,
     resolver,
     text_resolver,
+    value_resolver,
     variable_spec,
 )
 
@@ -141,7 +142,7 @@ def _numeric(text: str) -> float | None:
 
 
 def _match_test(name: str, args: tuple[Argument, ...]) -> _Test:
-    resolve = resolver(_path_segments(_string(args[0])))
+    resolve = value_resolver(_path_segments(_string(args[0])))
     candidates = tuple(_string(arg) for arg in args[1:])
     if name == "is_match":
 
@@ -476,7 +477,12 @@ class Template:
             body = plan.bodies.get(outcomes) or plan.body(outcomes)
         text = body.render(scope)
         warnings = tuple(scope.warnings) if scope.warnings else ()
-        return Rendered(text, _mentions(text, scope.parts), scope.priority, warnings)
+        parts = scope.parts
+        if len(parts) == 1 and parts[0][1] == text.count("@"):
+            mentions = parts[0][0]  # the common case: every `@` was known in advance
+        else:
+            mentions = _mentions(text, parts)
+        return Rendered(text, mentions, scope.priority, warnings)
 
     def __repr__(self) -> str:
         preview = self.source if len(self.source) <= 40 else self.source[:37] + "..."

@@ -145,6 +145,29 @@ def resolver(segments: tuple[str, ...]) -> Callable[[Scope], object]:
 
 
 @lru_cache(maxsize=4096)
+def value_resolver(segments: tuple[str, ...]) -> Callable[[Scope], object]:
+    """`resolver` with the two common sources (values, then tags when the event
+    has no attributes) read inline, for the tests run on every render."""
+    dotted = ".".join(segments)
+    fallback = _fallback(segments)
+    tag_key = None if dotted in TIME_VARIABLES else _tag_key(segments)
+
+    def resolve(scope: Scope) -> object:
+        event = scope.event
+        value = event.values.get(dotted, _MISSING)
+        if value is not _MISSING:
+            return value
+        if tag_key is not None and not event.attributes:
+            tags = scope.tag_map
+            if tags is None:
+                tags = scope.tag_map = tag_index(event.tags)
+            return tags.get(tag_key)
+        return fallback(scope)
+
+    return resolve
+
+
+@lru_cache(maxsize=4096)
 def text_resolver(
     segments: tuple[str, ...], *, escape: Callable[[str], str] | None
 ) -> Callable[[Scope], str]:
@@ -177,8 +200,9 @@ def text_resolver(
 
 
 # A variable written in a body: (dotted path, tag key read inline or None,
-# fallback lookup, escape?, characters per character of its text, positions).
-VariableSpec = tuple[str, str | None, Callable[[Scope], object], bool, int, tuple[int, ...]]
+# fallback lookup, escape?, characters per character of its text, its first
+# position, any further positions).
+VariableSpec = tuple[str, str | None, Callable[[Scope], object], bool, int, int, tuple[int, ...]]
 
 
 def variable_spec(
@@ -186,7 +210,7 @@ def variable_spec(
 ) -> VariableSpec:
     dotted = ".".join(segments)
     tag_key = None if dotted in TIME_VARIABLES else _tag_key(segments)
-    return (dotted, tag_key, _fallback(segments), escaped, weight, positions)
+    return (dotted, tag_key, _fallback(segments), escaped, weight, positions[0], positions[1:])
 
 
 def fill_variables(
@@ -201,7 +225,7 @@ def fill_variables(
     get = event.values.get
     attributes = event.attributes
     added = 0
-    for dotted, tag_key, fallback, escaped, weight, positions in specs:
+    for dotted, tag_key, fallback, escaped, weight, first, more in specs:
         value = get(dotted, _MISSING)
         if value is _MISSING:
             if tag_key is not None and not attributes:
@@ -211,12 +235,17 @@ def fill_variables(
                 value = tags.get(tag_key, "")
             else:
                 value = fallback(scope)
-        text: str = value if value.__class__ is str else as_text(value)
+        if isinstance(value, str):
+            text = value
+        else:
+            text = str(value) if value.__class__ is int else as_text(value)
         if escaped and ("&" in text or "<" in text or ">" in text):
             text = escape(text)
         added += len(text) * weight
-        for position in positions:
-            buffer[position] = text
+        buffer[first] = text
+        if more:
+            for position in more:
+                buffer[position] = text
     return added
 
 
