@@ -8,13 +8,16 @@ tries it is told so.
 
 from __future__ import annotations
 
+import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import Connection
 from starlette.datastructures import Headers
 
 from bot.core.cases import Actor, ActorSource
-from bot.db.api_keys import ApiKey, Refusal, Scope, authenticate
+from bot.db.api_keys import ApiKey, Refusal, Scope, authenticate, digest
 from bot.web.api.errors import ApiError
 
 API_KEY_HEADER = "DD-API-KEY"
@@ -29,6 +32,10 @@ KEY_MAX = 128
 class Credentials:
     api_key: str
     application_key: str
+
+    @property
+    def digests(self) -> tuple[str, str]:
+        return digest(self.api_key), digest(self.application_key)
 
 
 def unauthorized(message: str) -> ApiError:
@@ -53,11 +60,49 @@ def credentials(headers: Headers) -> Credentials:
     return Credentials(api_key, app_key)
 
 
-def require(conn: Connection, creds: Credentials, scope: Scope) -> ApiKey:
+class KeyCache:
+    """Key pairs recently proved valid, so that most requests skip the key lookup.
+
+    Only successes are remembered, each for `ttl` seconds: a new key works at
+    once, and a revoked one stops working within `ttl` on a running server
+    (`casebot keys revoke` runs in another process and cannot tell it). Keys
+    are the two secrets' hashes, never the secrets.
+    """
+
+    def __init__(
+        self, ttl: float = 2.0, size: int = 1024, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.ttl = ttl
+        self.size = size
+        self.clock = clock
+        self._entries: dict[tuple[str, str], tuple[float, ApiKey]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, creds: Credentials) -> ApiKey | None:
+        entry = self._entries.get(creds.digests)
+        if entry is None or entry[0] <= self.clock():
+            return None
+        return entry[1]
+
+    def put(self, creds: Credentials, key: ApiKey) -> None:
+        with self._lock:
+            if len(self._entries) >= self.size:
+                self._entries.clear()
+            self._entries[creds.digests] = (self.clock() + self.ttl, key)
+
+
+def require(
+    conn: Connection, creds: Credentials, scope: Scope, cache: KeyCache | None = None
+) -> ApiKey:
     """The live key pair behind `creds`, which must have `scope`; else 401 or 403."""
-    found = authenticate(conn, creds.api_key, creds.application_key)
-    if isinstance(found, Refusal):
-        raise unauthorized(found.message)
+    found = cache.get(creds) if cache is not None else None
+    if found is None:
+        checked = authenticate(conn, creds.api_key, creds.application_key)
+        if isinstance(checked, Refusal):
+            raise unauthorized(checked.message)
+        found = checked
+        if cache is not None:
+            cache.put(creds, found)
     if scope not in found.scopes:
         have = ", ".join(sorted(s.value for s in found.scopes)) or "none"
         raise ApiError(

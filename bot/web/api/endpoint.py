@@ -32,7 +32,7 @@ from bot.case_errors import (
 from bot.case_service import CaseListener
 from bot.db.api_keys import ApiKey, Scope
 from bot.db.engine import reader
-from bot.web.api.auth import Credentials, credentials, require
+from bot.web.api.auth import Credentials, KeyCache, credentials, require
 from bot.web.api.errors import ApiError, error_response
 
 log = logging.getLogger(__name__)
@@ -49,6 +49,7 @@ class Backend:
     engine: Engine
     listeners: Sequence[CaseListener] = ()
     clock: Callable[[], datetime] = _utc_now
+    keys: KeyCache = field(default_factory=KeyCache)
     read_engine: Engine = field(init=False)
 
     def __post_init__(self) -> None:
@@ -116,7 +117,7 @@ def _transact(
 ) -> Answer:
     engine = backend.read_engine if scope.endswith("_read") else backend.engine
     with engine.begin() as conn:
-        key = require(conn, creds, scope)
+        key = require(conn, creds, scope, backend.keys)
         return work(Call(conn, key, backend.clock(), body, backend.listeners))
 
 
