@@ -1,4 +1,4 @@
-"""`casebot slack manifest|quiet|outbox`: set up the Slack app and look after its delivery."""
+"""`casebot slack manifest|quiet|mirror|outbox`: set up the Slack app, look after delivery."""
 
 from __future__ import annotations
 
@@ -6,10 +6,13 @@ import argparse
 import json
 import os
 import sys
+from datetime import UTC, datetime
 from typing import Any
 
+from bot.case_errors import CaseServiceError
 from bot.db.engine import database_url, make_engine
 from bot.db.migrate import upgrade
+from bot.project_service import ProjectService
 from bot.slack import outbox
 from bot.slack.channels import channel_ref, set_quiet
 from bot.slack.manifest import manifest
@@ -45,6 +48,14 @@ def register(subparsers: Any) -> None:
     quiet.add_argument("--off", action="store_true", help="turn thread replies back on")
     _database(quiet)
     quiet.set_defaults(handler=_quiet)
+
+    mirror = actions.add_parser(
+        "mirror", help="copy thread replies into a project's cases (on by default)"
+    )
+    mirror.add_argument("project", help="project handle, key or id")
+    mirror.add_argument("--off", action="store_true", help="stop copying thread replies")
+    _database(mirror)
+    mirror.set_defaults(handler=_mirror)
 
     status = actions.add_parser("outbox", help="how many Slack calls are pending, sent, failed")
     _database(status)
@@ -90,6 +101,24 @@ def _quiet(args: argparse.Namespace) -> int:
         engine.dispose()
     state = "on" if args.off else "off"
     print(f"#{ref}: thread replies for state changes are {state}")
+    return 0
+
+
+def _mirror(args: argparse.Namespace) -> int:
+    engine = make_engine(database_url(args.database_url))
+    try:
+        upgrade(engine)
+        with engine.begin() as conn:
+            service = ProjectService(conn, now=datetime.now(UTC))
+            try:
+                project = service.update(args.project, mirror_threads=not args.off)
+            except CaseServiceError as error:
+                print(f"casebot: {error}", file=sys.stderr)
+                return 1
+    finally:
+        engine.dispose()
+    state = "off" if args.off else "on"
+    print(f"{project.key}: thread replies are copied to its cases: {state}")
     return 0
 
 

@@ -53,3 +53,35 @@ def test_quiet_and_outbox(database_url: str, capsys: pytest.CaptureFixture[str])
     engine.dispose()
     assert main(["slack", "outbox", "--database-url", database_url, "--format", "json"]) == 0
     assert json.loads(capsys.readouterr().out) == {}
+
+
+def test_mirror_toggles_the_project_setting(
+    database_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bot.db.projects import projects
+
+    assert (
+        main(
+            [
+                "project",
+                "add",
+                "--name",
+                "Web",
+                "--key",
+                "WEB",
+                "--handle",
+                "web",
+                "--database-url",
+                database_url,
+            ]
+        )
+        == 0
+    )
+    assert main(["slack", "mirror", "web", "--off", "--database-url", database_url]) == 0
+    assert "WEB: thread replies are copied to its cases: off" in capsys.readouterr().out
+    engine = create_engine(database_url)
+    with engine.connect() as conn:
+        assert conn.execute(select(projects.c.mirror_threads)).scalar_one() is False
+    engine.dispose()
+    assert main(["slack", "mirror", "nope", "--database-url", database_url]) == 1
+    assert "nope" in capsys.readouterr().err
