@@ -1,0 +1,42 @@
+"""A monitor's recovery auto-closes its case, and the case's issues follow."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import Engine
+
+from bot.core.cases import Actor, ActorSource
+from bot.core.events import Source
+from bot.core.issues import IssueState
+from bot.errortracking import ErrorEvent, IssueService
+from bot.pipeline import Delivery, Pipeline
+from tests.engine.builders import T0, add_project, generic_body
+
+
+def _deliver(engine: Engine, pipeline: Pipeline, body: bytes, minutes: int) -> None:
+    now = T0 + timedelta(minutes=minutes)
+    delivery = Delivery(Source.GENERIC, body, now)
+    with engine.begin() as conn:
+        pipeline.accept(conn, delivery, pipeline.parse(delivery, now=now), now=now)
+
+
+def test_monitor_recovery_resolves_the_issues_of_its_case(engine: Engine) -> None:
+    pipeline = Pipeline()
+    add_project(engine)
+    _deliver(engine, pipeline, generic_body(at="2026-11-20T09:00:00Z"), 0)
+    person = Actor(ActorSource.API, None, "responder")
+    with engine.begin() as conn:
+        issues = IssueService(conn, now=T0, listeners=pipeline.case_listeners)
+        issue = issues.record(ErrorEvent("web", "DiskFull"), actor=person).issue
+        issues.link(issue.id, "OPS-1", actor=person)
+        assert issues.get(issue.id).state is IssueState.FOR_REVIEW
+
+    _deliver(engine, pipeline, generic_body("OK", at="2026-11-20T09:09:00Z"), 9)
+
+    with engine.connect() as conn:
+        issues = IssueService(conn, now=T0)
+        assert issues.get(issue.id).state is IssueState.RESOLVED
+        (activity,) = [a for a in issues.activity(issue.id) if a.data.get("by_sync")]
+    assert activity.actor.source == ActorSource.MONITOR
+    assert activity.body == "State changed from FOR REVIEW to RESOLVED"
