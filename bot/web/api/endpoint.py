@@ -10,7 +10,9 @@ answers with `{"errors": [...]}` here, in one place.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
@@ -51,9 +53,15 @@ class Backend:
     clock: Callable[[], datetime] = _utc_now
     keys: KeyCache = field(default_factory=KeyCache)
     read_engine: Engine = field(init=False)
+    # SQLite has one writer at a time, and a connection that finds the database
+    # locked sleeps in growing steps (up to 100 ms) before it tries again. API
+    # writers therefore queue on this lock instead: they take turns at once.
+    write_lock: AbstractContextManager[Any] = field(init=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "read_engine", reader(self.engine))
+        sqlite = self.engine.dialect.name == "sqlite"
+        object.__setattr__(self, "write_lock", threading.Lock() if sqlite else nullcontext())
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,8 +123,11 @@ def backend_of(request: Request) -> Backend:
 def _transact(
     backend: Backend, creds: Credentials, scope: Scope, body: bytes, work: Work
 ) -> Answer:
-    engine = backend.read_engine if scope.endswith("_read") else backend.engine
-    with engine.begin() as conn:
+    if scope.endswith("_read"):
+        with backend.read_engine.begin() as conn:
+            key = require(conn, creds, scope, backend.keys)
+            return work(Call(conn, key, backend.clock(), body, backend.listeners))
+    with backend.write_lock, backend.engine.begin() as conn:
         key = require(conn, creds, scope, backend.keys)
         return work(Call(conn, key, backend.clock(), body, backend.listeners))
 
