@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, insert, select, update
+from sqlalchemy import Connection, and_, delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from bot.db.slack_tables import slack_messages, slack_outbox
+from bot.db.slack_tables import slack_events, slack_messages, slack_outbox
 from bot.slack.blocks import Message
 
 MESSAGE = "message"
@@ -283,6 +283,21 @@ def record_failed(conn: Connection, item_id: int, error: str, *, now: datetime) 
         .where(slack_outbox.c.id == item_id)
         .values(status=FAILED, last_error=error, sent_at=now, attempts=slack_outbox.c.attempts + 1)
     )
+
+
+def prune(conn: Connection, *, sent_before: datetime, events_before: datetime) -> int:
+    """Forget delivered calls and handled event ids that are old enough not to matter.
+
+    Failed calls are kept for the operator. Slack retries an event within minutes,
+    so event ids older than `events_before` cannot come back.
+    """
+    removed = conn.execute(
+        delete(slack_outbox).where(
+            slack_outbox.c.status == SENT, slack_outbox.c.sent_at < sent_before
+        )
+    ).rowcount
+    conn.execute(delete(slack_events).where(slack_events.c.received_at < events_before))
+    return int(removed or 0)
 
 
 def counts(conn: Connection) -> dict[str, int]:

@@ -50,6 +50,10 @@ class SenderTiming:
     backoff_base: float = 1.0  # first retry delay after a 5xx or connection error
     backoff_max: float = 300.0
     max_in_flight: int = 8  # channels served at once
+    shutdown_grace: float = 10.0  # seconds in-flight calls get to finish at shutdown
+    prune_every: float = 600.0  # seconds between clean-ups of delivered calls
+    keep_sent: timedelta = timedelta(days=7)
+    keep_event_ids: timedelta = timedelta(days=1)
 
 
 class _Retry(Exception):
@@ -87,7 +91,7 @@ class OutboxSender:
         self._busy: set[str] = set()
         self._next_call: dict[str, float] = {}  # channel_ref -> monotonic time
         self._tasks: set[asyncio.Task[None]] = set()
-        self._stopping = False
+        self._pruned_at = time.monotonic()
 
     def wake(self) -> None:
         """Look at the outbox now (safe to call from any thread)."""
@@ -112,6 +116,10 @@ class OutboxSender:
                     await asyncio.wait_for(self._wake.wait(), self._round_wait())
                 self._wake.clear()
         finally:
+            # Let calls already sent finish and record their outcome: a post cut off
+            # here could reach Slack without its ts being stored, and be posted twice.
+            if self._tasks:
+                await asyncio.wait(set(self._tasks), timeout=self._timing.shutdown_grace)
             for task in list(self._tasks):
                 task.cancel()
             if self._tasks:
@@ -126,6 +134,14 @@ class OutboxSender:
         return max(0.005, min(self._timing.poll, soonest - now))
 
     async def _round(self) -> None:
+        if time.monotonic() - self._pruned_at >= self._timing.prune_every:
+            self._pruned_at = time.monotonic()
+            wall = self._now()
+            await self._db(
+                outbox.prune,
+                sent_before=wall - self._timing.keep_sent,
+                events_before=wall - self._timing.keep_event_ids,
+            )
         items = await anyio.to_thread.run_sync(self._due)
         now_wall = self._now()
         now = time.monotonic()

@@ -245,3 +245,18 @@ def test_a_deleted_message_is_posted_again(engine: Engine, fake_slack: FakeSlack
         _change(engine, message_id, "v2")
         posts = fake_slack.wait_for("chat.postMessage", 2)
     assert posts[-1].body["text"] == "v2"
+
+
+def test_old_delivered_calls_are_pruned_failed_ones_kept(
+    engine: Engine, fake_slack: FakeSlack
+) -> None:
+    from datetime import timedelta
+
+    _live(engine, "delivered")
+    _live(engine, "lost", channel="no-such-channel")
+    with sending(engine, fake_slack):
+        _wait_drained(engine)
+    with engine.begin() as conn:
+        later = now() + timedelta(days=8)
+        assert outbox.prune(conn, sent_before=later, events_before=later) == 1
+        assert outbox.counts(conn) == {"failed": 1}
