@@ -151,7 +151,7 @@ class Pipeline:
         self.sources = sources or SourcesConfig()
         self.listeners = tuple(listeners)
         # Called by CaseService inside the transaction (the Slack outbox, issue sync).
-        self.case_listeners = with_issue_sync(case_listeners)
+        self.case_listeners = with_issue_sync(case_listeners, lambda: self.case_listeners)
         # Called after each applied notification, inside the transaction (the Slack outbox).
         self.notification_listeners = tuple(notification_listeners)
 

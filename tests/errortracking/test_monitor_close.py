@@ -1,4 +1,4 @@
-"""A monitor's recovery auto-closes its case, and the case's issues follow."""
+"""Case changes from outside the error-tracking API reach the issues (and the listeners)."""
 
 from __future__ import annotations
 
@@ -6,11 +6,13 @@ from datetime import timedelta
 
 from sqlalchemy import Engine
 
-from bot.core.cases import Actor, ActorSource
+from bot.case_service import CaseService
+from bot.core.cases import Actor, ActorSource, CaseStatus
 from bot.core.events import Source
 from bot.core.issues import IssueState
 from bot.errortracking import ErrorEvent, IssueService
 from bot.pipeline import Delivery, Pipeline
+from tests.api.server import RecordingListener
 from tests.engine.builders import T0, add_project, generic_body
 
 
@@ -40,3 +42,22 @@ def test_monitor_recovery_resolves_the_issues_of_its_case(engine: Engine) -> Non
         (activity,) = [a for a in issues.activity(issue.id) if a.data.get("by_sync")]
     assert activity.actor.source == ActorSource.MONITOR
     assert activity.body == "State changed from FOR REVIEW to RESOLVED"
+
+
+def test_listeners_added_after_start_hear_what_sync_writes(engine: Engine) -> None:
+    """The Slack server appends its listener to the pipeline's list at start-up."""
+    pipeline = Pipeline()
+    recorder = RecordingListener()
+    pipeline.case_listeners = (*pipeline.case_listeners, recorder)
+    add_project(engine, is_error_tracking_default=True)
+    person = Actor(ActorSource.API, None, "responder")
+    with engine.begin() as conn:
+        issues = IssueService(conn, now=T0, listeners=pipeline.case_listeners)
+        issue = issues.record(ErrorEvent("web", "DiskFull"), actor=person).issue
+        case = issues.create_case(issue.id, actor=person)
+        CaseService(conn, now=T0, listeners=pipeline.case_listeners).set_status(
+            case.key, CaseStatus.CLOSED, actor=person
+        )
+    kinds = [(event.kind, event.actor.source) for event in recorder.events]
+    # Sync runs inside the status change, so its entry is heard first.
+    assert kinds[-2:] == [("issue_state", "error_tracking"), ("status", "api")]
