@@ -200,12 +200,14 @@ def main() -> int:
         "chevron, pre-tokenized",
         "handles: Template.render (text + mentions)",
         "handles: extract_mentions alone",
+        "Jinja2 + extract_mentions (the same work)",
     ]
     engines = [
         cycling(lambda i: jinja.render(ctxs[i])),
         cycling(lambda i: chevron.render(tokens, ctxs[i])),
         cycling(lambda i: template.render(evs[i])),
         cycling(lambda i: extract_mentions(texts[i])),
+        cycling(lambda i: extract_mentions(jinja.render(ctxs[i]))),
     ]
     print(f"message: {len(MESSAGE)} characters, 4 transitions, Python {sys.version.split()[0]}")
     print(f"best of {args.rounds} interleaved rounds of ~{args.seconds * 1000:.0f} ms each")

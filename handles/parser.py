@@ -202,18 +202,16 @@ class _Parser:
         self.finder = _Finder(text)
         self.root: list[Node] = []
         self.stack: list[_Frame] = []
+        # Where the next node goes: the root, or the open section's current branch.
+        self.current = self.root
 
     def emit(self, node: Node) -> None:
-        if not self.stack:
-            self.root.append(node)
-            return
-        frame = self.stack[-1]
-        (frame.body if frame.otherwise is None else frame.otherwise).append(node)
+        self.current.append(node)
 
     def emit_text(self, start: int, end: int) -> None:
         if end > start:
             line, col = self.cursor.where(start)
-            self.emit(Text(self.text[start:end], line, col))
+            self.current.append(Text(self.text[start:end], line, col))
 
     def run(self) -> tuple[Node, ...]:
         text = self.text
@@ -391,7 +389,9 @@ class _Parser:
         _section_args_check(name, args, line, col)
         if len(self.stack) >= MAX_DEPTH:
             raise _error(f"sections nest deeper than {MAX_DEPTH}", line, col)
-        self.stack.append(_Frame(name, args, negated, style, line, col))
+        frame = _Frame(name, args, negated, style, line, col)
+        self.stack.append(frame)
+        self.current = frame.body
 
     def else_tag(self, style: str, line: int, col: int) -> None:
         if not self.stack:
@@ -399,7 +399,7 @@ class _Parser:
         frame = self.stack[-1]
         if frame.otherwise is not None:
             raise _error(f"second {style}else{_CLOSE[style]} in one section", line, col)
-        frame.otherwise = []
+        frame.otherwise = self.current = []
 
     def simple(self, sigil: str, name: str, end: int, at: int, style: str, text_start: int) -> int:
         """The common tags (`{{#name}}`, `{{/name}}`, `{{else}}`, `{{a.b}}`) in one step."""
@@ -420,10 +420,9 @@ class _Parser:
         return resume
 
     def close_section(self, name: str, style: str, line: int, col: int) -> None:
-        closing = f"{style}/{name}{_CLOSE[style]}"
         if not self.stack:
             raise _error(
-                f"{closing} closes nothing",
+                f"{style}/{name}{_CLOSE[style]} closes nothing",
                 line,
                 col,
                 code="unopened-block",
@@ -431,6 +430,7 @@ class _Parser:
             )
         frame = self.stack[-1]
         if frame.name != name or frame.style != style:
+            closing = f"{style}/{name}{_CLOSE[style]}"
             opened = f"{frame.style}{'^' if frame.negated else '#'}{frame.name}"
             expected = f"{frame.style}/{frame.name}{_CLOSE[frame.style]}"
             raise _error(
@@ -442,6 +442,11 @@ class _Parser:
                 suggestion=f"close it with {expected}",
             )
         self.stack.pop()
+        if self.stack:
+            parent = self.stack[-1]
+            self.current = parent.body if parent.otherwise is None else parent.otherwise
+        else:
+            self.current = self.root
         self.emit(
             Section(
                 frame.name,

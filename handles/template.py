@@ -387,11 +387,11 @@ class _Plan:
         self.template = template
         self.flags = flags
         self.priority = priority
-        probe = _Specialiser(flags, priority, {}, template._tests)
+        probe = _Specialiser(flags, priority, {}, template.data_tests())
         decided: list[Section] = []
         self._collect(probe, template.nodes, decided)
         self.decided = tuple(decided)
-        self.tests = tuple(template._tests[id(node)] for node in decided)
+        self.tests = tuple(template.data_tests()[id(node)] for node in decided)
         self.bodies: dict[tuple[bool, ...], _Body] = {}
 
     @staticmethod
@@ -415,7 +415,7 @@ class _Plan:
                 id(node): result for node, result in zip(self.decided, outcomes, strict=True)
             }
             template = self.template
-            specialiser = _Specialiser(self.flags, self.priority, decided, template._tests)
+            specialiser = _Specialiser(self.flags, self.priority, decided, template.data_tests())
             line, col = _first_position(template.nodes)
             body = specialiser.body(template.nodes, line=line, col=col, top=True)
             self.bodies[outcomes] = body
@@ -449,10 +449,16 @@ class Template:
         self.nodes = parse_nodes(source)
         self._plans: dict[_Key, _Plan] = {}
         self._uses_priority = "is_priority" in source
-        # The test of every data section, by node identity (the nodes live as
-        # long as the template).
-        self._tests: dict[int, _Test] = {}
-        _data_sections(self.nodes, self._tests)
+        self._tests: dict[int, _Test] | None = None
+
+    def data_tests(self) -> dict[int, _Test]:
+        """The test of every data section, by node identity (the nodes live as long
+        as the template); built with the first specialisation."""
+        if self._tests is None:
+            tests: dict[int, _Test] = {}
+            _data_sections(self.nodes, tests)
+            self._tests = tests
+        return self._tests
 
     def render(self, event: Event) -> Rendered:
         """Render for one event; the mentions are those of the rendered text.
