@@ -324,7 +324,12 @@ _CHUNK = 500
 # same order (no deadlock between their batches).
 _PRELOAD = (
     select(_g.source, _g.monitor_id, _g.group_key, *_COLUMNS[1:], _g.id.label("id"))
-    .where(_g.group_key.in_(bindparam("group_keys", expanding=True)))
+    # All three columns, so that the unique index (source, monitor_id, group_key) is used.
+    .where(
+        _g.source.in_(bindparam("sources", expanding=True)),
+        _g.monitor_id.in_(bindparam("monitor_ids", expanding=True)),
+        _g.group_key.in_(bindparam("group_keys", expanding=True)),
+    )
     .order_by(_g.id)
 )
 _PRELOAD_CASES = (
@@ -340,14 +345,19 @@ _PRELOAD_CASES = (
 
 def _preload(conn: Connection, wanted: set[GroupKey]) -> list[tuple[Any, GroupState | None]]:
     """The stored groups among `wanted` (locked on PostgreSQL), with their cycle cases."""
-    group_keys = sorted({key[2] for key in wanted})
+    ordered = sorted(wanted)
     rows = []
-    for start in range(0, len(group_keys), _CHUNK):
+    for start in range(0, len(ordered), _CHUNK):
         query = _PRELOAD
         if conn.dialect.name == "postgresql":
             query = query.with_for_update()
-        chunk = group_keys[start : start + _CHUNK]
-        for row in conn.execute(query, {"group_keys": chunk}):
+        chunk = ordered[start : start + _CHUNK]
+        params = {
+            "sources": sorted({key[0] for key in chunk}),
+            "monitor_ids": sorted({key[1] for key in chunk}),
+            "group_keys": sorted({key[2] for key in chunk}),
+        }
+        for row in conn.execute(query, params):
             if (row.source, row.monitor_id, row.group_key) in wanted:
                 rows.append(row)
     in_cycle = {row.id: row.cycle for row in rows if row.state != State.OK.value and row.cycle > 0}

@@ -575,15 +575,23 @@ _FINISH = (
 
 
 _INSERT_INBOX_MANY = insert(inbox).returning(_i.id, sort_by_parameter_order=True)
+# Both columns, so that the unique index (source, delivery_key) is used.
 _STORED_KEYS = select(_i.source, _i.delivery_key, _i.id).where(
-    _i.delivery_key.in_(bindparam("keys", expanding=True))
+    _i.source.in_(bindparam("sources", expanding=True)),
+    _i.delivery_key.in_(bindparam("keys", expanding=True)),
 )
 
 
 def _stored_keys(conn: Connection, wanted: Sequence[tuple[str, str]]) -> dict[tuple[str, str], int]:
     if not wanted:
         return {}
-    rows = conn.execute(_STORED_KEYS, {"keys": sorted({key for _, key in wanted})})
+    rows = conn.execute(
+        _STORED_KEYS,
+        {
+            "sources": sorted({source for source, _ in wanted}),
+            "keys": sorted({key for _, key in wanted}),
+        },
+    )
     found = {(row.source, row.delivery_key): int(row.id) for row in rows}
     return {pair: found[pair] for pair in wanted if pair in found}
 
