@@ -109,6 +109,18 @@ def events() -> list[Event]:
     ]
 
 
+def context_of(event: Event) -> dict[str, object]:
+    """The Jinja2 context a Jinja-based casebot would build for each delivery."""
+    context: dict[str, object] = dict.fromkeys(true_conditionals(event.transition), True)
+    context.update(event.values)
+    for tag in event.tags:
+        key, _, value = tag.partition(":")
+        context[key] = {"name": value}
+    if event.first_triggered_at is not None:
+        context["first_triggered_at"] = event.first_triggered_at.strftime("%Y-%m-%d %H:%M:%S UTC")
+    return context
+
+
 def contexts() -> list[dict[str, object]]:
     """What Jinja2 and chevron are given: a ready dict per transition."""
     result = []
@@ -200,7 +212,8 @@ def main() -> int:
         "chevron, pre-tokenized",
         "handles: Template.render (text + mentions)",
         "handles: extract_mentions alone",
-        "Jinja2 + extract_mentions (the same work)",
+        "Jinja2 + extract_mentions",
+        "Jinja2 + context from the Event + mentions",
     ]
     engines = [
         cycling(lambda i: jinja.render(ctxs[i])),
@@ -208,6 +221,7 @@ def main() -> int:
         cycling(lambda i: template.render(evs[i])),
         cycling(lambda i: extract_mentions(texts[i])),
         cycling(lambda i: extract_mentions(jinja.render(ctxs[i]))),
+        cycling(lambda i: extract_mentions(jinja.render(context_of(evs[i])))),
     ]
     print(f"message: {len(MESSAGE)} characters, 4 transitions, Python {sys.version.split()[0]}")
     print(f"best of {args.rounds} interleaved rounds of ~{args.seconds * 1000:.0f} ms each")

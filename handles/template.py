@@ -148,7 +148,14 @@ def _match_test(name: str, args: tuple[Argument, ...]) -> _Test:
 
         def is_match(scope: Scope) -> bool:
             # A substring of any one value; "" matches any non-empty value.
-            for value in as_texts(resolve(scope)):
+            found = resolve(scope)
+            if isinstance(found, str):  # the common case, without building a tuple
+                if found:
+                    for candidate in candidates:
+                        if candidate in found:
+                            return True
+                return False
+            for value in as_texts(found):
                 for candidate in candidates:
                     if candidate in value:
                         return True
