@@ -524,7 +524,9 @@ class CaseService:
         ).scalar_one()
         entry = TimelineEntry(entry_id, case.id, str(kind), actor, body, dict(data), self.now)
         if self.listeners:
-            event = CaseEvent(str(kind), case, previous, actor, entry_id, self.now, dict(data))
+            event = CaseEvent(
+                str(kind), case, previous, actor, entry_id, self.now, dict(data), body
+            )
             for listener in self.listeners:
                 listener.on_case_event(self.conn, event)
         return entry

@@ -199,6 +199,8 @@ class CaseEvent:
     timeline_entry_id: int
     occurred_at: datetime
     data: Mapping[str, object] = field(default_factory=dict)
+    # The timeline entry's text (the comment, the rendered notification, ...).
+    body: str = ""
 
 
 # --- Parsing values -------------------------------------------------------------

@@ -204,6 +204,7 @@ def test_each_operation_changes_the_case_and_appends_one_timeline_entry(
     assert operation.data.items() <= dict(latest.data).items()
     [event] = events
     assert (event.kind, event.timeline_entry_id) == (operation.kind, latest.id)
+    assert event.body == latest.body
     assert event.case == case
     if operation.kind in ("comment", "monitor_transition"):
         assert event.previous is None  # nothing but the timeline changed
