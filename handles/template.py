@@ -33,9 +33,9 @@ from handles.expression import EvalFailure, format_value
 from handles.limits import MAX_OUTPUT_CHARS
 from handles.mentions import extract_mentions
 from handles.nodes import Argument, Helper, Literal, Node, Section, Text, Variable
-from handles.parser import parse_nodes, parse_path
+from handles.parser import PRIORITIES, parse_nodes, parse_path
 from handles.scope import MentionPart, Scope
-from handles.types import Event, Mention, Rendered
+from handles.types import Event, Mention, Rendered, State
 from handles.variables import (
     as_text,
     as_texts,
@@ -49,7 +49,7 @@ from handles.variables import (
 
 _Slot = Callable[[Scope], str]
 _Test = Callable[[Scope], bool]
-_Key = tuple[frozenset[str], str]
+_Key = tuple[object, State, bool, str]
 
 
 def escape(text: str) -> str:
@@ -473,11 +473,19 @@ class Template:
         Raises TemplateError only when the output would exceed MAX_OUTPUT_CHARS.
         """
         transition = event.transition
-        priority = (transition.priority or "").upper() if self._uses_priority else ""
-        key = (true_conditionals(transition), priority)
+        priority = ""
+        if self._uses_priority and transition.priority:
+            # Only P1..P5 can match `is_priority`; anything else keys as "" so
+            # odd priorities cannot grow the plans.
+            priority = transition.priority.upper()
+            if priority not in PRIORITIES:
+                priority = ""
+        # Keyed by the transition's own fields: a few more plans than distinct
+        # truth-table rows, but no table lookup on the hot path.
+        key = (transition.previous, transition.current, transition.renotify, priority)
         plan = self._plans.get(key)
         if plan is None:
-            plan = self._plans[key] = _Plan(self, *key)
+            plan = self._plans[key] = _Plan(self, true_conditionals(transition), priority)
         scope = Scope(event)
         tests = plan.tests
         if not tests:
