@@ -139,3 +139,11 @@ def test_deeply_nested_attributes_render_empty() -> None:
 def test_cache_is_bounded() -> None:
     info = parse.cache_info()
     assert info.maxsize is not None and info.maxsize <= 4096
+
+
+def test_odd_priorities_do_not_grow_the_specialisations() -> None:
+    template = Template("{{#is_priority 'P1'}}page{{/is_priority}}")
+    for n in range(500):
+        assert template.render(make_event(priority=f"urgent-{n}")).text == ""
+    assert template.render(make_event(priority="p1")).text == "page"
+    assert len(template._plans) <= 2
