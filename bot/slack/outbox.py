@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, func, insert, select, update
+from sqlalchemy import Connection, and_, bindparam, delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.db.slack_tables import slack_events, slack_messages, slack_outbox
@@ -169,12 +169,19 @@ def find_message(conn: Connection, *, channel_id: str, ts: str) -> LiveMessage |
     return None if row is None else _live(row._mapping)
 
 
+# Built once: the pipeline asks this for every applied notification (the hot path).
+_MESSAGES_OF_CYCLE = (
+    select(slack_messages)
+    .where(
+        slack_messages.c.group_id == bindparam("group_id"),
+        slack_messages.c.cycle == bindparam("cycle"),
+    )
+    .order_by(slack_messages.c.id)
+)
+
+
 def messages_of_cycle(conn: Connection, group_id: int, cycle: int) -> list[LiveMessage]:
-    rows = conn.execute(
-        select(slack_messages)
-        .where(slack_messages.c.group_id == group_id, slack_messages.c.cycle == cycle)
-        .order_by(slack_messages.c.id)
-    ).all()
+    rows = conn.execute(_MESSAGES_OF_CYCLE, {"group_id": group_id, "cycle": cycle}).all()
     return [_live(r._mapping) for r in rows]
 
 
