@@ -49,7 +49,9 @@ class Backend:
     """What the routes need: the database, the case listeners, and the clock."""
 
     engine: Engine
-    listeners: Sequence[CaseListener] = ()
+    # The listeners, or where to read them at each request: the Slack app adds its
+    # notifier to the pipeline's listeners at start-up, after the routes exist.
+    listeners: Sequence[CaseListener] | Callable[[], Sequence[CaseListener]] = ()
     clock: Callable[[], datetime] = _utc_now
     keys: KeyCache = field(default_factory=KeyCache)
     read_engine: Engine = field(init=False)
@@ -57,6 +59,9 @@ class Backend:
     # locked sleeps in growing steps (up to 100 ms) before it tries again. API
     # writers therefore queue on this lock instead: they take turns at once.
     write_lock: AbstractContextManager[Any] = field(init=False)
+
+    def current_listeners(self) -> Sequence[CaseListener]:
+        return self.listeners() if callable(self.listeners) else self.listeners
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "read_engine", reader(self.engine))
@@ -115,7 +120,8 @@ def backend_of(request: Request) -> Backend:
     found: Backend | None = getattr(state, "case_api", None)
     if found is None:
         shared = state.casebot
-        found = Backend(shared.engine, listeners=tuple(shared.pipeline.case_listeners))
+        pipeline = shared.pipeline
+        found = Backend(shared.engine, listeners=lambda: tuple(pipeline.case_listeners))
         state.case_api = found
     return found
 
@@ -126,10 +132,10 @@ def _transact(
     if scope.endswith("_read"):
         with backend.read_engine.begin() as conn:
             key = require(conn, creds, scope, backend.keys)
-            return work(Call(conn, key, backend.clock(), body, backend.listeners))
+            return work(Call(conn, key, backend.clock(), body, backend.current_listeners()))
     with backend.write_lock, backend.engine.begin() as conn:
         key = require(conn, creds, scope, backend.keys)
-        return work(Call(conn, key, backend.clock(), body, backend.listeners))
+        return work(Call(conn, key, backend.clock(), body, backend.current_listeners()))
 
 
 async def run(request: Request, scope: Scope, work: Work) -> Response:
