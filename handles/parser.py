@@ -41,6 +41,7 @@ _NUMBER = re.compile(r"-?(?:\d+\.?\d*|\.\d+)")
 _ARG = re.compile(r"\s*(?:\"([^\"]*)\"|'([^']*)'|([^\s\"']+)|([\"']))")
 
 HELPERS: tuple[str, ...] = ("eval", "local_time", "urlencode", "override_priority")
+_HELPER_NAMES = frozenset(HELPERS)
 PRIORITIES: tuple[str, ...] = ("P1", "P2", "P3", "P4", "P5")
 
 
@@ -215,10 +216,12 @@ class _Parser:
 
     def run(self) -> tuple[Node, ...]:
         text = self.text
+        where = self.cursor.where
+        search = _OPENER.search
         pos = 0
         text_start = 0
         while True:
-            match = _OPENER.search(text, pos)
+            match = search(text, pos)
             if match is None:
                 break
             at = match.start()
@@ -228,18 +231,39 @@ class _Parser:
                 name is not None
                 and closer == _CLOSE[style]
                 and (style == CURLY or text[at + 2] not in " \t")
-                and name not in HELPERS
+                and name not in _HELPER_NAMES
             ):
-                pos = text_start = self.simple(sigil, name, match.end(), at, style, text_start)
+                # The common tags (`{{#name}}`, `{{/name}}`, `{{else}}`, `{{a.b}}`),
+                # inline: they are most of a message's tags.
+                end = match.end()
+                if sigil or name == "else":
+                    cut, resume = self.standalone(at, end, text_start)
+                else:
+                    cut, resume = at, end
+                if cut > text_start:
+                    line, col = where(text_start)
+                    self.current.append(Text(text[text_start:cut], line, col))
+                line, col = where(at)
+                if not sigil:
+                    if name == "else":
+                        self.else_tag(style, line, col)
+                    else:
+                        path = Path(tuple(name.split(".")), name)
+                        self.current.append(Variable(path, False, line, col))
+                elif sigil == "/":
+                    self.close_section(name, style, line, col)
+                else:
+                    self.open_section(name, (), sigil == "^", style, line, col)
+                pos = text_start = resume
                 continue
             if style == ANGLE and not _ANGLE_TAG_START.match(text, at):
                 pos = at + 1
                 continue
-            end = self.tag(at, style, text_start)
-            if end is None:  # `<<` that is not a tag after all
+            resumed = self.tag(at, style, text_start)
+            if resumed is None:  # `<<` that is not a tag after all
                 pos = at + 1
                 continue
-            pos = text_start = end
+            pos = text_start = resumed
         self.emit_text(text_start, len(text))
         if self.stack:
             frame = self.stack[-1]
@@ -400,24 +424,6 @@ class _Parser:
         if frame.otherwise is not None:
             raise _error(f"second {style}else{_CLOSE[style]} in one section", line, col)
         frame.otherwise = self.current = []
-
-    def simple(self, sigil: str, name: str, end: int, at: int, style: str, text_start: int) -> int:
-        """The common tags (`{{#name}}`, `{{/name}}`, `{{else}}`, `{{a.b}}`) in one step."""
-        if sigil or name == "else":
-            cut, resume = self.standalone(at, end, text_start)
-        else:
-            cut, resume = at, end
-        self.emit_text(text_start, cut)
-        line, col = self.cursor.where(at)
-        if sigil == "/":
-            self.close_section(name, style, line, col)
-        elif sigil:
-            self.open_section(name, (), sigil == "^", style, line, col)
-        elif name == "else":
-            self.else_tag(style, line, col)
-        else:
-            self.emit(Variable(Path(tuple(name.split(".")), name), False, line, col))
-        return resume
 
     def close_section(self, name: str, style: str, line: int, col: int) -> None:
         if not self.stack:
