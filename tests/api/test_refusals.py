@@ -400,3 +400,10 @@ def test_bearer_tokens_are_refused_with_a_pointer_to_the_headers(api: Api) -> No
     response = api.client.get("/api/v2/cases", headers={"Authorization": "Bearer abc"})
     assert response.status_code == 401
     assert "DD-API-KEY and DD-APPLICATION-KEY headers" in _errors(response)[0]
+
+
+def test_oversized_bodies_are_413(api: Api) -> None:
+    huge = b'{"data": {"type": "case", "attributes": {"comment": "' + b"x" * 1_100_000 + b'"}}}'
+    response = api.client.post(f"{CASE}/comment", headers=api.full.headers, content=huge)
+    assert response.status_code == 413
+    assert _errors(response) == ["request body is larger than 1048576 bytes"]

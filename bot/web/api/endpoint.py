@@ -138,12 +138,32 @@ def _transact(
         return work(Call(conn, key, backend.clock(), body, backend.current_listeners()))
 
 
+# Far above any real case body (descriptions are at most 50,000 characters).
+BODY_MAX = 1_048_576
+
+
+async def _body(request: Request) -> bytes:
+    """The request body, refused with 413 past `BODY_MAX` bytes before it is all read."""
+    too_large = ApiError(413, f"request body is larger than {BODY_MAX} bytes")
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > BODY_MAX:
+        raise too_large
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > BODY_MAX:
+            raise too_large
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 async def run(request: Request, scope: Scope, work: Work) -> Response:
     """Answer `request` with `work`, once the caller proved it holds `scope`."""
     try:
         creds = credentials(request.headers)
         backend = backend_of(request)
-        body = await request.body() if request.method != "GET" else b""
+        body = await _body(request) if request.method != "GET" else b""
         answer = await anyio.to_thread.run_sync(
             partial(_transact, backend, creds, scope, body, work)
         )

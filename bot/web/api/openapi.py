@@ -531,6 +531,7 @@ def _operation(
     if parameters:
         operation["parameters"] = parameters
     if body is not None:
+        responses["413"] = _error("Payload Too Large: the body is over 1 MiB")
         operation["requestBody"] = {
             "required": True,
             "content": {"application/json": {"schema": _ref(body)}},
