@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from bot.case_service import CaseService
 from bot.db.cases import cases
 from bot.db.monitor_groups import monitor_cycle_cases, monitor_groups
+from bot.db.users import users
 from tests.builders import API, NOW, make_case, make_project
 from tests.concurrency import run_together
 
@@ -99,3 +100,19 @@ def _unwrap(result: _T | BaseException) -> _T:
     if isinstance(result, BaseException):
         raise result
     return result
+
+
+def test_concurrent_first_sight_of_a_slack_user_makes_one_user(engine: Engine) -> None:
+    def first_sight(i: int) -> str:
+        with engine.begin() as conn:
+            service = CaseService(conn, now=NOW)
+            user = service.ensure_user(name="Ada", slack_user_id="U0ADA")
+            # The caller's transaction survives a lost race and goes on working.
+            service.ensure_user(name=f"other {i}", slack_user_id=f"U{i}")
+            return str(user.id)
+
+    results = run_together(THREADS, first_sight)
+    ids = {_unwrap(result) for result in results}
+    assert len(ids) == 1
+    with engine.connect() as conn:
+        assert conn.scalar(select(func.count()).select_from(users)) == THREADS + 1

@@ -12,6 +12,8 @@ from sqlalchemy.exc import StatementError
 
 from bot.db.app_settings import app_settings
 from bot.db.engine import DEFAULT_DATABASE_URL, database_url, make_engine, normalize_url, reader
+from bot.db.migrate import upgrade
+from tests.builders import NOW
 from tests.concurrency import run_together
 
 
@@ -93,3 +95,19 @@ def test_a_reader_does_not_wait_for_a_writer(engine: Engine, backend: str) -> No
         thread.start()
         assert done.wait(timeout=5), "a reader waited for the writer"
         thread.join()
+
+
+def test_an_in_memory_database_is_shared_by_threads() -> None:
+    engine = make_engine("sqlite://")
+    try:
+        upgrade(engine)
+        with engine.begin() as conn:
+            conn.execute(insert(app_settings), {"key": "k", "value": "v", "updated_at": NOW})
+
+        def count(_: int) -> int:
+            with engine.connect() as conn:
+                return conn.scalar(select(func.count()).select_from(app_settings)) or 0
+
+        assert run_together(1, count) == [1]
+    finally:
+        engine.dispose()
