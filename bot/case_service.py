@@ -20,7 +20,6 @@ from datetime import datetime
 from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import Connection, bindparam, insert, select, update
-from sqlalchemy.exc import IntegrityError
 
 from bot.case_errors import (
     CaseNotFound,
@@ -192,8 +191,11 @@ class CaseService:
         case_type = _ok(parse_case_type(type if type is not None else target.default_case_type))
         clean_priority = _ok(parse_priority(priority))
         clean_attributes = _ok(validate_attributes(dict(attributes or {})))
-        if assignee_id is not None:
-            self._require_user(assignee_id)
+        # Checked before writing: on PostgreSQL a failed insert would abort the
+        # caller's whole transaction.
+        for user_id in (assignee_id, created_by):
+            if user_id is not None:
+                self._require_user(user_id)
         number = self._next_number(target)
         case = Case(
             id=uuid.uuid4(),
@@ -215,12 +217,7 @@ class CaseService:
             closed_at=self.now if status == CaseStatus.CLOSED else None,
             archived_at=None,
         )
-        values = case_to_row(case)
-        try:
-            self.conn.execute(_INSERT_CASE, values)
-        except IntegrityError as error:
-            # A created_by that names no user is the only way bad input gets here.
-            raise InvalidCaseChange("created_by", f"cannot create the case: {error.orig}") from None
+        self.conn.execute(_INSERT_CASE, case_to_row(case))
         self._record(
             case, None, TimelineKind.CREATED, actor, f"Case {case.key} created", {"key": case.key}
         )

@@ -333,6 +333,10 @@ def test_missing_things_raise_not_found(world: World) -> None:
         service.set_title(uuid.uuid4(), "x", actor=API)
     with pytest.raises(UserNotFound):
         service.assign(world.case, uuid.uuid4(), actor=API)
+    with pytest.raises(UserNotFound):
+        service.create_case(project=world.project, title="t", created_by=uuid.uuid4(), actor=API)
+    # Refused before anything was written: the transaction goes on, no number lost.
+    assert service.create_case(project=world.project, title="t", actor=API).key == "OPS-2"
     with pytest.raises(ProjectNotFound):
         service.create_case(project="nope", title="t", actor=API)
     with pytest.raises(ProjectNotFound):
