@@ -40,9 +40,19 @@ def add_database_option(parser: argparse.ArgumentParser) -> None:
 
 
 def open_database(args: argparse.Namespace) -> Engine:
-    """An engine for `--database-url`, migrated to the latest schema."""
+    """An engine for `--database-url`, migrated to the latest schema.
+
+    A database that cannot be reached or migrated ends the command (exit code 1)
+    with one line naming the database and the reason.
+    """
     engine = make_engine(database_url(args.database_url))
-    upgrade(engine)
+    try:
+        upgrade(engine)
+    except SQLAlchemyError as error:
+        engine.dispose()
+        reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
+        print(f"casebot: cannot use the database {shown_url(args)}: {reason}", file=sys.stderr)
+        raise SystemExit(1) from None
     return engine
 
 
@@ -57,11 +67,7 @@ def _usage(parser: argparse.ArgumentParser) -> int:
 
 
 def _upgrade(args: argparse.Namespace) -> int:
-    try:
-        engine = open_database(args)
-    except SQLAlchemyError as error:
-        print(f"casebot: cannot upgrade {shown_url(args)}: {error}", file=sys.stderr)
-        return 1
+    engine = open_database(args)
     try:
         heads = ", ".join(sorted(current_heads(engine)))
     finally:

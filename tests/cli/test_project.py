@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from alembic.script import ScriptDirectory
@@ -102,3 +103,15 @@ def test_project_list_on_an_empty_database_says_how_to_add_one(
     code, out, _ = _run(capsys, "project", "list", "--database-url", database_url)
     assert code == 0
     assert "casebot project add" in out
+
+
+def test_an_unusable_database_is_named_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = f"sqlite:///{tmp_path / 'missing' / 'casebot.db'}"
+    with pytest.raises(SystemExit) as exited:
+        main(["project", "list", "--database-url", url])
+    assert exited.value.code == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"casebot: cannot use the database {url}: ")
+    assert len(err.strip().splitlines()) == 1
