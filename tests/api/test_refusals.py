@@ -407,3 +407,12 @@ def test_oversized_bodies_are_413(api: Api) -> None:
     response = api.client.post(f"{CASE}/comment", headers=api.full.headers, content=huge)
     assert response.status_code == 413
     assert _errors(response) == ["request body is larger than 1048576 bytes"]
+
+
+def test_other_methods_are_405_with_allow(api: Api) -> None:
+    response = api.client.put(CASE, headers=api.full.headers, content=b"{}")
+    assert response.status_code == 405
+    assert response.headers["allow"] == "GET"
+    assert _errors(response) == ["PUT is not allowed on /api/v2/cases/OPS-1; use GET"]
+    projects = api.client.delete("/api/v2/cases/projects", headers=api.full.headers)
+    assert (projects.status_code, projects.headers["allow"]) == (405, "GET, POST")
