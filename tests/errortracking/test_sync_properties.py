@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Connection, Engine
@@ -212,6 +213,8 @@ def check_invariants(world: World, model: Model) -> None:
             assert issue.assignee_id == case.assignee_id, "a linked issue lost the case's assignee"
 
 
+# Each example builds a case with issues on a real database: allow a loaded machine time.
+@pytest.mark.timeout(600)
 @settings(
     max_examples=60,
     deadline=None,
