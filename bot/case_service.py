@@ -36,6 +36,7 @@ from bot.core.cases import (
     Case,
     CaseEvent,
     CaseStatus,
+    CaseType,
     ClosingReason,
     CreationSource,
     Invalid,
@@ -182,15 +183,20 @@ class CaseService:
         assignee_id: uuid.UUID | None = None,
         creation_source: CreationSource | str = CreationSource.MANUAL,
         created_by: uuid.UUID | None = None,
-        status: CaseStatus = CaseStatus.OPEN,
+        status: CaseStatus | str = CaseStatus.OPEN,
     ) -> Case:
         """Open a case with the next key of `project` (a `Project`, its id, key or handle)."""
         target = self._project(project)
+        initial = _ok(parse_status(status))
         clean_title = _ok(validate_title(title))
         clean_description = _ok(validate_description(description))
         case_type = _ok(parse_case_type(type if type is not None else target.default_case_type))
         clean_priority = _ok(parse_priority(priority))
         clean_attributes = _ok(validate_attributes(dict(attributes or {})))
+        if initial == CaseStatus.CLOSED and case_type == CaseType.SECURITY:
+            raise InvalidCaseChange(
+                "status", "a SECURITY case cannot be created closed: it needs a closing reason"
+            )
         # Checked before writing: on PostgreSQL a failed insert would abort the
         # caller's whole transaction.
         for user_id in (assignee_id, created_by):
@@ -205,7 +211,7 @@ class CaseService:
             title=clean_title,
             description=clean_description,
             type=case_type,
-            status=status,
+            status=initial,
             priority=clean_priority,
             assignee_id=assignee_id,
             attributes=clean_attributes,
@@ -214,7 +220,7 @@ class CaseService:
             closing_reason=None,
             created_at=self.now,
             modified_at=self.now,
-            closed_at=self.now if status == CaseStatus.CLOSED else None,
+            closed_at=self.now if initial == CaseStatus.CLOSED else None,
             archived_at=None,
         )
         self.conn.execute(_INSERT_CASE, case_to_row(case))

@@ -306,6 +306,12 @@ BAD_CHANGES = {
         lambda s, w: s.create_case(project=w.project, title="", actor=API),
         "title",
     ),
+    "create a closed security case": (
+        lambda s, w: s.create_case(
+            project=w.project, title="t", type="SECURITY", status="CLOSED", actor=API
+        ),
+        "status",
+    ),
     "create with a bad type": (
         lambda s, w: s.create_case(project=w.project, title="t", type="no such!", actor=API),
         "type",
