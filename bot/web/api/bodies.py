@@ -79,9 +79,41 @@ def _status_name(member: Member) -> str:
     return wire.STATUS_BY_NAME[member.choice(wire.STATUS_BY_NAME)]
 
 
+_PROJECT_REQUIRED = (
+    'data.relationships.project is required: {"data": {"id": "<project id>", "type": "project"}}'
+)
+
+
+def _project_ref(relationships: Member) -> str:
+    """The id (UUID or key) in `relationships.project.data`."""
+    if not relationships.present:
+        raise bad_request(_PROJECT_REQUIRED)
+    project = relationships.obj().get("project")
+    if not project.present:
+        raise bad_request(_PROJECT_REQUIRED)
+    return data(project.obj(), "project").get("id").string()
+
+
+def _assignee_id(relationships: Member) -> uuid.UUID | None:
+    """The user in `relationships.assignee.data`; None when absent or null."""
+    assignee = relationships.get("assignee").optional_obj(nullable=True)
+    if assignee is None:
+        return None
+    member = assignee.get("data")
+    if not member.present:
+        raise bad_request(
+            "data.relationships.assignee.data is required: "
+            '{"id": "<user id>", "type": "user"}, or null for no assignee'
+        )
+    user = member.optional_obj(nullable=True)
+    if user is None:
+        return None
+    user.get("type").resource_type("user")
+    return user.get("id").uuid()
+
+
 def parse_create_case(raw: bytes) -> NewCase:
-    body = decode(raw)
-    resource = data(body, "case")
+    resource = data(decode(raw), "case")
     attributes = resource.get("attributes").obj()
     title = attributes.get("title").string(max_length=TITLE_MAX)
     type_name = _case_type(attributes)
@@ -95,33 +127,7 @@ def parse_create_case(raw: bytes) -> NewCase:
     # Custom attributes are accepted for compatibility and not stored (casebot has none).
     attributes.get("custom_attributes").optional_obj()
     relationships = resource.get("relationships")
-    if not relationships.present:
-        raise bad_request(
-            "data.relationships.project is required: "
-            '{"data": {"id": "<project id>", "type": "project"}}'
-        )
-    relationships = relationships.obj()
-    project = relationships.get("project")
-    if not project.present:
-        raise bad_request(
-            "data.relationships.project is required: "
-            '{"data": {"id": "<project id>", "type": "project"}}'
-        )
-    project_data = data(project.obj(), "project")
-    project_ref = project_data.get("id").string()
-    assignee_id = None
-    assignee = relationships.get("assignee").optional_obj(nullable=True)
-    if assignee is not None:
-        assignee_member = assignee.get("data")
-        if not assignee_member.present:
-            raise bad_request(
-                "data.relationships.assignee.data is required: "
-                '{"id": "<user id>", "type": "user"}, or null for no assignee'
-            )
-        assignee_data = assignee_member.optional_obj(nullable=True)
-        if assignee_data is not None:
-            assignee_data.get("type").resource_type("user")
-            assignee_id = assignee_data.get("id").uuid()
+    project_ref = _project_ref(relationships)
     return NewCase(
         title=title,
         type_name=type_name,
@@ -129,7 +135,7 @@ def parse_create_case(raw: bytes) -> NewCase:
         description=description,
         priority=priority,
         status=status,
-        assignee_id=assignee_id,
+        assignee_id=_assignee_id(relationships),
         attributes=case_attributes.string_list_map() if case_attributes.present else None,
     )
 
