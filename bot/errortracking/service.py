@@ -14,14 +14,15 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, Select, func, select
 
 from bot.case_service import CaseListener, CaseService
 from bot.core.cases import Actor, Case, Invalid, validate_comment
 from bot.core.issue_sync import IssueStateChanged, sync
 from bot.core.issues import IssueState
-from bot.core.query import Node, compile_node
+from bot.core.query import And, Node, Term, compile_node
 from bot.db.error_tracking import Activity, Issue, error_tracking_issues
 from bot.errortracking.automation import document_of
 from bot.errortracking.case_entries import (
@@ -95,6 +96,8 @@ class IssueService:
             statement = statement.where(_i.last_seen >= seen_from)
         if seen_to is not None:
             statement = statement.where(_i.first_seen <= seen_to)
+        if query is not None:
+            statement = _narrow(statement, query)
         found = self.store.select(statement)
         if query is not None:
             predicate = compile_node(query)
@@ -210,6 +213,30 @@ class IssueService:
             self.cases.assign(issue.case_id, user_id, actor=sync_actor(actor))
         self.linker.align_assignees(issue.case_id, user_id, name, actor, skip=issue.id)
         return changed
+
+
+_COLUMNS = {"service": _i.service, "team": _i.team, "env": _i.env}
+
+
+def _narrow(statement: Select[Any], node: Node) -> Select[Any]:
+    """Let the database skip issues a top-level `key:value` term rules out.
+
+    Only a superset is taken here (exact ASCII values, compared lower-cased as
+    the query language compares tag values); the compiled query still decides.
+    """
+    operands = node.operands if isinstance(node, And) else (node,)
+    for term in operands:
+        if not isinstance(term, Term) or term.key is None or term.is_pattern or term.attribute:
+            continue
+        key, value = term.key.lower(), term.value
+        if key == "state":
+            try:
+                statement = statement.where(_i.state == IssueState.parse(value).value)
+            except ValueError:
+                continue
+        elif key in _COLUMNS and value.isascii():
+            statement = statement.where(func.lower(_COLUMNS[key]) == value.lower())
+    return statement
 
 
 def _parse_state(state: IssueState | str) -> IssueState:

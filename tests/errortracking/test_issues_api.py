@@ -248,6 +248,9 @@ def test_search_by_query_state_and_count(api: EtApi) -> None:
     assert set(search(query="team:Shopist OR state:resolved")) == {quiet, other}
     assert search(query="KeyError -service:billing") == [quiet]
     assert search(states=["RESOLVED"]) == [other]
+    assert search(query='service:WEB-STORE state:"for review"') == [loud, quiet]
+    assert search(query="team:shopist state:open") == [quiet]
+    assert search(query="state:resolved service:web-store") == []
     assert search(query="*", order_by="FIRST_SEEN") == [other, quiet, loud]
     body = {"data": {"type": "search_request", "attributes": {"query": "service:(a OR"}}}
     answer = api.call("POST", f"{ISSUES}/search", body, expect=400)
