@@ -157,3 +157,9 @@ def test_users_lists_slack_users_and_key_pairs_with_pages_from_zero(api: Api) ->
     timeline = api.http.get("/api/v2/cases/OPS-1/timelines").json()["data"]
     assert timeline[-1]["attributes"]["cell_content"]["message"] == "Assigned to Alice Martin"
     assert timeline[-1]["attributes"]["author"]["content"]["name"] == "scripts (API key)"
+
+    for query in (f"assignee:{alice.id}", "assignee:alice@example.com", 'assignee:"alice martin"'):
+        found = api.http.get("/api/v2/cases", params={"filter": query}).json()["data"]
+        assert [case["attributes"]["key"] for case in found] == ["OPS-1"], query
+    nobody = api.http.get("/api/v2/cases", params={"filter": "assignee:bob"}).json()["data"]
+    assert nobody == []

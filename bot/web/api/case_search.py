@@ -4,7 +4,7 @@ Each case is matched as a query `Document` with these fields (values compare
 case-folded, so `status:open` matches `OPEN`):
 
     key, status (OPEN / "In Progress" ...), priority, type, project (key and
-    handle), project_id, assignee (user id), creation_source, archived
+    handle), project_id, assignee (user id, name or e-mail), creation_source, archived
     (true/false), and every case attribute (service, team, env, ...)
 
 and free text (`"disk full"`) searches the key, title and description.
@@ -28,6 +28,7 @@ from bot.core.cases import Case
 from bot.core.query import And, Document, Node, Not, Or, QuerySyntaxError, Term, compile_query
 from bot.db.cases import case_from_row, cases
 from bot.db.projects import projects
+from bot.db.users import users
 from bot.web.api import wire
 from bot.web.api.errors import bad_request
 from bot.web.api.query_params import CaseSearch
@@ -78,7 +79,7 @@ def _narrow(query: Select[Any], node: Node) -> Select[Any]:
     return query
 
 
-def _document(case: Case, project_key: str, project_handle: str) -> Document:
+def _document(case: Case, row: Any) -> Document:
     status = case.status.value
     fields: dict[str, str | tuple[str, ...] | None] = {
         key: values for key, values in case.attributes.items()
@@ -89,14 +90,22 @@ def _document(case: Case, project_key: str, project_handle: str) -> Document:
             "status": (status, wire.STATUS_NAMES[status]),
             "priority": case.priority.value,
             "type": case.type,
-            "project": (project_key, project_handle),
+            "project": (row.project_key, row.handle),
             "project_id": str(case.project_id),
-            "assignee": str(case.assignee_id) if case.assignee_id else None,
+            "assignee": _assignee(case, row),
             "creation_source": case.creation_source,
             "archived": "true" if case.archived_at is not None else "false",
         }
     )
     return Document.of(fields, text=(case.key, case.title, case.description))
+
+
+def _assignee(case: Case, row: Any) -> tuple[str, ...] | None:
+    """The assignee's id, name and e-mail: `assignee:alice@example.com` finds her cases."""
+    if case.assignee_id is None:
+        return None
+    names = (row.assignee_name, row.assignee_email)
+    return (str(case.assignee_id), *(name for name in names if name))
 
 
 def _sort_key(search: CaseSearch) -> Any:
@@ -113,8 +122,16 @@ def search(conn: Any, search: CaseSearch) -> dict[str, Any]:
         query = compile_query(search.filter)
     except QuerySyntaxError as error:
         raise bad_request(f"filter: {error.message}") from None
-    statement = select(cases, projects.c.key.label("project_key"), projects.c.handle).join(
-        projects, projects.c.id == _c.project_id
+    statement = (
+        select(
+            cases,
+            projects.c.key.label("project_key"),
+            projects.c.handle,
+            users.c.name.label("assignee_name"),
+            users.c.email.label("assignee_email"),
+        )
+        .join(projects, projects.c.id == _c.project_id)
+        .outerjoin(users, users.c.id == _c.assignee_id)
     )
     if not any(term.key and term.key.lower() == "archived" for term in _terms(query.node)):
         statement = statement.where(_c.archived_at.is_(None))
@@ -122,7 +139,7 @@ def search(conn: Any, search: CaseSearch) -> dict[str, Any]:
     matches = []
     for row in conn.execute(statement):
         case = case_from_row(row)
-        if query.matches(_document(case, row.project_key, row.handle)):
+        if query.matches(_document(case, row)):
             matches.append(case)
     matches.sort(key=_sort_key(search), reverse=not search.sort_asc)
     page = search.page
