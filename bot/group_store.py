@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.core.events import MonitorEvent
@@ -319,19 +319,43 @@ def _update_values(group_id: int, event: MonitorEvent, state: GroupState) -> dic
     }
 
 
-# Keys per lookup: PostgreSQL turns a longer IN list into a table scan.
 _CHUNK = 100
-# Ordered by id so that two servers locking overlapping groups take the locks in the
-# same order (no deadlock between their batches).
-_PRELOAD = (
-    select(_g.source, _g.monitor_id, _g.group_key, *_COLUMNS[1:], _g.id.label("id"))
-    # All three columns, so that the unique index (source, monitor_id, group_key) is used.
-    .where(
-        _g.source.in_(bindparam("sources", expanding=True)),
-        _g.monitor_id.in_(bindparam("monitor_ids", expanding=True)),
-        _g.group_key.in_(bindparam("group_keys", expanding=True)),
-    )
-    .order_by(_g.id)
+# SQLite: one IN list per column; the unique index (source, monitor_id, group_key) serves it.
+_PRELOAD = select(_g.source, _g.monitor_id, _g.group_key, *_COLUMNS[1:], _g.id.label("id")).where(
+    _g.source.in_(bindparam("sources", expanding=True)),
+    _g.monitor_id.in_(bindparam("monitor_ids", expanding=True)),
+    _g.group_key.in_(bindparam("group_keys", expanding=True)),
+)
+# PostgreSQL: one exact unique-index lookup per wanted group, each row locked. IN lists
+# let the planner match only (source, monitor_id) in the index and filter every group of
+# the monitor (it does so whenever its statistics are behind a fast-growing table). The
+# keys arrive sorted, so two servers lock overlapping groups in the same order.
+_PRELOAD_PG = text(
+    """
+    SELECT g.source, g.monitor_id, g.group_key, g.state, g.cycle, g.last_transition_at,
+           g.cycle_started_at, g.last_triggered_at, g.cycle_key, g.id
+    FROM unnest(CAST(:sources AS text[]), CAST(:monitor_ids AS text[]),
+                CAST(:group_keys AS text[])) WITH ORDINALITY AS want(source, monitor_id,
+                                                                    group_key, n)
+    CROSS JOIN LATERAL (
+        SELECT * FROM monitor_groups m
+        WHERE m.source = want.source AND m.monitor_id = want.monitor_id
+          AND m.group_key = want.group_key
+        FOR UPDATE
+    ) AS g
+    ORDER BY want.n
+    """
+).columns(
+    _g.source,
+    _g.monitor_id,
+    _g.group_key,
+    _g.state,
+    _g.cycle,
+    _g.last_transition_at,
+    _g.cycle_started_at,
+    _g.last_triggered_at,
+    _g.cycle_key,
+    _g.id,
 )
 _PRELOAD_CASES = (
     select(
@@ -347,18 +371,26 @@ _PRELOAD_CASES = (
 def _preload(conn: Connection, wanted: set[GroupKey]) -> list[tuple[Any, GroupState | None]]:
     """The stored groups among `wanted` (locked on PostgreSQL), with their cycle cases."""
     ordered = sorted(wanted)
-    rows = []
-    for start in range(0, len(ordered), _CHUNK):
-        query = _PRELOAD
-        if conn.dialect.name == "postgresql":
-            query = query.with_for_update()
-        chunk = ordered[start : start + _CHUNK]
+    rows: list[Any] = []
+    postgres = conn.dialect.name == "postgresql"
+    chunk_size = _CHUNK * 10 if postgres else _CHUNK
+    for start in range(0, len(ordered), chunk_size):
+        chunk = ordered[start : start + chunk_size]
+        if postgres:
+            columns = list(zip(*chunk, strict=True))
+            params: dict[str, Any] = {
+                "sources": list(columns[0]),
+                "monitor_ids": list(columns[1]),
+                "group_keys": list(columns[2]),
+            }
+            rows.extend(conn.execute(_PRELOAD_PG, params))
+            continue
         params = {
             "sources": sorted({key[0] for key in chunk}),
             "monitor_ids": sorted({key[1] for key in chunk}),
             "group_keys": sorted({key[2] for key in chunk}),
         }
-        for row in conn.execute(query, params):
+        for row in conn.execute(_PRELOAD, params):
             if (row.source, row.monitor_id, row.group_key) in wanted:
                 rows.append(row)
     in_cycle = {row.id: row.cycle for row in rows if row.state != State.OK.value and row.cycle > 0}

@@ -23,7 +23,7 @@ from datetime import datetime
 from typing import Any, Protocol
 from uuid import UUID
 
-from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 import handles
@@ -582,16 +582,35 @@ _STORED_KEYS = select(_i.source, _i.delivery_key, _i.id).where(
 )
 
 
+# PostgreSQL: one exact lookup per key (see group_store._PRELOAD_PG for why not IN lists).
+_STORED_KEYS_PG = text(
+    """
+    SELECT i.source, i.delivery_key, i.id
+    FROM unnest(CAST(:sources AS text[]), CAST(:keys AS text[])) AS want(source, key)
+    CROSS JOIN LATERAL (
+        SELECT source, delivery_key, id FROM inbox
+        WHERE inbox.source = want.source AND inbox.delivery_key = want.key
+    ) AS i
+    """
+).columns(_i.source, _i.delivery_key, _i.id)
+
+
 def _stored_keys(conn: Connection, wanted: Sequence[tuple[str, str]]) -> dict[tuple[str, str], int]:
     if not wanted:
         return {}
-    rows = conn.execute(
-        _STORED_KEYS,
-        {
-            "sources": sorted({source for source, _ in wanted}),
-            "keys": sorted({key for _, key in wanted}),
-        },
-    )
+    if conn.dialect.name == "postgresql":
+        rows = conn.execute(
+            _STORED_KEYS_PG,
+            {"sources": [source for source, _ in wanted], "keys": [key for _, key in wanted]},
+        )
+    else:
+        rows = conn.execute(
+            _STORED_KEYS,
+            {
+                "sources": sorted({source for source, _ in wanted}),
+                "keys": sorted({key for _, key in wanted}),
+            },
+        )
     found = {(row.source, row.delivery_key): int(row.id) for row in rows}
     return {pair: found[pair] for pair in wanted if pair in found}
 
