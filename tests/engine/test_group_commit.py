@@ -36,6 +36,10 @@ def deliveries() -> list[Delivery]:
         generic_body("Warn", at="2026-11-20T09:03:00Z", **a),  # new cycle, gated: no case
         generic_body("Alert", at="2026-11-20T09:04:00Z", **a),  # opens OPS-3
         generic_body("Alert", at="2026-11-20T09:05:00Z", **b),  # appended to OPS-2
+        # From here on a second batch: the groups are stored, with cases, when it starts.
+        generic_body("Alert", at="2026-11-20T09:06:00Z", **a),  # appended to OPS-3
+        generic_body("OK", at="2026-11-20T09:07:00Z", **b),  # closes OPS-2
+        generic_body("Alert", at="2026-11-20T09:05:30Z", **b),  # late
     ]
     return [
         Delivery(Source.GENERIC, body, T0 + timedelta(seconds=i)) for i, body in enumerate(bodies)
@@ -67,8 +71,10 @@ def summary(engine: Engine, reports: list[DeliveryReport]) -> dict[str, Any]:
 def test_one_batch_equals_one_transaction_each(engine: Engine, tmp_path: Path) -> None:
     add_project(engine)
     items = [(d, parsed(d)) for d in deliveries()]
-    with engine.begin() as conn:
-        batched = pipeline.accept_batch(conn, items, now=T0)
+    batched = []
+    for batch in (items[:11], items[11:]):
+        with engine.begin() as conn:
+            batched += pipeline.accept_batch(conn, batch, now=T0)
 
     url = f"sqlite:///{tmp_path / 'one-by-one.db'}"
     upgrade(url)
@@ -100,9 +106,12 @@ def test_one_batch_equals_one_transaction_each(engine: Engine, tmp_path: Path) -
         "processed",
         "processed",
         "processed",
+        "processed",
+        "processed",
+        "late",
     ]
     assert {k: v[0] for k, v in got["cases"].items()} == {
         "OPS-1": "CLOSED",
-        "OPS-2": "OPEN",
+        "OPS-2": "CLOSED",
         "OPS-3": "OPEN",
     }
