@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from bot.db.migrate import upgrade
-from bot.web.api import openapi
+from bot.web.api import openapi, routes
 from tests.api.server import NEW_CASE_BODY, Keys, casebot_app, key_pair, running
 
 # Examples per operation: enough to reach every member of every body (the
@@ -53,16 +53,19 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         yield Served(base_url, keys)
 
 
-# The document the server publishes at /openapi.json (checked to be the same below).
-schema = schemathesis.openapi.from_dict(openapi.document())
+# What the app serves at /openapi.json (FastAPI's route answers `app.openapi()`; making
+# it needs no database), read before any server runs; requests go to the server above.
+schema = schemathesis.openapi.from_dict(casebot_app("sqlite:///:memory:").openapi()).include(
+    path_regex="^/api/v2/"
+)
 
 
-def test_the_server_publishes_this_document(served: Served) -> None:
+def test_the_document_covers_every_route(served: Served) -> None:
     published = httpx.get(f"{served.base_url}/openapi.json").json()
     ours = openapi.document()
     assert {path: published["paths"][path] for path in ours["paths"]} == ours["paths"]
-    for name, definition in ours["components"]["schemas"].items():
-        assert published["components"]["schemas"][name] == definition
+    mounted = {f"/api/v2{route.path}" for route in routes.routes()}  # type: ignore[attr-defined]
+    assert mounted == set(ours["paths"])
 
 
 @pytest.mark.slow
