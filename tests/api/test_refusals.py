@@ -416,3 +416,29 @@ def test_other_methods_are_405_with_allow(api: Api) -> None:
     assert _errors(response) == ["PUT is not allowed on /api/v2/cases/OPS-1; use GET"]
     projects = api.client.delete("/api/v2/cases/projects", headers=api.full.headers)
     assert (projects.status_code, projects.headers["allow"]) == (405, "GET, POST")
+
+
+def test_closing_a_security_case_needs_its_reason_first(api: Api) -> None:
+    security = "00000000-0000-0000-0000-000000000002"
+    body = json.loads(json.dumps(NEW_CASE))
+    body["data"]["attributes"].update(type_id=security, status_name="Closed")
+    closed = api.client.post("/api/v2/cases", headers=api.full.headers, json=body)
+    assert closed.status_code == 409
+    assert "a SECURITY case cannot be created closed" in _errors(closed)[0]
+
+    del body["data"]["attributes"]["status_name"]
+    created = api.client.post("/api/v2/cases", headers=api.full.headers, json=body)
+    assert created.status_code == 201
+    key = created.json()["data"]["attributes"]["key"]
+    close = _case_body({"status": "CLOSED"})
+    refused = api.client.post(f"/api/v2/cases/{key}/status", headers=api.full.headers, json=close)
+    assert refused.status_code == 409
+    assert "closing it needs a closing reason" in _errors(refused)[0]
+
+    reason = _case_body({"security_resolved_reason": "FALSE_POSITIVE"})
+    answer = api.client.post(
+        f"/api/v2/cases/{key}/resolved_reason", headers=api.full.headers, json=reason
+    )
+    assert answer.json()["data"]["attributes"]["security_resolved_reason"] == "false_positive"
+    done = api.client.post(f"/api/v2/cases/{key}/status", headers=api.full.headers, json=close)
+    assert (done.status_code, done.json()["data"]["attributes"]["status"]) == (200, "CLOSED")

@@ -15,7 +15,15 @@ from sqlalchemy import select
 
 from bot.case_errors import InvalidCaseChange
 from bot.case_service import CaseService
-from bot.core.cases import Case, CaseStatus, CreationSource, Priority, TimelineEntry, User
+from bot.core.cases import (
+    Case,
+    CaseStatus,
+    CaseType,
+    CreationSource,
+    Priority,
+    TimelineEntry,
+    User,
+)
 from bot.db.users import user_from_row, users
 from bot.project_service import ProjectService
 from bot.web.api import bodies, case_search, query_params
@@ -50,6 +58,12 @@ def _timeline(call: Call, entries: list[TimelineEntry]) -> Answer:
 
 def create_case(call: Call) -> Answer:
     new = bodies.parse_create_case(call.body)
+    if new.status == CaseStatus.CLOSED and new.type_name == CaseType.SECURITY:
+        raise ApiError(
+            409,
+            "a SECURITY case cannot be created closed: closing it needs a closing reason; "
+            "create it open, then POST .../resolved_reason and .../status",
+        )
     project = ProjectService(call.conn, now=call.now).get(new.project_ref)
     case = _service(call).create_case(
         project=project,

@@ -156,6 +156,7 @@ def _cases_paths(cases: str) -> Json:
                 scope="cases_write",
                 ok=("201", "CaseResponse"),
                 body="CaseCreateRequest",
+                conflict="a SECURITY case cannot be created closed (it needs a closing reason)",
             ),
         },
         f"{cases}/{{case_id}}": {
