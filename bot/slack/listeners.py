@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Awaitable
 from typing import TYPE_CHECKING, Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
@@ -44,46 +45,121 @@ CLOSE_MODAL = "close_case_modal"
 PREVIEW_MODAL = "preview_modal"
 COMMAND = "/case"
 USAGE = "Usage: `/case new <title>` · `/case list` · `/case preview`"
+NO_PROJECTS = "No projects yet: add one with `casebot project add`."
 
 
 def register(app: AsyncApp, runtime: SlackRuntime) -> None:
     """Attach every listener to `app`."""
+    handlers = Listeners(runtime)
+    app.action(CREATE_CASE)(handlers.on_create_case)
+    app.action(VIEW_CASE)(handlers.on_view_case)
+    for action_id in CASE_ACTIONS:
+        app.action(action_id)(handlers.on_case_button)
+    app.view(CREATE_MODAL)(handlers.on_create_submitted)
+    app.view(CLOSE_MODAL)(handlers.on_close_submitted)
+    app.view(PREVIEW_MODAL)(handlers.on_preview)
+    app.command(COMMAND)(handlers.on_command)
+    app.event("message")(handlers.on_message)
 
-    @app.action(CREATE_CASE)
-    async def on_create_case(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+
+async def _safely(work: Awaitable[None]) -> None:
+    """Run the work that follows an ack; an error is logged, never raised.
+
+    Bolt resets an already sent ack when a listener raises right after it, and the
+    click would then fail after 3 s; and nobody is waiting for the answer anyway.
+    """
+    try:
+        await work
+    except Exception:
+        log.exception("Slack listener failed after its ack")
+
+
+class Listeners:
+    """Bolt passes arguments by parameter name; each handler acks first."""
+
+    def __init__(self, runtime: SlackRuntime) -> None:
+        self.runtime = runtime
+
+    # -- buttons ------------------------------------------------------------------------
+
+    async def on_create_case(
+        self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient
+    ) -> None:
         await ack()
+        await _safely(self._create_case_clicked(body, client))
+
+    async def on_view_case(self, ack: AsyncAck) -> None:
+        await ack()  # a link button: Slack opens the URL, but still tells us of the click
+
+    async def on_case_button(
+        self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        await ack()
+        await _safely(self._case_button_clicked(body, client))
+
+    async def _create_case_clicked(self, body: dict[str, Any], client: AsyncWebClient) -> None:
+        runtime = self.runtime
         user, channel, ts = _who(body), _channel(body), _message_ts(body)
-        action = body["actions"][0]
+        group_ref = str(body["actions"][0].get("value", ""))
         context = await runtime.db(
             case_desk.create_context,
             channel_id=channel,
             message_ts=ts,
-            group_ref=str(action.get("value", "")),
+            group_ref=group_ref,
             now=runtime.now(),
         )
         if context.existing is not None:
-            await runtime.tell(
-                channel, user, f"This alert already has case *{context.existing.key}*."
-            )
+            text = f"This alert already has case *{context.existing.key}*."
+            await runtime.tell(channel, user, text)
             return
         if not context.projects:
-            await runtime.tell(
-                channel, user, "No projects yet: add one with `casebot project add`."
-            )
+            await runtime.tell(channel, user, NO_PROJECTS)
             return
-        metadata = {"c": channel, "ts": ts, "g": str(action.get("value", ""))}
+        metadata = {"c": channel, "ts": ts, "g": group_ref}
         await _open(client, body, case_modal(_modal_view(context, metadata)))
 
-    @app.action(VIEW_CASE)
-    async def on_view_case(ack: AsyncAck) -> None:
-        await ack()  # a link button: Slack opens the URL, but still tells us of the click
+    async def _case_button_clicked(self, body: dict[str, Any], client: AsyncWebClient) -> None:
+        action = body["actions"][0]
+        case_id = str(action.get("value", ""))
+        channel = _channel(body)
+        needs = await self._act(str(action["action_id"]), case_id, _who(body), channel)
+        if needs is not None:
+            meta = json.dumps({"case": case_id, "c": channel})
+            await _open(client, body, close_modal(CloseModalView(needs, meta)))
 
-    for action_id in CASE_ACTIONS:
-        app.action(action_id)(_case_action(runtime, action_id))
+    async def _act(
+        self,
+        action_id: str,
+        case_id: str,
+        user: SlackUser,
+        channel: str | None,
+        reason: str | None = None,
+    ) -> str | None:
+        """Carry out a case button; returns the case key when a closing reason is needed."""
+        runtime = self.runtime
+        try:
+            done = await runtime.db(
+                case_desk.act,
+                case_id=case_id,
+                action=action_id,
+                user=user,
+                notifier=runtime.notifier,
+                now=runtime.now(),
+                closing_reason=reason,
+            )
+        except NeedsReason as needs:
+            return needs.case.key
+        except (CaseServiceError, InvalidChange) as error:
+            await runtime.tell(channel, user, f"Nothing changed: {error}")
+            return None
+        if not done.created:
+            await runtime.tell(channel, user, done.text)
+        return None
 
-    @app.view(CREATE_MODAL)
+    # -- modals -------------------------------------------------------------------------
+
     async def on_create_submitted(
-        ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]
+        self, ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]
     ) -> None:
         values = view["state"]["values"]
         title = (_input(values, "case_title", "title_input") or "").strip()
@@ -98,12 +174,19 @@ def register(app: AsyncApp, runtime: SlackRuntime) -> None:
             await ack(response_action="errors", errors=errors)
             return
         await ack()
+        await _safely(self._create_submitted(body, view, title, str(project)))
+
+    async def _create_submitted(
+        self, body: dict[str, Any], view: dict[str, Any], title: str, project: str
+    ) -> None:
+        runtime = self.runtime
+        values = view["state"]["values"]
         meta = json.loads(view.get("private_metadata") or "{}")
         group, _, cycle = str(meta.get("g", "")).partition(":")
         request = CaseRequest(
             title=title,
             description=_input(values, "case_description", "description_input") or "",
-            project=str(project),
+            project=project,
             type=_selected(values, "case_type", "type_select") or "STANDARD",
             priority=_selected(values, "case_priority", "priority_select") or "NOT_DEFINED",
             channel_id=meta.get("c"),
@@ -121,116 +204,85 @@ def register(app: AsyncApp, runtime: SlackRuntime) -> None:
             return
         if not done.created or request.group_id is None:
             # Someone was faster (or this came from /case new): say which case it is.
-            await runtime.tell(meta.get("c"), user, done.text + f" {runtime.link(done.case)}")
+            await runtime.tell(meta.get("c"), user, f"{done.text} {runtime.link(done.case)}")
 
-    @app.view(CLOSE_MODAL)
-    async def on_close_submitted(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
+    async def on_close_submitted(
+        self, ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]
+    ) -> None:
         reason = _selected(view["state"]["values"], "close_reason", "reason_select")
         if not reason:
             await ack(response_action="errors", errors={"close_reason": "Choose a reason."})
             return
         await ack()
         meta = json.loads(view.get("private_metadata") or "{}")
-        await _act(runtime, CLOSE_CASE, meta["case"], _who(body), meta.get("c"), None, reason)
+        await _safely(self._close(meta, _who(body), reason))
 
-    @app.command(COMMAND)
-    async def on_command(ack: AsyncAck, command: dict[str, Any], client: AsyncWebClient) -> None:
-        verb, _, rest = str(command.get("text", "")).strip().partition(" ")
-        verb = verb.lower()
-        if verb == "list":
-            listing = await runtime.db(
-                case_desk.open_case_list, command["user_id"], runtime.links, now=runtime.now()
-            )
-            message = case_list_message(listing)
-            await ack(text=message.text, blocks=message.blocks, response_type="ephemeral")
-            return
-        if verb == "new":
-            await ack()
-            projects, default = await runtime.db(case_desk.projects_and_default, rest)
-            if not projects:
-                await runtime.tell(
-                    command["channel_id"],
-                    SlackUser(command["user_id"], ""),
-                    "No projects yet: add one with `casebot project add`.",
-                )
-                return
-            context = case_desk.CreateContext(projects, default, rest.strip(), "", "", None)
-            metadata = {"c": command.get("channel_id")}
-            await _open(client, command, case_modal(_modal_view(context, metadata)))
-            return
-        if verb == "preview":
-            await ack()
-            await _open(client, command, preview_modal(PreviewModalView()))
-            return
-        await ack(text=USAGE, response_type="ephemeral")
+    async def _close(self, meta: dict[str, Any], user: SlackUser, reason: str) -> None:
+        await self._act(CLOSE_CASE, str(meta["case"]), user, meta.get("c"), reason)
 
-    @app.view(PREVIEW_MODAL)
-    async def on_preview(ack: AsyncAck, view: dict[str, Any]) -> None:
+    async def on_preview(self, ack: AsyncAck, view: dict[str, Any]) -> None:
         text = _input(view["state"]["values"], "preview_message", "message_input") or ""
         await ack(response_action="update", view=preview_modal(preview_of(text)))
 
-    @app.event("message")
-    async def on_message(event: dict[str, Any], body: dict[str, Any]) -> None:
+    # -- /case --------------------------------------------------------------------------
+
+    async def on_command(
+        self, ack: AsyncAck, command: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        verb, _, rest = str(command.get("text", "")).strip().partition(" ")
+        verb = verb.lower()
+        if verb == "list":
+            # Answered in the ack itself (ephemeral): one quick read, no Web API call.
+            listing = await self.runtime.db(
+                case_desk.open_case_list,
+                command["user_id"],
+                self.runtime.links,
+                now=self.runtime.now(),
+            )
+            message = case_list_message(listing)
+            await ack(text=message.text, blocks=message.blocks, response_type="ephemeral")
+        elif verb == "new":
+            await ack()
+            await _safely(self._new_case(command, rest.strip(), client))
+        elif verb == "preview":
+            await ack()
+            await _safely(_open(client, command, preview_modal(PreviewModalView())))
+        else:
+            await ack(text=USAGE, response_type="ephemeral")
+
+    async def _new_case(self, command: dict[str, Any], title: str, client: AsyncWebClient) -> None:
+        projects, default = await self.runtime.db(case_desk.projects_and_default, title)
+        if not projects:
+            user = SlackUser(command["user_id"], "")
+            await self.runtime.tell(command["channel_id"], user, NO_PROJECTS)
+            return
+        context = case_desk.CreateContext(projects, default, title, "", "", None)
+        metadata = {"c": command.get("channel_id")}
+        await _open(client, command, case_modal(_modal_view(context, metadata)))
+
+    # -- thread replies -----------------------------------------------------------------
+
+    async def on_message(self, event: dict[str, Any], body: dict[str, Any]) -> None:
         # Events are acked by Bolt before this runs. Only human replies in a thread count.
         thread_ts, ts = event.get("thread_ts"), event.get("ts")
         if not thread_ts or thread_ts == ts or event.get("bot_id"):
             return
         if event.get("subtype") not in (None, "thread_broadcast") or not event.get("user"):
             return
+        await _safely(self._mirror(event, body))
+
+    async def _mirror(self, event: dict[str, Any], body: dict[str, Any]) -> None:
+        runtime = self.runtime
         user = SlackUser(event["user"], await runtime.user_name(event["user"]))
         await runtime.db(
             case_desk.mirror_reply,
-            event_id=str(body.get("event_id") or f"{event.get('channel')}:{ts}"),
+            event_id=str(body.get("event_id") or f"{event.get('channel')}:{event.get('ts')}"),
             channel_id=str(event.get("channel")),
-            thread_ts=str(thread_ts),
+            thread_ts=str(event.get("thread_ts")),
             user=user,
             text=str(event.get("text", "")),
             now=runtime.now(),
         )
-
-
-def _case_action(runtime: SlackRuntime, action_id: str) -> Any:
-    async def on_action(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
-        await ack()
-        case_id = str(body["actions"][0].get("value", ""))
-        channel = _channel(body)
-        needs = await _act(runtime, action_id, case_id, _who(body), channel, _message_ts(body))
-        if needs is not None:
-            meta = json.dumps({"case": case_id, "c": channel})
-            await _open(client, body, close_modal(CloseModalView(needs, meta)))
-
-    on_action.__name__ = f"on_{action_id}"
-    return on_action
-
-
-async def _act(
-    runtime: SlackRuntime,
-    action_id: str,
-    case_id: str,
-    user: SlackUser,
-    channel: str | None,
-    thread_ts: str | None,
-    reason: str | None = None,
-) -> str | None:
-    """Carry out a case button; returns the case key when a closing reason is needed."""
-    try:
-        done = await runtime.db(
-            case_desk.act,
-            case_id=case_id,
-            action=action_id,
-            user=user,
-            notifier=runtime.notifier,
-            now=runtime.now(),
-            closing_reason=reason,
-        )
-    except NeedsReason as needs:
-        return needs.case.key
-    except (CaseServiceError, InvalidChange) as error:
-        await runtime.tell(channel, user, f"Nothing changed: {error}")
-        return None
-    if not done.created:
-        await runtime.tell(channel, user, done.text)
-    return None
 
 
 def preview_of(text: str) -> PreviewModalView:
