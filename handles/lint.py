@@ -19,7 +19,7 @@ from handles.conditions import CONDITIONALS, TRANSITIONS
 from handles.errors import TemplateSyntaxError
 from handles.mentions import KINDS, extract_mentions, mention_at
 from handles.nodes import Helper, Literal, Node, Path, Section, Text, Variable
-from handles.parser import HELPERS, parse_path
+from handles.tags import HELPERS, parse_path
 from handles.template import parse
 from handles.types import Event, State, Transition
 from handles.variables import TEMPLATE_VARIABLES, TIME_VARIABLES

@@ -18,10 +18,17 @@ import re
 from bisect import bisect_left
 from dataclasses import dataclass, field
 
-from handles.errors import TemplateSyntaxError
-from handles.expression import ExpressionError, parse_expression
 from handles.limits import MAX_DEPTH
-from handles.nodes import Argument, Helper, Literal, Node, Path, Section, Text, Variable
+from handles.nodes import Argument, Helper, Node, Path, Section, Text, Variable
+from handles.tags import (
+    HELPER_NAMES,
+    HELPERS,
+    check_section_args,
+    error,
+    helper_node,
+    parse_args,
+    parse_path,
+)
 
 CURLY = "{{"
 ANGLE = "<<"
@@ -35,14 +42,6 @@ _OPENER = re.compile(
 )
 # After `<<`, what may start a tag; anything else leaves `<<` as text.
 _ANGLE_TAG_START = re.compile(r"<<(?:<<|<|[#^/!\[@A-Za-z_])")
-_SEGMENT = r"(?:\[[^\[\]]*\]|[A-Za-z0-9_@$:/\-]+)"
-_PATH = re.compile(rf"{_SEGMENT}(?:\.{_SEGMENT})*")
-_NUMBER = re.compile(r"-?(?:\d+\.?\d*|\.\d+)")
-_ARG = re.compile(r"\s*(?:\"([^\"]*)\"|'([^']*)'|([^\s\"']+)|([\"']))")
-
-HELPERS: tuple[str, ...] = ("eval", "local_time", "urlencode", "override_priority")
-_HELPER_NAMES = frozenset(HELPERS)
-PRIORITIES: tuple[str, ...] = ("P1", "P2", "P3", "P4", "P5")
 
 
 class _Finder:
@@ -86,116 +85,6 @@ class _Cursor:
         return before + 1, at - self.newlines[before - 1]
 
 
-def _error(
-    message: str, line: int, col: int, *, code: str = "syntax", suggestion: str | None = None
-) -> TemplateSyntaxError:
-    return TemplateSyntaxError(message, line, col, code=code, suggestion=suggestion)
-
-
-def parse_path(word: str, line: int, col: int) -> Path:
-    if not _PATH.fullmatch(word):
-        raise _error(f"{word!r} is not a variable name", line, col)
-    segments = tuple(
-        part[1:-1] if part.startswith("[") else part for part in re.findall(_SEGMENT, word)
-    )
-    return Path(segments, word)
-
-
-def _parse_args(
-    body: str, line: int, col: int, *, fixed: bool = False
-) -> tuple[str, tuple[Argument, ...]]:
-    """Split a tag body `name arg…` starting at line:col.
-
-    With `fixed` (a tag that spans lines) every position is the tag's own.
-    """
-    args: list[Argument] = []
-    pos = 0
-    name = ""
-    end = len(body.rstrip())
-    while pos < end:
-        match = _ARG.match(body, pos)
-        assert match is not None  # the pattern matches any non-empty rest
-        # A string's column is its opening quote's.
-        at = col if fixed else col + match.start(match.lastindex or 0) - (match.lastindex in (1, 2))
-        if match.group(4):
-            raise _error(f"unterminated string starting {match.group(4)}", line, at)
-        double, single, bare = match.group(1), match.group(2), match.group(3)
-        if not name:
-            if bare is None:
-                raise _error("a tag starts with a name, not a string", line, at)
-            name = bare
-        elif bare is None:
-            args.append(Literal(double if double is not None else single, True, line, at))
-        elif _NUMBER.fullmatch(bare):
-            args.append(Literal(bare, False, line, at))
-        else:
-            args.append(parse_path(bare, line, at))
-        pos = match.end()
-    return name, tuple(args)
-
-
-def _helper(
-    name: str, args: tuple[Argument, ...], line: int, col: int, *, fixed: bool = False
-) -> Helper:
-    def string_arg(index: int, what: str) -> Literal:
-        arg = args[index] if index < len(args) else None
-        if not isinstance(arg, Literal):
-            raise _error(f"{name} needs {what} as a quoted string", line, col)
-        return arg
-
-    expected = {"eval": 1, "local_time": 2, "urlencode": 1, "override_priority": 1}[name]
-    if len(args) != expected:
-        raise _error(f"{name} takes {expected} argument(s), got {len(args)}", line, col)
-    if name == "eval":
-        source = string_arg(0, "an expression")
-        try:
-            expression = parse_expression(source.value)
-        except ExpressionError as exc:
-            # +1 skips the opening quote; expressions are on one line.
-            at = col if fixed else source.col + 1 + exc.offset
-            raise _error(f"eval: {exc.message}", line, at) from None
-        return Helper(name, args, line, col, expression)
-    if name == "override_priority":
-        priority = string_arg(0, "a priority such as 'P1'")
-        if priority.value.upper() not in PRIORITIES:
-            raise _error(
-                f"override_priority takes one of {', '.join(PRIORITIES)}, not {priority.value!r}",
-                line,
-                priority.col,
-            )
-    if name == "local_time":
-        string_arg(0, "a variable name")
-        zone = string_arg(1, "a time zone such as 'Europe/Paris'")
-        from handles.clock import load_zone
-
-        if load_zone(zone.value) is None:
-            raise _error(f"unknown time zone {zone.value!r}", line, zone.col)
-    if name == "urlencode":
-        string_arg(0, "a variable name")
-    return Helper(name, args, line, col)
-
-
-def _section_args_check(name: str, args: tuple[Argument, ...], line: int, col: int) -> None:
-    if name == "is_priority":
-        if (
-            len(args) != 1
-            or not isinstance(args[0], Literal)
-            or args[0].value.upper() not in PRIORITIES
-        ):
-            raise _error(f"is_priority takes one of {', '.join(PRIORITIES)}, e.g. 'P1'", line, col)
-    elif name in ("is_match", "is_exact_match"):
-        if len(args) < 2 or not isinstance(args[0], Literal) or not args[0].quoted:
-            raise _error(
-                f"{name} takes a quoted variable name and at least one string, "
-                f'e.g. {{{{#{name} "host.name" "db"}}}}',
-                line,
-                col,
-            )
-        for arg in args[1:]:
-            if not isinstance(arg, Literal):
-                raise _error(f"{name} compares with strings or numbers, not a variable", line, col)
-
-
 class _Parser:
     def __init__(self, text: str) -> None:
         self.text = text
@@ -231,7 +120,7 @@ class _Parser:
                 name is not None
                 and closer == _CLOSE[style]
                 and (style == CURLY or text[at + 2] not in " \t")
-                and name not in _HELPER_NAMES
+                and name not in HELPER_NAMES
             ):
                 # The common tags (`{{#name}}`, `{{/name}}`, `{{else}}`, `{{a.b}}`),
                 # inline: they are most of a message's tags.
@@ -269,7 +158,7 @@ class _Parser:
             frame = self.stack[-1]
             sigil = "^" if frame.negated else "#"
             closer = f"{frame.style}/{frame.name}{_CLOSE[frame.style]}"
-            raise _error(
+            raise error(
                 f"{frame.style}{sigil}{frame.name}{_CLOSE[frame.style]} is never closed",
                 frame.line,
                 frame.col,
@@ -308,7 +197,7 @@ class _Parser:
             line, col = self.cursor.where(at)
             word = text[at + 3 : end].strip()
             if not word:
-                raise _error("empty tag", line, col)
+                raise error("empty tag", line, col)
             word_col = col if "\n" in text[at:end] else col + 3
             self.emit(Variable(parse_path(word, line, word_col), True, line, col))
             return end + 3
@@ -362,7 +251,7 @@ class _Parser:
         if style == ANGLE:
             return
         line, col = self.cursor.where(at)
-        raise _error(
+        raise error(
             f"tag opened here is never closed with {close}",
             line,
             col,
@@ -379,12 +268,12 @@ class _Parser:
         fixed = "\n" in inner
         body_col = col if fixed else col + 2 + lead
         if not body:
-            raise _error("empty tag", line, col)
+            raise error("empty tag", line, col)
         sigil = body[0]
         if sigil in "#^":
-            name, args = _parse_args(body[1:], line, body_col + (not fixed), fixed=fixed)
+            name, args = parse_args(body[1:], line, body_col + (not fixed), fixed=fixed)
             if not name:
-                raise _error(f"section {style}{sigil}{_CLOSE[style]} needs a name", line, col)
+                raise error(f"section {style}{sigil}{_CLOSE[style]} needs a name", line, col)
             self.open_section(name, args, sigil == "^", style, line, col)
         elif sigil == "/":
             self.close_section(body[1:].strip(), style, line, col)
@@ -392,10 +281,10 @@ class _Parser:
             self.else_tag(style, line, col)
         else:
             if sigil in "&>*~=":
-                raise _error(f"{style}{sigil}…{_CLOSE[style]} is not supported", line, col)
-            name, args = _parse_args(body, line, body_col, fixed=fixed)
+                raise error(f"{style}{sigil}…{_CLOSE[style]} is not supported", line, col)
+            name, args = parse_args(body, line, body_col, fixed=fixed)
             if name in HELPERS:
-                self.emit(_helper(name, args, line, col, fixed=fixed))
+                self.emit(helper_node(name, args, line, col, fixed=fixed))
             elif args:
                 self.emit(Helper(name, args, line, col))
             else:
@@ -410,24 +299,24 @@ class _Parser:
         line: int,
         col: int,
     ) -> None:
-        _section_args_check(name, args, line, col)
+        check_section_args(name, args, line, col)
         if len(self.stack) >= MAX_DEPTH:
-            raise _error(f"sections nest deeper than {MAX_DEPTH}", line, col)
+            raise error(f"sections nest deeper than {MAX_DEPTH}", line, col)
         frame = _Frame(name, args, negated, style, line, col)
         self.stack.append(frame)
         self.current = frame.body
 
     def else_tag(self, style: str, line: int, col: int) -> None:
         if not self.stack:
-            raise _error(f"{style}else{_CLOSE[style]} outside a section", line, col)
+            raise error(f"{style}else{_CLOSE[style]} outside a section", line, col)
         frame = self.stack[-1]
         if frame.otherwise is not None:
-            raise _error(f"second {style}else{_CLOSE[style]} in one section", line, col)
+            raise error(f"second {style}else{_CLOSE[style]} in one section", line, col)
         frame.otherwise = self.current = []
 
     def close_section(self, name: str, style: str, line: int, col: int) -> None:
         if not self.stack:
-            raise _error(
+            raise error(
                 f"{style}/{name}{_CLOSE[style]} closes nothing",
                 line,
                 col,
@@ -439,7 +328,7 @@ class _Parser:
             closing = f"{style}/{name}{_CLOSE[style]}"
             opened = f"{frame.style}{'^' if frame.negated else '#'}{frame.name}"
             expected = f"{frame.style}/{frame.name}{_CLOSE[frame.style]}"
-            raise _error(
+            raise error(
                 f"{closing} does not match {opened}{_CLOSE[frame.style]} opened at "
                 f"line {frame.line}, column {frame.col}",
                 line,
@@ -472,14 +361,14 @@ class _Parser:
         close = _CLOSE[style]
         header = self.text[at + 4 : header_end].strip()
         fixed = "\n" in self.text[at:header_end]
-        name, args = _parse_args(header, line, col if fixed else col + 4, fixed=fixed)
+        name, args = parse_args(header, line, col if fixed else col + 4, fixed=fixed)
         if not name or name[0] in "#^/":
-            raise _error("a raw block is opened with a plain name, e.g. {{{{raw}}}}", line, col)
+            raise error("a raw block is opened with a plain name, e.g. {{{{raw}}}}", line, col)
         closer = f"{style * 2}/{name}{close * 2}"
         body_start = header_end + 4
         body_end = self.finder.find(closer, body_start)
         if body_end == -1:
-            raise _error(
+            raise error(
                 f"raw block is never closed with {closer}",
                 line,
                 col,
@@ -494,7 +383,7 @@ class _Parser:
             for node in content:
                 self.emit(node)
         else:
-            _section_args_check(name, args, line, col)
+            check_section_args(name, args, line, col)
             self.emit(Section(name, args, False, content, (), style, line, col))
         return body_end + len(closer)
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from handles.conditions import TRANSITIONS, transition_name
 from handles.nodes import Helper, Literal, Node, Section, Variable
-from handles.parser import parse_path
+from handles.tags import parse_path
 from handles.template import parse
 from handles.types import Event, Mention, State, Transition
 
