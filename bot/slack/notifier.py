@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from bot.case_service import CaseService
-from bot.core.cases import Case, CaseEvent, TimelineKind
+from bot.core.cases import ActorSource, Case, CaseEvent, TimelineKind
 from bot.db.monitor_groups import monitor_cycle_cases
 from bot.db.users import users
 from bot.pipeline import Notification
@@ -113,7 +113,7 @@ class SlackNotifier:
         for live in linked:
             self.refresh(conn, live, summary, now=event.occurred_at)
             if reply and (
-                event.kind == TimelineKind.AUTO_CLOSE
+                event.kind in (TimelineKind.AUTO_CLOSE, TimelineKind.NOTE)
                 or not is_quiet(conn, live.channel_ref, live.channel_id or "")
             ):
                 outbox.enqueue_reply(conn, live, reply, now=event.occurred_at)
@@ -131,6 +131,10 @@ class SlackNotifier:
         case = event.case
         if event.kind == TimelineKind.AUTO_CLOSE:
             return notice("auto_closed", case_key=case.key)
+        if event.kind == TimelineKind.NOTE and event.actor.source == ActorSource.MONITOR:
+            # The monitor's only note: the group resolved but a SECURITY case stays open
+            # until someone gives its closing reason (bot.core.monitor, NoteOnCase).
+            return notice("needs_reason", case_key=case.key)
         actor = actor_mention(conn, event.actor.user_id, event.actor.name)
         if event.kind == TimelineKind.STATUS:
             label = STATUS_LABELS.get(case.status.value, case.status.value)

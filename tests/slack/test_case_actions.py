@@ -244,3 +244,17 @@ def test_mirroring_follows_the_project_toggle(slack: Client) -> None:
     assert _comments(slack) == []
     with slack.engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(cases)).scalar_one() == 1
+
+
+def test_a_resolved_security_case_stays_open_and_the_thread_says_why(slack: Client) -> None:
+    post = _posted(slack, "intrusion {{#is_alert}}@case-sec{{/is_alert}} @slack-ops-alerts")
+    slack.alert("OK", message="intrusion {{#is_alert}}@case-sec{{/is_alert}} @slack-ops-alerts")
+    (reply,) = slack.fake.wait_for(
+        "chat.postMessage", where=lambda c: "closing reason" in c.body["text"]
+    )
+    assert reply.body["thread_ts"] == slack.ts_of(post)
+    assert reply.body["text"] == (
+        "Case *SEC-1* stays open: monitor group resolved, "
+        "but a SECURITY case needs a closing reason"
+    )
+    assert _case(slack)[0] == "OPEN"
