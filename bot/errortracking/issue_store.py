@@ -75,7 +75,7 @@ class IssueStore:
         return found
 
     def by_fingerprint(self, fingerprint: str) -> Issue | None:
-        query = select(error_tracking_issues).where(_i.fingerprint == fingerprint).with_for_update()
+        query = select(error_tracking_issues).where(_i.fingerprint == fingerprint)
         row = self.conn.execute(query).first()
         return issue_from_row(row) if row is not None else None
 

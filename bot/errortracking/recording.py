@@ -49,7 +49,8 @@ def record_occurrence(service: IssueService, event: ErrorEvent, *, actor: Actor)
             store.record(issue.id, ActivityKind.CREATED, actor, "Issue created")
             _add_occurrence(service, issue.id, event)
             return _route_new_issue(service, issue)
-    return _seen_again(service, existing, event)
+    # Locked in the order every change uses: its case first, then the issue.
+    return _seen_again(service, service.lock(existing.id), event)
 
 
 def _insert_issue(service: IssueService, event: ErrorEvent, fingerprint: str) -> Issue:

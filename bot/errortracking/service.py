@@ -23,6 +23,7 @@ from bot.core.cases import Actor, Case, Invalid, validate_comment
 from bot.core.issue_sync import IssueStateChanged, sync
 from bot.core.issues import IssueState
 from bot.core.query import And, Node, Term, compile_node
+from bot.db.cases import cases as cases_table
 from bot.db.error_tracking import Activity, Issue, error_tracking_issues
 from bot.errortracking.automation import document_of
 from bot.errortracking.case_entries import (
@@ -116,8 +117,7 @@ class IssueService:
     def set_state(self, ref: IssueRef, state: IssueState | str, *, actor: Actor) -> Issue:
         """Set the state; a linked case follows (bot/core/issue_sync.py)."""
         new = _parse_state(state)
-        issue = self.store.get(ref, for_update=True)
-        return self.change_state(issue, new, actor=actor)
+        return self.change_state(self.lock(ref), new, actor=actor)
 
     def change_state(
         self, issue: Issue, state: IssueState, *, actor: Actor, regression: bool = False
@@ -143,19 +143,17 @@ class IssueService:
     def assign(self, ref: IssueRef, user_id: uuid.UUID, *, actor: Actor) -> Issue:
         """Assign the issue; a linked case and its other issues take the same assignee."""
         user = self.cases.get_user(user_id)
-        issue = self.store.get(ref, for_update=True)
-        return self._set_assignee(issue, user.id, user.name, actor)
+        return self._set_assignee(self.lock(ref), user.id, user.name, actor)
 
     def unassign(self, ref: IssueRef, *, actor: Actor) -> Issue:
-        issue = self.store.get(ref, for_update=True)
-        return self._set_assignee(issue, None, "", actor)
+        return self._set_assignee(self.lock(ref), None, "", actor)
 
     def comment(self, ref: IssueRef, text: str, *, actor: Actor) -> Activity:
         """Add a comment to the issue; it is also written on the linked case's timeline."""
         body = validate_comment(text)
         if isinstance(body, Invalid):
             raise InvalidIssueChange(body.field, body.message)
-        issue = self.store.get(ref, for_update=True)
+        issue = self.lock(ref)
         entry = self.store.record(issue.id, ActivityKind.COMMENT, actor, body)
         if issue.case_id is not None:
             record_on_case(
@@ -180,19 +178,39 @@ class IssueService:
         priority: str | None = None,
     ) -> Case:
         """A new case for the issue, in the project the rules, `project` or the default pick."""
-        issue = self.store.get(ref, for_update=True)
+        issue = self.lock(ref)
         return self.linker.create_case(
             issue, actor=actor, project=project, title=title, priority=priority
         )
 
     def link(self, ref: IssueRef, case_ref: uuid.UUID | str, *, actor: Actor) -> Case:
         """Link the issue to an existing case (moving it from another case, if linked)."""
-        issue = self.store.get(ref, for_update=True)
-        return self.linker.link(issue, case_ref, actor=actor)
+        target = self.cases.get(case_ref)
+        return self.linker.link(self.lock(ref, target.id), target.id, actor=actor)
 
     def unlink(self, ref: IssueRef, *, actor: Actor) -> Issue:
-        issue = self.store.get(ref, for_update=True)
-        return self.linker.unlink(issue, actor=actor)
+        return self.linker.unlink(self.lock(ref), actor=actor)
+
+    # --- Locking ---------------------------------------------------------------
+
+    def lock(self, ref: IssueRef, *cases: uuid.UUID) -> Issue:
+        """The issue, row-locked after its case's row (and those of `cases`).
+
+        One order everywhere — case rows (by id), then issue rows — as
+        `CaseService` takes them before its listener reaches the issues; so a
+        case change racing an issue change waits instead of deadlocking.
+        """
+        issue = self.store.get(ref)
+        while True:
+            wanted = sorted({c for c in (issue.case_id, *cases) if c is not None})
+            for case_id in wanted:
+                self.conn.execute(
+                    select(cases_table.c.id).where(cases_table.c.id == case_id).with_for_update()
+                )
+            locked = self.store.get(issue.id, for_update=True)
+            if locked.case_id is None or locked.case_id in wanted:
+                return locked
+            issue = locked  # linked elsewhere meanwhile: take that case's lock too
 
     # --- Internals -------------------------------------------------------------
 
