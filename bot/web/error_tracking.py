@@ -29,7 +29,8 @@ from bot.web.api.resources import case_resource, user_resource
 
 PREFIX = "/api/v2/error-tracking"
 READ, WRITE = KeyScope.ERROR_TRACKING_READ, KeyScope.ERROR_TRACKING_WRITE
-INCLUDES = ("assignee", "case")
+# Datadog's `include` values; casebot has no team objects, so `team_owners` adds nothing.
+INCLUDES = ("assignee", "case", "team_owners")
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 Work = Callable[[Call, Request], Answer]
