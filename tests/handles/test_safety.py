@@ -15,7 +15,7 @@ from handles.limits import MAX_DEPTH, MAX_OUTPUT_CHARS
 from handles.template import Template
 from tests.handles.events import make_event
 
-BIG = 400_000
+BIG = 200_000
 
 
 def test_nesting_past_the_limit_is_a_syntax_error_not_recursion() -> None:
