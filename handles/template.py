@@ -15,6 +15,9 @@ all sit in whole whitespace-delimited words contributes its precomputed
 handles. If the rendered text holds any other `@` (from a variable, or a word
 that straddles a slot), the whole text is scanned instead, so the result
 always equals `extract_mentions(text)`.
+
+A template may be rendered from several threads at once: the specialisations
+it builds on first use live in dicts, so a race only builds one twice.
 """
 
 from __future__ import annotations
