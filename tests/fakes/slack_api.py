@@ -167,7 +167,7 @@ class FakeSlack:
         method: str,
         count: int = 1,
         *,
-        timeout: float = 5.0,
+        timeout: float = 10.0,
         where: Callable[[Call], bool] | None = None,
     ) -> list[Call]:
         """Poll until at least `count` successful calls of `method` (matching `where`) arrived."""

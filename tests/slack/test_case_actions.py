@@ -44,7 +44,7 @@ def _case(slack: Client) -> tuple[str, str | None, str | None]:
 
 
 def _wait_status(slack: Client, status: str) -> None:
-    deadline = time.monotonic() + 5
+    deadline = time.monotonic() + 10
     while _case(slack)[0] != status:
         assert time.monotonic() < deadline, f"case never became {status}"
         time.sleep(0.02)
@@ -189,7 +189,7 @@ def _comments(slack: Client) -> list[tuple[str, str]]:
 
 
 def _wait_comments(slack: Client, count: int) -> list[tuple[str, str]]:
-    deadline = time.monotonic() + 5
+    deadline = time.monotonic() + 10
     while len(found := _comments(slack)) < count:
         assert time.monotonic() < deadline, f"expected {count} comments, got {found}"
         time.sleep(0.02)
