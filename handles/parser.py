@@ -105,7 +105,7 @@ class _Parser:
 
     def run(self) -> tuple[Node, ...]:
         text = self.text
-        where = self.cursor.where
+        newlines = self.cursor.newlines
         search = _OPENER.search
         pos = 0
         text_start = 0
@@ -130,9 +130,13 @@ class _Parser:
                 else:
                     cut, resume = at, end
                 if cut > text_start:
-                    line, col = where(text_start)
-                    self.current.append(Text(text[text_start:cut], line, col))
-                line, col = where(at)
+                    before = bisect_left(newlines, text_start)
+                    col = text_start - newlines[before - 1] if before else text_start + 1
+                    self.current.append(Text(text[text_start:cut], before + 1, col))
+                # `where(at)`, inline.
+                before = bisect_left(newlines, at)
+                line = before + 1
+                col = at - newlines[before - 1] if before else at + 1
                 if not sigil:
                     if name == "else":
                         self.else_tag(style, line, col)
