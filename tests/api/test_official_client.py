@@ -185,6 +185,7 @@ def test_cases_read_page_change_comment_archive_move(served: Served) -> None:
     assert first.attributes.type_id == STANDARD_TYPE_ID
     assert first.relationships.project.data.id == ops.id
     assert first.relationships.created_by.data.id == served.keys.user_id
+    assert first.relationships.modified_by.data.id == served.keys.user_id
 
     by_key = _parsed(api.get_case("OPS-1")).data
     by_id = _parsed(api.get_case(first.id)).data

@@ -9,6 +9,8 @@ from typing import Any
 import httpx
 import pytest
 
+from bot.case_service import CaseService
+from bot.core.cases import Actor, ActorSource
 from bot.db.engine import make_engine
 from bot.project_service import ProjectService
 from tests.api.server import NEW_CASE_BODY, Keys, casebot_app, key_pair, running
@@ -163,3 +165,17 @@ def test_users_lists_slack_users_and_key_pairs_with_pages_from_zero(api: Api) ->
         assert [case["attributes"]["key"] for case in found] == ["OPS-1"], query
     nobody = api.http.get("/api/v2/cases", params={"filter": "assignee:bob"}).json()["data"]
     assert nobody == []
+
+    engine = make_engine(api.database_url)
+    try:
+        with engine.begin() as conn:
+            CaseService(conn, now=NOW).comment(
+                "OPS-1", "on it", actor=Actor(ActorSource.SLACK, alice.id, alice.name)
+            )
+    finally:
+        engine.dispose()
+    relationships = api.http.get("/api/v2/cases/OPS-1").json()["data"]["relationships"]
+    assert relationships["modified_by"]["data"] == {"id": str(alice.id), "type": "user"}
+    assert relationships["created_by"]["data"]["id"] == api.keys.user_id
+    [listed] = api.http.get("/api/v2/cases", params={"filter": "key:OPS-1"}).json()["data"]
+    assert listed["relationships"]["modified_by"]["data"]["id"] == str(alice.id)

@@ -31,6 +31,7 @@ from bot.db.projects import projects
 from bot.db.users import users
 from bot.web.api import wire
 from bot.web.api.errors import bad_request
+from bot.web.api.modified_by import last_actors
 from bot.web.api.query_params import CaseSearch
 from bot.web.api.resources import case_resource
 
@@ -144,8 +145,9 @@ def search(conn: Any, search: CaseSearch) -> dict[str, Any]:
     matches.sort(key=_sort_key(search), reverse=not search.sort_asc)
     page = search.page
     selected = matches[page.offset : page.offset + page.size]
+    modifiers = last_actors(conn, [case.id for case in selected])
     return {
-        "data": [case_resource(case) for case in selected],
+        "data": [case_resource(case, modified_by=modifiers.get(case.id)) for case in selected],
         "meta": {
             "page": {
                 "current": page.number,

@@ -30,6 +30,7 @@ from bot.web.api import bodies, case_search, query_params
 from bot.web.api.auth import actor
 from bot.web.api.endpoint import Answer, Call
 from bot.web.api.errors import ApiError
+from bot.web.api.modified_by import last_actor
 from bot.web.api.resources import case_resource, timeline_resource
 
 CaseWork = Callable[[Call, str], Answer]
@@ -39,8 +40,9 @@ def _service(call: Call) -> CaseService:
     return CaseService(call.conn, now=call.now, listeners=call.listeners)
 
 
-def _case(case: Case, status: int = 200) -> Answer:
-    return Answer(status, {"data": case_resource(case)})
+def _case(call: Call, case: Case, status: int = 200) -> Answer:
+    modifier = last_actor(call.conn, case.id)
+    return Answer(status, {"data": case_resource(case, modified_by=modifier)})
 
 
 def _authors(call: Call, entries: list[TimelineEntry]) -> dict[uuid.UUID, User]:
@@ -78,11 +80,11 @@ def create_case(call: Call) -> Answer:
         created_by=call.key.user_id,
         status=CaseStatus(new.status) if new.status else CaseStatus.OPEN,
     )
-    return _case(case, 201)
+    return _case(call, case, 201)
 
 
 def get_case(call: Call, case_id: str) -> Answer:
-    return _case(_service(call).get(case_id))
+    return _case(call, _service(call).get(case_id))
 
 
 def search_cases(call: Call, params: query_params.CaseSearch) -> Answer:
@@ -92,7 +94,7 @@ def search_cases(call: Call, params: query_params.CaseSearch) -> Answer:
 def update_status(call: Call, case_id: str) -> Answer:
     status = bodies.parse_status(call.body)
     try:
-        return _case(_service(call).set_status(case_id, status, actor=actor(call.key)))
+        return _case(call, _service(call).set_status(case_id, status, actor=actor(call.key)))
     except InvalidCaseChange as refusal:
         if refusal.field != "closing_reason":
             raise
@@ -104,47 +106,47 @@ def update_status(call: Call, case_id: str) -> Answer:
 
 def update_priority(call: Call, case_id: str) -> Answer:
     priority = bodies.parse_priority(call.body)
-    return _case(_service(call).set_priority(case_id, priority, actor=actor(call.key)))
+    return _case(call, _service(call).set_priority(case_id, priority, actor=actor(call.key)))
 
 
 def update_title(call: Call, case_id: str) -> Answer:
     title = bodies.parse_title(call.body)
-    return _case(_service(call).set_title(case_id, title, actor=actor(call.key)))
+    return _case(call, _service(call).set_title(case_id, title, actor=actor(call.key)))
 
 
 def update_description(call: Call, case_id: str) -> Answer:
     description = bodies.parse_description(call.body)
-    return _case(_service(call).set_description(case_id, description, actor=actor(call.key)))
+    return _case(call, _service(call).set_description(case_id, description, actor=actor(call.key)))
 
 
 def update_attributes(call: Call, case_id: str) -> Answer:
     attributes = bodies.parse_case_attributes(call.body)
-    return _case(_service(call).set_attributes(case_id, attributes, actor=actor(call.key)))
+    return _case(call, _service(call).set_attributes(case_id, attributes, actor=actor(call.key)))
 
 
 def assign(call: Call, case_id: str) -> Answer:
     user_id = bodies.parse_assign(call.body)
-    return _case(_service(call).assign(case_id, user_id, actor=actor(call.key)))
+    return _case(call, _service(call).assign(case_id, user_id, actor=actor(call.key)))
 
 
 def unassign(call: Call, case_id: str) -> Answer:
     bodies.parse_empty(call.body)
-    return _case(_service(call).unassign(case_id, actor=actor(call.key)))
+    return _case(call, _service(call).unassign(case_id, actor=actor(call.key)))
 
 
 def archive(call: Call, case_id: str) -> Answer:
     bodies.parse_empty(call.body)
-    return _case(_service(call).archive(case_id, actor=actor(call.key)))
+    return _case(call, _service(call).archive(case_id, actor=actor(call.key)))
 
 
 def unarchive(call: Call, case_id: str) -> Answer:
     bodies.parse_empty(call.body)
-    return _case(_service(call).unarchive(case_id, actor=actor(call.key)))
+    return _case(call, _service(call).unarchive(case_id, actor=actor(call.key)))
 
 
 def update_resolved_reason(call: Call, case_id: str) -> Answer:
     reason = bodies.parse_resolved_reason(call.body)
-    return _case(_service(call).set_resolved_reason(case_id, reason, actor=actor(call.key)))
+    return _case(call, _service(call).set_resolved_reason(case_id, reason, actor=actor(call.key)))
 
 
 def comment(call: Call, case_id: str) -> Answer:
@@ -156,7 +158,7 @@ def comment(call: Call, case_id: str) -> Answer:
 def move_to_project(call: Call, case_id: str) -> Answer:
     project_ref = bodies.parse_move(call.body)
     project = ProjectService(call.conn, now=call.now).get(project_ref)
-    return _case(_service(call).move_to_project(case_id, project, actor=actor(call.key)))
+    return _case(call, _service(call).move_to_project(case_id, project, actor=actor(call.key)))
 
 
 def list_timeline(call: Call, case_id: str, page: query_params.Page, ascending: bool) -> Answer:
