@@ -240,19 +240,14 @@ class Template:
 
 
 def _mentions(text: str, parts: list[MentionPart]) -> tuple[Mention, ...]:
-    """Handles of `text`, from the literals' precomputed parts when they hold every `@`."""
+    """Handles of `text`, from the one flat body's precomputed part when it holds
+    every `@`. Several parts (bodies nested in data sections beyond
+    MAX_DECIDED_SECTIONS) interleave in the text, so the text is scanned then."""
     count = text.count("@")
     if not count:
         return ()
-    if len(parts) == 1:
-        if parts[0][1] == count:
-            return parts[0][0]
-    elif parts and sum(part[1] for part in parts) == count:
-        merged: dict[tuple[str, str, tuple[tuple[str, str], ...]], Mention] = {}
-        for found, _ in parts:
-            for mention in found:
-                merged.setdefault((mention.kind, mention.name, mention.args), mention)
-        return tuple(merged.values())
+    if len(parts) == 1 and parts[0][1] == count:
+        return parts[0][0]
     return extract_mentions(text)
 
 

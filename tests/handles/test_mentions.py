@@ -129,3 +129,16 @@ def test_mentions_of_rendered_templates(template: str, expected: list[str]) -> N
     rendered = parse(template).render(event)
     assert [m.raw for m in rendered.mentions] == expected
     assert rendered.mentions == extract_mentions(rendered.text)
+
+
+def test_handles_in_many_data_sections_keep_the_order_of_the_text() -> None:
+    """Past MAX_DECIDED_SECTIONS, data sections render nested bodies at render time."""
+    sections = "".join(
+        f'{{{{#is_match "host.name" "w"}}}} @case-n{i} {{{{/is_match}}}}' for i in range(8)
+    )
+    rendered = parse("@case-top " + sections + " @case-end").render(make_event(tags=("host:web",)))
+    assert [m.raw for m in rendered.mentions] == [
+        "@case-top",
+        *(f"@case-n{i}" for i in range(8)),
+        "@case-end",
+    ]
