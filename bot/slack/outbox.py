@@ -266,6 +266,13 @@ def forget_ts(conn: Connection, message_id: int) -> None:
     )
 
 
+def is_pending(conn: Connection, item_id: int) -> bool:
+    status = conn.execute(
+        select(slack_outbox.c.status).where(slack_outbox.c.id == item_id)
+    ).scalar_one_or_none()
+    return status == PENDING
+
+
 def record_sent(conn: Connection, item_id: int, *, now: datetime) -> None:
     conn.execute(
         update(slack_outbox)

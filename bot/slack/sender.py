@@ -92,6 +92,8 @@ class OutboxSender:
         self._next_call: dict[str, float] = {}  # channel_ref -> monotonic time
         self._tasks: set[asyncio.Task[None]] = set()
         self._pruned_at = time.monotonic()
+        self._finishes = 0  # deliveries finished so far
+        self._finished_at: dict[str, int] = {}  # channel_ref -> value of _finishes then
 
     def wake(self) -> None:
         """Look at the outbox now (safe to call from any thread)."""
@@ -142,6 +144,9 @@ class OutboxSender:
                 sent_before=wall - self._timing.keep_sent,
                 events_before=wall - self._timing.keep_event_ids,
             )
+        # A delivery that finishes while the outbox is being read leaves that read stale
+        # for its channel (the row it just sent still looks pending): skip such channels.
+        snapshot = self._finishes
         items = await anyio.to_thread.run_sync(self._due)
         now_wall = self._now()
         now = time.monotonic()
@@ -150,6 +155,8 @@ class OutboxSender:
                 break
             ref = item.channel_ref
             if ref in self._busy or self._next_call.get(ref, 0.0) > now:
+                continue
+            if self._finished_at.get(ref, -1) > snapshot:
                 continue
             if item.not_before > now_wall:
                 wait = (item.not_before - now_wall).total_seconds()
@@ -163,6 +170,8 @@ class OutboxSender:
     def _finished(self, ref: str) -> Callable[[asyncio.Task[None]], None]:
         def done(task: asyncio.Task[None]) -> None:
             self._tasks.discard(task)
+            self._finishes += 1
+            self._finished_at[ref] = self._finishes
             self._busy.discard(ref)
             self._wake.set()
 
@@ -211,6 +220,8 @@ class OutboxSender:
 
     async def _send(self, item: OutboxItem) -> bool:
         """Carry out one item; returns whether a Slack call was made."""
+        if not await self._db(outbox.is_pending, item.id):
+            return False  # already delivered (a second look must never post twice)
         if item.kind == outbox.MESSAGE:
             return await self._sync_message(item)
         if item.kind == outbox.REPLY:
