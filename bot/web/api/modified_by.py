@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Collection
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, bindparam, func, select
 
 from bot.db.cases import case_timeline
 
@@ -26,8 +26,16 @@ def last_actors(conn: Connection, case_ids: Collection[uuid.UUID]) -> dict[uuid.
     return {row.case_id: row.actor_user_id for row in rows if row.actor_user_id is not None}
 
 
+# Built once: this runs on every case answer, and building a statement costs more
+# than running it.
+_LAST_ACTOR = (
+    select(_t.actor_user_id)
+    .where(_t.case_id == bindparam("case_id"))
+    .order_by(_t.id.desc())
+    .limit(1)
+)
+
+
 def last_actor(conn: Connection, case_id: uuid.UUID) -> uuid.UUID | None:
-    row = conn.execute(
-        select(_t.actor_user_id).where(_t.case_id == case_id).order_by(_t.id.desc()).limit(1)
-    ).first()
-    return row.actor_user_id if row is not None else None
+    found: uuid.UUID | None = conn.execute(_LAST_ACTOR, {"case_id": case_id}).scalar()
+    return found
