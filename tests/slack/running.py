@@ -35,5 +35,5 @@ def running_in_thread(make: Callable[[], Awaitable[Any]]) -> Iterator[asyncio.Ab
         yield loop
     finally:
         loop.call_soon_threadsafe(task_box[0].cancel)
-        thread.join(10)
+        thread.join(30)
         loop.close()

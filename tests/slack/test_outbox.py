@@ -19,7 +19,7 @@ from tests.fakes.slack_api import FakeSlack
 from tests.slack.outbox_rows import make_group, now, text_message
 from tests.slack.running import running_in_thread
 
-FAST = SenderTiming(pace=0.0, poll=0.05, backoff_base=0.05, backoff_max=0.2)
+FAST = SenderTiming(pace=0.0, poll=0.05, backoff_base=0.05, backoff_max=0.2, shutdown_grace=2.0)
 
 
 @contextmanager
