@@ -107,8 +107,6 @@ class Body:
         return (tuple(found.values()), total) if total else None
 
     def render(self, scope: Scope) -> str:
-        if self.part is not None:
-            scope.parts.append(self.part)
         if self.text is not None:
             scope.budget -= self.static_len
             if scope.budget < 0:

@@ -12,7 +12,7 @@ MentionPart = tuple[tuple[Mention, ...], int]
 
 
 class Scope:
-    __slots__ = ("budget", "event", "parts", "priority", "tag_map", "warnings")
+    __slots__ = ("budget", "event", "priority", "tag_map", "warnings")
 
     def __init__(self, event: Event) -> None:
         self.event = event
@@ -20,7 +20,6 @@ class Scope:
         # Characters the render may still produce before it is stopped.
         self.budget = MAX_OUTPUT_CHARS
         self.warnings: list[str] | None = None
-        self.parts: list[MentionPart] = []
         self.tag_map: Mapping[str, str | tuple[str, ...]] | None = None
 
     def warn(self, message: str) -> None:

@@ -227,27 +227,22 @@ class Template:
             body = plan.bodies.get(outcomes) or plan.body(outcomes)
         text = body.render(scope)
         warnings = tuple(scope.warnings) if scope.warnings else ()
-        parts = scope.parts
-        if len(parts) == 1 and parts[0][1] == text.count("@"):
-            mentions = parts[0][0]  # the common case: every `@` was known in advance
-        else:
-            mentions = _mentions(text, parts)
-        return Rendered(text, mentions, scope.priority, warnings)
+        return Rendered(text, _mentions(text, body.part), scope.priority, warnings)
 
     def __repr__(self) -> str:
         preview = self.source if len(self.source) <= 40 else self.source[:37] + "..."
         return f"Template({preview!r})"
 
 
-def _mentions(text: str, parts: list[MentionPart]) -> tuple[Mention, ...]:
-    """Handles of `text`, from the one flat body's precomputed part when it holds
-    every `@`. Several parts (bodies nested in data sections beyond
-    MAX_DECIDED_SECTIONS) interleave in the text, so the text is scanned then."""
+def _mentions(text: str, part: MentionPart | None) -> tuple[Mention, ...]:
+    """Handles of `text`: the flat body's precomputed ones when its literals hold
+    every `@` of the text (nothing a variable or a nested body wrote can then
+    be a handle), else those found by scanning the text."""
     count = text.count("@")
     if not count:
         return ()
-    if len(parts) == 1 and parts[0][1] == count:
-        return parts[0][0]
+    if part is not None and part[1] == count:
+        return part[0]
     return extract_mentions(text)
 
 

@@ -224,12 +224,12 @@ def fill_variables(
     event = scope.event
     get = event.values.get
     attributes = event.attributes
+    tags = scope.tag_map
     added = 0
     for dotted, tag_key, fallback, escaped, weight, first, more in specs:
         value = get(dotted, _MISSING)
         if value is _MISSING:
             if tag_key is not None and not attributes:
-                tags = scope.tag_map
                 if tags is None:
                     tags = scope.tag_map = tag_index(event.tags)
                 value = tags.get(tag_key, "")
