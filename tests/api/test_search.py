@@ -157,3 +157,27 @@ def test_older_clients_type_standard_is_accepted(client: httpx.Client) -> None:
         "OPEN",
         "P3",
     )
+
+
+@pytest.mark.parametrize("query", ["", "status:open", "priority:p2 project:ops", "project:SEC"])
+@pytest.mark.parametrize("field", ["created_at", "priority", "status"])
+@pytest.mark.parametrize("ascending", ["true", "false"])
+def test_the_database_pages_as_the_query_does(
+    client: httpx.Client, query: str, field: str, ascending: str
+) -> None:
+    """A filter the database decides alone is sorted and paged in SQL; adding a term only
+    the compiled query can decide (`-key:none` matches every case) must change nothing."""
+
+    def pages(text: str) -> list[Any]:
+        params = {"filter": text, "sort[field]": field, "sort[asc]": ascending}
+        found = []
+        for number in (1, 2, 3):
+            response = client.get(
+                "/api/v2/cases", params={**params, "page[size]": "2", "page[number]": str(number)}
+            )
+            assert response.status_code == 200
+            document = response.json()
+            found.append(([c["attributes"]["key"] for c in document["data"]], document["meta"]))
+        return found
+
+    assert pages(query) == pages(f"{query} -key:none".strip())

@@ -12,8 +12,9 @@ Archived cases are left out unless the query names the `archived` field
 (`archived:true` for only those, `archived:*` for all).
 
 The database narrows the candidates first where that is exact (archived or
-not; a top-level `status:`/`priority:`/`project:` term); the compiled query
-then decides, and the page is cut from the sorted matches.
+not; a top-level `status:`/`priority:`/`project:` term). When that is the
+whole filter, the database also sorts and pages; otherwise the compiled query
+decides and the page is cut from the sorted matches here.
 """
 
 from __future__ import annotations
@@ -22,10 +23,21 @@ import math
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
+from sqlalchemy import case as sql_case
 
 from bot.core.cases import Case
-from bot.core.query import And, Document, Node, Not, Or, QuerySyntaxError, Term, compile_query
+from bot.core.query import (
+    And,
+    Document,
+    MatchAll,
+    Node,
+    Not,
+    Or,
+    QuerySyntaxError,
+    Term,
+    compile_query,
+)
 from bot.db.cases import case_from_row, cases
 from bot.db.projects import projects
 from bot.db.users import users
@@ -40,6 +52,8 @@ _PRIORITY_RANK["NOT_DEFINED"] = len(_PRIORITY_RANK)
 _STATUS_RANK = {status: rank for rank, status in enumerate(wire.STATUSES)}
 
 _c = cases.c
+# The fields `_narrow` turns into SQL conditions.
+_NARROWED = ("status", "priority", "project")
 
 
 def _terms(node: Node) -> Iterable[Term]:
@@ -117,12 +131,37 @@ def _sort_key(search: CaseSearch) -> Any:
     return lambda case: (case.created_at, str(case.id))
 
 
-def search(conn: Any, search: CaseSearch) -> dict[str, Any]:
-    """The `CasesResponse` document for one page of matches."""
-    try:
-        query = compile_query(search.filter)
-    except QuerySyntaxError as error:
-        raise bad_request(f"filter: {error.message}") from None
+def _decided_by_the_database(node: Node) -> bool:
+    """True when `_narrow` alone decides the query exactly: no filter, or only
+    plain ASCII `status:`/`priority:`/`project:` terms joined by AND (for those,
+    SQL's upper/lower comparisons and the query's case-folding agree)."""
+    if isinstance(node, MatchAll):
+        return True
+    operands = node.operands if isinstance(node, And) else (node,)
+    return all(
+        isinstance(term, Term)
+        and term.key is not None
+        and term.key.lower() in _NARROWED
+        and not term.is_pattern
+        and not term.attribute
+        and term.value.isascii()
+        for term in operands
+    )
+
+
+def _order(search: CaseSearch) -> list[Any]:
+    """ORDER BY terms equal to `_sort_key`, so both paths page alike."""
+    columns: list[Any] = [_c.created_at, _c.id]
+    if search.sort_field == "priority":
+        ranks = [(_c.priority == name, rank) for name, rank in _PRIORITY_RANK.items()]
+        columns.insert(0, sql_case(*ranks, else_=len(_PRIORITY_RANK)))
+    elif search.sort_field == "status":
+        ranks = [(_c.status == name, rank) for name, rank in _STATUS_RANK.items()]
+        columns.insert(0, sql_case(*ranks, else_=len(_STATUS_RANK)))
+    return [column.asc() if search.sort_asc else column.desc() for column in columns]
+
+
+def _candidates(node: Node) -> Select[Any]:
     statement = (
         select(
             cases,
@@ -134,17 +173,37 @@ def search(conn: Any, search: CaseSearch) -> dict[str, Any]:
         .join(projects, projects.c.id == _c.project_id)
         .outerjoin(users, users.c.id == _c.assignee_id)
     )
-    if not any(term.key and term.key.lower() == "archived" for term in _terms(query.node)):
+    if not any(term.key and term.key.lower() == "archived" for term in _terms(node)):
         statement = statement.where(_c.archived_at.is_(None))
-    statement = _narrow(statement, query.node)
-    matches = []
-    for row in conn.execute(statement):
-        case = case_from_row(row)
-        if query.matches(_document(case, row)):
-            matches.append(case)
-    matches.sort(key=_sort_key(search), reverse=not search.sort_asc)
+    return _narrow(statement, node)
+
+
+def search(conn: Any, search: CaseSearch) -> dict[str, Any]:
+    """The `CasesResponse` document for one page of matches.
+
+    When the database can decide the filter alone (the common listing), it also
+    sorts, counts and cuts the page; otherwise the compiled query decides over
+    the narrowed candidates here.
+    """
+    try:
+        query = compile_query(search.filter)
+    except QuerySyntaxError as error:
+        raise bad_request(f"filter: {error.message}") from None
+    statement = _candidates(query.node)
     page = search.page
-    selected = matches[page.offset : page.offset + page.size]
+    if _decided_by_the_database(query.node):
+        total = conn.execute(select(func.count()).select_from(statement.subquery())).scalar_one()
+        paged = statement.order_by(*_order(search)).limit(page.size).offset(page.offset)
+        selected = [case_from_row(row) for row in conn.execute(paged)]
+    else:
+        matches = []
+        for row in conn.execute(statement):
+            case = case_from_row(row)
+            if query.matches(_document(case, row)):
+                matches.append(case)
+        matches.sort(key=_sort_key(search), reverse=not search.sort_asc)
+        total = len(matches)
+        selected = matches[page.offset : page.offset + page.size]
     modifiers = last_actors(conn, [case.id for case in selected])
     return {
         "data": [case_resource(case, modified_by=modifiers.get(case.id)) for case in selected],
@@ -152,7 +211,7 @@ def search(conn: Any, search: CaseSearch) -> dict[str, Any]:
             "page": {
                 "current": page.number,
                 "size": len(selected),
-                "total": math.ceil(len(matches) / page.size),
+                "total": math.ceil(total / page.size),
             }
         },
     }
