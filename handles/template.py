@@ -35,6 +35,7 @@ from handles.tags import PRIORITIES
 from handles.types import Event, Mention, Rendered, State
 
 _Key = tuple[object, State, bool, str]
+_TRUE, _FALSE = (True,), (False,)
 
 
 # Sections that test the event's data (`is_match`, …) are decided before the
@@ -220,14 +221,19 @@ class Template:
         if not tests:
             body = plan.bodies.get(()) or plan.body(())
         elif len(tests) == 1:
-            outcome = (tests[0](scope),)
+            outcome = _TRUE if tests[0](scope) else _FALSE
             body = plan.bodies.get(outcome) or plan.body(outcome)
         else:
             outcomes = tuple([test(scope) for test in tests])
             body = plan.bodies.get(outcomes) or plan.body(outcomes)
         text = body.render(scope)
         warnings = tuple(scope.warnings) if scope.warnings else ()
-        return Rendered(text, _mentions(text, body.part), scope.priority, warnings)
+        part = body.part
+        if part is not None and part[1] == text.count("@"):
+            mentions = part[0]  # the common case, without a call
+        else:
+            mentions = _mentions(text, part)
+        return Rendered(text, mentions, scope.priority, warnings)
 
     def __repr__(self) -> str:
         preview = self.source if len(self.source) <= 40 else self.source[:37] + "..."
