@@ -23,11 +23,10 @@ from datetime import datetime
 from typing import Any, Protocol
 from uuid import UUID
 
-from sqlalchemy import Connection, bindparam, insert, select, text, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Connection
 
 import handles
-from bot import group_store
+from bot import group_store, inbox_store
 from bot.case_service import CaseListener, CaseService
 from bot.core.cases import DESCRIPTION_MAX, TITLE_MAX, Actor, CreationSource, TimelineKind
 from bot.core.events import MonitorEvent, Source
@@ -47,13 +46,10 @@ from bot.core.monitor import (
     transition_for,
 )
 from bot.db.inbox import Outcome as InboxOutcome
-from bot.db.inbox import inbox
 from bot.errortracking.case_sync import with_issue_sync
 from bot.group_store import DirectGroups, Groups, PreloadedGroups
 from bot.sources import SourceError, SourcesConfig, parse_delivery, verify_signature
 from handles.types import Event, Rendered, State, Transition
-
-_i = inbox.c
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,7 +177,9 @@ class Pipeline:
         errors = tuple(error.as_errors())
         inbox_id = _new_inbox_row(conn, delivery, InboxOutcome.REJECTED)
         reason = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
-        _finish(conn, inbox_id, InboxOutcome.REJECTED, reason, {"errors": list(errors)}, now)
+        inbox_store.finish(
+            conn, inbox_id, InboxOutcome.REJECTED, reason, {"errors": list(errors)}, now
+        )
         return DeliveryReport(inbox_id, delivery.source, InboxOutcome.REJECTED, reason, (), errors)
 
     def store_failed(
@@ -190,7 +188,7 @@ class Pipeline:
         """Keep a delivery whose processing failed, with the error, for `inbox retry`."""
         inbox_id = _new_inbox_row(conn, delivery, InboxOutcome.FAILED)
         reason = f"{type(error).__name__}: {error}"
-        _finish(conn, inbox_id, InboxOutcome.FAILED, reason, None, now)
+        inbox_store.finish(conn, inbox_id, InboxOutcome.FAILED, reason, None, now)
         return DeliveryReport(inbox_id, delivery.source, InboxOutcome.FAILED, reason)
 
     def mark(
@@ -205,7 +203,7 @@ class Pipeline:
     ) -> None:
         """Record a new outcome on a stored delivery (a retry that failed or was refused)."""
         result = {"errors": list(errors)} if errors else None
-        _finish(conn, inbox_id, outcome, reason, result, now)
+        inbox_store.finish(conn, inbox_id, outcome, reason, result, now)
 
     def accept(
         self,
@@ -220,12 +218,13 @@ class Pipeline:
         key = delivery_key(events)
         inbox_id = _insert_inbox(conn, delivery, key=key, outcome=InboxOutcome.PENDING)
         if inbox_id is None:  # the sender's id is already in the inbox: a redelivery
-            original = conn.execute(
-                _FIND_KEYED, {"source": delivery.source.value, "key": key}
-            ).scalar_one()
+            assert key is not None, "only a row with a key can conflict"
+            original = inbox_store.find_keyed(conn, delivery.source.value, key)
             inbox_id = _new_inbox_row(conn, delivery, InboxOutcome.DUPLICATE)
             reason = f"same delivery id as inbox #{original}"
-            _finish(conn, inbox_id, InboxOutcome.DUPLICATE, reason, {"duplicate_of": original}, now)
+            inbox_store.finish(
+                conn, inbox_id, InboxOutcome.DUPLICATE, reason, {"duplicate_of": original}, now
+            )
             return DeliveryReport(inbox_id, delivery.source, InboxOutcome.DUPLICATE, reason)
         return self.process(conn, inbox_id, delivery.source, events, now=now, batch=batch)
 
@@ -248,7 +247,7 @@ class Pipeline:
         )
         outcome, reason = summarize(reports)
         result = {"events": [r.as_json() for r in reports]}
-        _finish(conn, inbox_id, outcome, reason, result, now)
+        inbox_store.finish(conn, inbox_id, outcome, reason, result, now)
         return DeliveryReport(inbox_id, source, outcome, reason, reports)
 
     def accept_batch(
@@ -264,7 +263,7 @@ class Pipeline:
         one per transaction with `accept` and `store_rejected`."""
         keys = [None if isinstance(ev, SourceError) else delivery_key(ev) for _, ev in items]
         pairs = zip(items, keys, strict=True)
-        stored = _stored_keys(conn, [(d.source.value, k) for (d, _), k in pairs if k])
+        stored = inbox_store.stored_keys(conn, [(d.source.value, k) for (d, _), k in pairs if k])
         first: dict[tuple[str, str], int] = {}
         duplicate_of: dict[int, tuple[str, int]] = {}
         rows = []
@@ -281,7 +280,7 @@ class Pipeline:
             if i in duplicate_of:
                 key, outcome = None, InboxOutcome.DUPLICATE
             rows.append(_inbox_values(delivery, key, outcome or InboxOutcome.PENDING))
-        ids = [int(i) for i in conn.execute(_INSERT_INBOX_MANY, rows).scalars().all()]
+        ids = inbox_store.insert_rows(conn, rows)
 
         memo = Batch()
         cases = CaseService(conn, now=now, listeners=self.case_listeners)
@@ -319,9 +318,11 @@ class Pipeline:
                 report = DeliveryReport(ids[i], delivery.source, outcome, summary, events_report)
                 result = {"events": [r.as_json() for r in events_report]}
             reports.append(report)
-            finishes.append(_finish_values(ids[i], report.outcome, report.reason, result, now))
+            finishes.append(
+                inbox_store.finish_values(ids[i], report.outcome, report.reason, result, now)
+            )
         groups.flush(conn)
-        conn.execute(_FINISH, finishes)
+        inbox_store.finish_many(conn, finishes)
         return reports
 
     def announce(self, reports: Iterable[DeliveryReport]) -> None:
@@ -553,121 +554,27 @@ def _transition_data(event: MonitorEvent, transition: Transition, inbox_id: int)
     }
 
 
-# Built once: building and cache-keying a statement costs more than running it.
-_INSERT_INBOX = insert(inbox).returning(_i.id)
-_INSERT_KEYED = {
-    "postgresql": postgresql.insert(inbox).on_conflict_do_nothing().returning(_i.id),
-    "sqlite": sqlite.insert(inbox).on_conflict_do_nothing().returning(_i.id),
-}
-_FIND_KEYED = select(_i.id).where(
-    _i.source == bindparam("source"), _i.delivery_key == bindparam("key")
-)
-_FINISH = (
-    update(inbox)
-    .where(_i.id == bindparam("inbox_id"))
-    .values(
-        outcome=bindparam("new_outcome"),
-        reason=bindparam("new_reason"),
-        result=bindparam("new_result"),
-        processed_at=bindparam("new_processed_at"),
-    )
-)
-
-
-_INSERT_INBOX_MANY = insert(inbox).returning(_i.id, sort_by_parameter_order=True)
-# Both columns, so that the unique index (source, delivery_key) is used.
-_STORED_KEYS = select(_i.source, _i.delivery_key, _i.id).where(
-    _i.source.in_(bindparam("sources", expanding=True)),
-    _i.delivery_key.in_(bindparam("keys", expanding=True)),
-)
-
-
-# PostgreSQL: one exact lookup per key (see group_store._PRELOAD_PG for why not IN lists).
-_STORED_KEYS_PG = text(
-    """
-    SELECT i.source, i.delivery_key, i.id
-    FROM unnest(CAST(:sources AS text[]), CAST(:keys AS text[])) AS want(source, key)
-    CROSS JOIN LATERAL (
-        SELECT source, delivery_key, id FROM inbox
-        WHERE inbox.source = want.source AND inbox.delivery_key = want.key
-    ) AS i
-    """
-).columns(_i.source, _i.delivery_key, _i.id)
-
-
-def _stored_keys(conn: Connection, wanted: Sequence[tuple[str, str]]) -> dict[tuple[str, str], int]:
-    if not wanted:
-        return {}
-    if conn.dialect.name == "postgresql":
-        rows = conn.execute(
-            _STORED_KEYS_PG,
-            {"sources": [source for source, _ in wanted], "keys": [key for _, key in wanted]},
-        )
-    else:
-        rows = conn.execute(
-            _STORED_KEYS,
-            {
-                "sources": sorted({source for source, _ in wanted}),
-                "keys": sorted({key for _, key in wanted}),
-            },
-        )
-    found = {(row.source, row.delivery_key): int(row.id) for row in rows}
-    return {pair: found[pair] for pair in wanted if pair in found}
-
-
 def _inbox_values(delivery: Delivery, key: str | None, outcome: InboxOutcome) -> dict[str, Any]:
-    return {
-        "source": delivery.source.value,
-        "received_at": delivery.received_at,
-        "headers": dict(delivery.headers),
-        "body": delivery.body,
-        "delivery_key": key,
-        "outcome": outcome.value,
-    }
+    return inbox_store.row_values(
+        source=delivery.source.value,
+        received_at=delivery.received_at,
+        headers=delivery.headers,
+        body=delivery.body,
+        key=key,
+        outcome=outcome,
+    )
 
 
 def _insert_inbox(
     conn: Connection, delivery: Delivery, *, key: str | None, outcome: InboxOutcome
 ) -> int | None:
-    """The new row's id; None when `key` is already stored for this source."""
-    values = _inbox_values(delivery, key, outcome)
-    if key is None:
-        return int(conn.execute(_INSERT_INBOX, values).scalar_one())
-    found = conn.execute(_INSERT_KEYED[conn.dialect.name], values).scalar_one_or_none()
-    return None if found is None else int(found)
+    return inbox_store.insert_row(conn, _inbox_values(delivery, key, outcome))
 
 
 def _new_inbox_row(conn: Connection, delivery: Delivery, outcome: InboxOutcome) -> int:
     inbox_id = _insert_inbox(conn, delivery, key=None, outcome=outcome)
     assert inbox_id is not None, "a row without a key never conflicts"
     return inbox_id
-
-
-def _finish(
-    conn: Connection,
-    inbox_id: int,
-    outcome: InboxOutcome,
-    reason: str | None,
-    result: Mapping[str, Any] | None,
-    now: datetime,
-) -> None:
-    conn.execute(_FINISH, _finish_values(inbox_id, outcome, reason, result, now))
-
-
-def _finish_values(
-    inbox_id: int,
-    outcome: InboxOutcome,
-    reason: str | None,
-    result: Mapping[str, Any] | None,
-    now: datetime,
-) -> dict[str, Any]:
-    return {
-        "inbox_id": inbox_id,
-        "new_outcome": outcome.value,
-        "new_reason": reason,
-        "new_result": result,
-        "new_processed_at": now,
-    }
 
 
 def _clip(text: str, limit: int) -> str:

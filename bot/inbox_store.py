@@ -1,0 +1,148 @@
+"""The inbox's rows for the pipeline: SQLAlchemy Core on the hot path.
+
+Every accepted delivery is a row, raw, inserted before its events are applied and
+given its outcome in the same transaction. Callers own the transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, bindparam, insert, select, text, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from bot.db.inbox import Outcome, inbox
+
+_i = inbox.c
+
+# Built once: building and cache-keying a statement costs more than running it.
+_INSERT_INBOX = insert(inbox).returning(_i.id)
+_INSERT_KEYED = {
+    "postgresql": postgresql.insert(inbox).on_conflict_do_nothing().returning(_i.id),
+    "sqlite": sqlite.insert(inbox).on_conflict_do_nothing().returning(_i.id),
+}
+_FIND_KEYED = select(_i.id).where(
+    _i.source == bindparam("source"), _i.delivery_key == bindparam("key")
+)
+_FINISH = (
+    update(inbox)
+    .where(_i.id == bindparam("inbox_id"))
+    .values(
+        outcome=bindparam("new_outcome"),
+        reason=bindparam("new_reason"),
+        result=bindparam("new_result"),
+        processed_at=bindparam("new_processed_at"),
+    )
+)
+
+
+_INSERT_INBOX_MANY = insert(inbox).returning(_i.id, sort_by_parameter_order=True)
+# Both columns, so that the unique index (source, delivery_key) is used.
+_STORED_KEYS = select(_i.source, _i.delivery_key, _i.id).where(
+    _i.source.in_(bindparam("sources", expanding=True)),
+    _i.delivery_key.in_(bindparam("keys", expanding=True)),
+)
+
+
+# PostgreSQL: one exact lookup per key (see group_store._PRELOAD_PG for why not IN lists).
+_STORED_KEYS_PG = text(
+    """
+    SELECT i.source, i.delivery_key, i.id
+    FROM unnest(CAST(:sources AS text[]), CAST(:keys AS text[])) AS want(source, key)
+    CROSS JOIN LATERAL (
+        SELECT source, delivery_key, id FROM inbox
+        WHERE inbox.source = want.source AND inbox.delivery_key = want.key
+    ) AS i
+    """
+).columns(_i.source, _i.delivery_key, _i.id)
+
+
+def stored_keys(conn: Connection, wanted: Sequence[tuple[str, str]]) -> dict[tuple[str, str], int]:
+    """Which (source, delivery key) pairs are already in the inbox, and their row ids."""
+    if not wanted:
+        return {}
+    if conn.dialect.name == "postgresql":
+        rows = conn.execute(
+            _STORED_KEYS_PG,
+            {"sources": [source for source, _ in wanted], "keys": [key for _, key in wanted]},
+        )
+    else:
+        rows = conn.execute(
+            _STORED_KEYS,
+            {
+                "sources": sorted({source for source, _ in wanted}),
+                "keys": sorted({key for _, key in wanted}),
+            },
+        )
+    found = {(row.source, row.delivery_key): int(row.id) for row in rows}
+    return {pair: found[pair] for pair in wanted if pair in found}
+
+
+def row_values(
+    *,
+    source: str,
+    received_at: datetime,
+    headers: Mapping[str, str],
+    body: bytes,
+    key: str | None,
+    outcome: Outcome,
+) -> dict[str, Any]:
+    return {
+        "source": source,
+        "received_at": received_at,
+        "headers": dict(headers),
+        "body": body,
+        "delivery_key": key,
+        "outcome": outcome.value,
+    }
+
+
+def insert_row(conn: Connection, values: Mapping[str, Any]) -> int | None:
+    """The new row's id; None when its delivery key is already stored for its source."""
+    key = values["delivery_key"]
+    if key is None:
+        return int(conn.execute(_INSERT_INBOX, values).scalar_one())
+    found = conn.execute(_INSERT_KEYED[conn.dialect.name], values).scalar_one_or_none()
+    return None if found is None else int(found)
+
+
+def insert_rows(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> list[int]:
+    """New rows in one statement; their ids in order."""
+    return [int(i) for i in conn.execute(_INSERT_INBOX_MANY, list(rows)).scalars().all()]
+
+
+def find_keyed(conn: Connection, source: str, key: str) -> int:
+    return int(conn.execute(_FIND_KEYED, {"source": source, "key": key}).scalar_one())
+
+
+def finish(
+    conn: Connection,
+    inbox_id: int,
+    outcome: Outcome,
+    reason: str | None,
+    result: Mapping[str, Any] | None,
+    now: datetime,
+) -> None:
+    conn.execute(_FINISH, finish_values(inbox_id, outcome, reason, result, now))
+
+
+def finish_many(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
+    conn.execute(_FINISH, list(rows))
+
+
+def finish_values(
+    inbox_id: int,
+    outcome: Outcome,
+    reason: str | None,
+    result: Mapping[str, Any] | None,
+    now: datetime,
+) -> dict[str, Any]:
+    return {
+        "inbox_id": inbox_id,
+        "new_outcome": outcome.value,
+        "new_reason": reason,
+        "new_result": result,
+        "new_processed_at": now,
+    }
