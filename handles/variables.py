@@ -237,8 +237,12 @@ def fill_variables(
                 value = fallback(scope)
         if isinstance(value, str):
             text = value
+        elif value.__class__ is int:
+            text = str(value)
+        elif value.__class__ is float and not value.is_integer():
+            text = repr(value)
         else:
-            text = str(value) if value.__class__ is int else as_text(value)
+            text = as_text(value)
         if escaped and ("&" in text or "<" in text or ">" in text):
             text = escape(text)
         added += len(text) * weight
@@ -249,21 +253,17 @@ def fill_variables(
     return added
 
 
-@lru_cache(maxsize=4096)
-def _fallback(segments: tuple[str, ...]) -> Callable[[Scope], object]:
-    """Where a path is looked for when it is not among the event's values."""
-    dotted = ".".join(segments)
-    is_time = dotted in TIME_VARIABLES
-    first = segments[0]
-    attribute_path = tuple(segments) if not first.startswith("@") else (first[1:], *segments[1:])
-    tag_key = _tag_key(segments)
+_MOMENTS: dict[str, Callable[[Event], datetime | None]] = {
+    "first_triggered_at": lambda event: event.first_triggered_at,
+    "last_triggered_at": lambda event: event.last_triggered_at,
+}
 
-    def fallback(scope: Scope) -> object:
+
+def _after_times(attribute_path: tuple[str, ...], tag_key: str | None) -> Callable[[Scope], object]:
+    """The attributes, then the tags."""
+
+    def attribute_or_tag(scope: Scope) -> object:
         event = scope.event
-        if is_time:
-            value = _time_variable(event, dotted)
-            if value is not _MISSING:
-                return value
         if event.attributes:
             value = _attribute(event.attributes, attribute_path)
             if value is not _MISSING:
@@ -275,7 +275,32 @@ def _fallback(segments: tuple[str, ...]) -> Callable[[Scope], object]:
             tags = scope.tag_map = tag_index(event.tags)
         return tags.get(tag_key)
 
-    return fallback
+    return attribute_or_tag
+
+
+@lru_cache(maxsize=4096)
+def _fallback(segments: tuple[str, ...]) -> Callable[[Scope], object]:
+    """Where a path is looked for when it is not among the event's values."""
+    dotted = ".".join(segments)
+    first = segments[0]
+    attribute_path = tuple(segments) if not first.startswith("@") else (first[1:], *segments[1:])
+    rest = _after_times(attribute_path, _tag_key(segments))
+    moment_of = _MOMENTS.get(dotted)
+    if moment_of is not None:
+
+        def time_text(scope: Scope) -> object:
+            moment = moment_of(scope.event)
+            return rest(scope) if moment is None else utc_text(moment)
+
+        return time_text
+    if dotted in TIME_VARIABLES:
+
+        def time_value(scope: Scope) -> object:
+            value = _time_variable(scope.event, dotted)
+            return rest(scope) if value is _MISSING else value
+
+        return time_value
+    return rest
 
 
 def as_text(value: object) -> str:
