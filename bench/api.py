@@ -257,8 +257,7 @@ def main() -> int:
         with postgres_database(args.postgres_url) as pg_url:
             if pg_url is not None:
                 rows += [
-                    ("casebot, PostgreSQL", w, r)
-                    for w, r in run_casebot(pg_url, plan, env).items()
+                    ("casebot, PostgreSQL", w, r) for w, r in run_casebot(pg_url, plan, env).items()
                 ]
     print_table(rows, bare)
     return 0
