@@ -37,6 +37,26 @@ from handles.types import Event, Mention, Rendered, State
 _Key = tuple[object, State, bool, str]
 _TRUE, _FALSE = (True,), (False,)
 
+# `Rendered(...)` costs four `object.__setattr__` calls (it is a frozen
+# dataclass); the renderer builds one per delivery, so it fills the slots
+# directly. The result is the same object `Rendered(...)` would build.
+_new_object = object.__new__
+_set_text = vars(Rendered)["text"].__set__
+_set_mentions = vars(Rendered)["mentions"].__set__
+_set_priority = vars(Rendered)["priority"].__set__
+_set_warnings = vars(Rendered)["warnings"].__set__
+
+
+def _rendered(
+    text: str, mentions: tuple[Mention, ...], priority: str | None, warnings: tuple[str, ...]
+) -> Rendered:
+    result: Rendered = _new_object(Rendered)
+    _set_text(result, text)
+    _set_mentions(result, mentions)
+    _set_priority(result, priority)
+    _set_warnings(result, warnings)
+    return result
+
 
 # Sections that test the event's data (`is_match`, …) are decided before the
 # text is assembled, up to this many per transition kind; the outcomes select
@@ -233,7 +253,7 @@ class Template:
             mentions = part[0]  # the common case, without a call
         else:
             mentions = _mentions(text, part)
-        return Rendered(text, mentions, scope.priority, warnings)
+        return _rendered(text, mentions, scope.priority, warnings)
 
     def __repr__(self) -> str:
         preview = self.source if len(self.source) <= 40 else self.source[:37] + "..."

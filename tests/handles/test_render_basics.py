@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
-from handles import State, TemplateSyntaxError, extract_mentions, parse
+from handles import Rendered, State, TemplateSyntaxError, extract_mentions, parse
 from tests.handles.events import make_event
 
 
@@ -36,3 +38,14 @@ def test_syntax_error_has_line_and_column() -> None:
 
 def test_extract_mentions_reads_plain_text() -> None:
     assert [m.name for m in extract_mentions("@case-a and @slack-b")] == ["a", "b"]
+
+
+def test_rendered_is_an_ordinary_frozen_value() -> None:
+    rendered = parse("{{#is_alert}}{{override_priority 'P2'}}x @case-a{{/is_alert}}").render(
+        make_event()
+    )
+    expected = Rendered("x @case-a", extract_mentions("x @case-a"), "P2", ())
+    assert rendered == expected
+    assert hash(rendered) == hash(expected)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        rendered.text = "changed"  # type: ignore[misc]
