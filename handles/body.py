@@ -79,8 +79,8 @@ class Body:
         keys = list(index_of)
         # Plain variables are filled by one inline loop; other slots are called.
         self.variables = tuple(
-            variable_spec(key[0], escaped=not key[1], weight=weight, positions=tuple(where))
-            for key, (_, weight, where) in zip(keys, slots, strict=True)
+            variable_spec(key[0], escaped=not key[1], positions=tuple(where))
+            for key, (_, _, where) in zip(keys, slots, strict=True)
             if isinstance(key, tuple)
         )
         # (slot, characters per character of its text, where its text goes)

@@ -200,17 +200,16 @@ def text_resolver(
 
 
 # A variable written in a body: (dotted path, tag key read inline or None,
-# fallback lookup, escape?, characters per character of its text, its first
-# position, any further positions).
-VariableSpec = tuple[str, str | None, Callable[[Scope], object], bool, int, int, tuple[int, ...]]
+# fallback lookup, escape?, its first position, any further positions).
+VariableSpec = tuple[str, str | None, Callable[[Scope], object], bool, int, tuple[int, ...]]
 
 
 def variable_spec(
-    segments: tuple[str, ...], *, escaped: bool, weight: int, positions: tuple[int, ...]
+    segments: tuple[str, ...], *, escaped: bool, positions: tuple[int, ...]
 ) -> VariableSpec:
     dotted = ".".join(segments)
     tag_key = None if dotted in TIME_VARIABLES else _tag_key(segments)
-    return (dotted, tag_key, _fallback(segments), escaped, weight, positions[0], positions[1:])
+    return (dotted, tag_key, _fallback(segments), escaped, positions[0], positions[1:])
 
 
 def fill_variables(
@@ -226,7 +225,7 @@ def fill_variables(
     attributes = event.attributes
     tags = scope.tag_map
     added = 0
-    for dotted, tag_key, fallback, escaped, weight, first, more in specs:
+    for dotted, tag_key, fallback, escaped, first, more in specs:
         value = get(dotted, _MISSING)
         if value is _MISSING:
             if tag_key is not None and not attributes:
@@ -245,9 +244,10 @@ def fill_variables(
             text = as_text(value)
         if escaped and ("&" in text or "<" in text or ">" in text):
             text = escape(text)
-        added += len(text) * weight
+        added += len(text)
         buffer[first] = text
         if more:
+            added += len(text) * len(more)
             for position in more:
                 buffer[position] = text
     return added
