@@ -116,11 +116,12 @@ class Body:
         total = self.static_len
         if self.variables:
             total += fill_variables(scope, self.variables, buffer, escape)
-        for slot, weight, positions in self.slots:
-            value = slot(scope)
-            total += len(value) * weight
-            for position in positions:
-                buffer[position] = value
+        if self.slots:
+            for slot, weight, positions in self.slots:
+                value = slot(scope)
+                total += len(value) * weight
+                for position in positions:
+                    buffer[position] = value
         # Checked before joining, so a small template cannot allocate a huge text.
         scope.budget -= total
         if scope.budget < 0:
