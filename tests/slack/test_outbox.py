@@ -180,7 +180,7 @@ def test_calls_to_one_channel_are_paced_and_ordered(engine: Engine, fake_slack: 
     gaps = [b.at - a.at for a, b in itertools.pairwise(ops)]
     assert min(gaps) >= 0.28
     other = next(c for c in posts if c.body["channel"] == "C0OTHER01")
-    assert other.at - ops[0].at < 0.25  # another channel does not wait for this one
+    assert other.at < ops[1].at  # another channel does not wait behind this one
 
 
 def test_channel_names_resolve_once_through_conversations_list(
