@@ -7,15 +7,10 @@ new key pair the way `casebot keys create` does and returns its headers.
 
 from __future__ import annotations
 
-import threading
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-import uvicorn
 from sqlalchemy import Connection
 
 from bot.core.cases import CaseEvent
@@ -24,6 +19,7 @@ from bot.db.engine import make_engine
 from bot.pipeline import Pipeline
 from bot.settings import Settings
 from bot.web.app import create_app
+from tests.web.server import running as running  # the API tests start servers with it
 
 STANDARD_TYPE_ID = "00000000-0000-0000-0000-000000000001"
 WEBHOOK_TOKEN = "test-webhook-token-0123456789"
@@ -75,23 +71,3 @@ def casebot_app(database_url: str, *, listener: RecordingListener | None = None)
     pipeline = Pipeline(case_listeners=[listener] if listener else [])
     settings = Settings(database_url=database_url, webhook_token=WEBHOOK_TOKEN)
     return create_app(settings, pipeline=pipeline)
-
-
-@contextmanager
-def running(app: Any) -> Iterator[str]:
-    """Serve `app` with uvicorn on a free port of 127.0.0.1; yields the base URL."""
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, name="casebot-test-server", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("the test server did not start")
-        time.sleep(0.01)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=20)
