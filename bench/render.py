@@ -8,7 +8,7 @@ figure includes building the render scope from an `Event`, Slack escaping and
 extracting the mentions; Jinja2 and chevron get a context dict prepared
 outside the timed loop and return only text, so the comparison favours them.
 
-    .venv/bin/python bench/render.py [--seconds 0.02] [--rounds 40]
+    .venv/bin/python bench/render.py [--seconds 0.005] [--rounds 300]
 """
 
 from __future__ import annotations
@@ -195,8 +195,8 @@ def table(what: str, names: list[str], values: list[float]) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=0.02, help="time per batch")
-    parser.add_argument("--rounds", type=int, default=40, help="interleaved rounds")
+    parser.add_argument("--seconds", type=float, default=0.005, help="time per batch")
+    parser.add_argument("--rounds", type=int, default=300, help="interleaved rounds")
     args = parser.parse_args()
 
     template = parse(MESSAGE)
