@@ -197,6 +197,23 @@ class Client:
         """The ts of a posted message (or the ts an update targeted)."""
         return str(message.body.get("ts") or message.answer["ts"])
 
+    def wait_until_stored(self, timeout: float = 10.0) -> None:
+        """Wait until casebot has stored the ts of every live message it posted."""
+        from sqlalchemy import func, select
+
+        from bot.db.slack_tables import slack_messages
+
+        deadline = time.monotonic() + timeout
+        while True:
+            with self.engine.connect() as conn:
+                missing = conn.execute(
+                    select(func.count()).where(slack_messages.c.ts.is_(None))
+                ).scalar_one()
+            if not missing:
+                return
+            assert time.monotonic() < deadline, "live messages were not stored in time"
+            time.sleep(0.02)
+
     def latest(self, ts: str | None = None) -> Call:
         """The last post or update of the alert message (thread replies excluded)."""
         calls = [

@@ -199,7 +199,7 @@ def _wait_comments(slack: Client, count: int) -> list[tuple[str, str]]:
 def test_human_thread_replies_are_mirrored_once_despite_retries(slack: Client) -> None:
     post = _posted(slack)
     slack.fake.wait_for("chat.postMessage")
-    time.sleep(0.2)  # the message's ts is stored
+    slack.wait_until_stored()
     event = _reply_event(slack, post)
     assert slack.event(event, event_id="Ev0AK3CS7Y2Q").status_code == 200
     assert slack.event(event, event_id="Ev0AK3CS7Y2Q", retry_num=1).status_code == 200
@@ -218,7 +218,7 @@ def test_human_thread_replies_are_mirrored_once_despite_retries(slack: Client) -
 
 def test_bot_messages_and_top_level_messages_are_not_mirrored(slack: Client) -> None:
     post = _posted(slack)
-    time.sleep(0.2)
+    slack.wait_until_stored()
     slack.event(_reply_event(slack, post, bot_id="B0OTHER", user="U0BOT"), event_id="Ev1")
     slack.event(_reply_event(slack, post, subtype="bot_message"), event_id="Ev2")
     top = _reply_event(slack, post)
@@ -238,7 +238,7 @@ def test_mirroring_follows_the_project_toggle(slack: Client) -> None:
             projects.update().where(projects.c.handle == "web").values(mirror_threads=False)
         )
     post = _posted(slack)
-    time.sleep(0.2)
+    slack.wait_until_stored()
     assert slack.event(_reply_event(slack, post), event_id="Ev9").status_code == 200
     time.sleep(0.5)
     assert _comments(slack) == []
