@@ -18,6 +18,7 @@ import contextlib
 import logging
 import queue
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -56,6 +57,7 @@ class Writer:
         batch_size: int = 64,
         queue_limit: int = 10_000,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        gather_seconds: float = 0.0005,
     ) -> None:
         self.engine = engine
         self.pipeline = pipeline
@@ -65,6 +67,9 @@ class Writer:
         self._queue: queue.SimpleQueue[_Job | object] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._conn: Connection | None = None
+        # The last batch's size: more than one means requests are arriving together.
+        self._last_batch = 0
+        self.gather_seconds = gather_seconds
 
     @property
     def alive(self) -> bool:
@@ -109,16 +114,24 @@ class Writer:
                 return
             jobs = [first]
             stop = False
+            waited = False
             while len(jobs) < self.batch_size:
                 try:
                     job = self._queue.get_nowait()
                 except queue.Empty:
-                    break
+                    # Under load, a moment's wait lets the event loop hand over the
+                    # requests it is reading: one commit for them all, not one each.
+                    if waited or self._last_batch <= 1:
+                        break
+                    waited = True
+                    time.sleep(self.gather_seconds)
+                    continue
                 if job is _STOP:
                     stop = True
                     break
                 jobs.append(job)
             self._write([j for j in jobs if isinstance(j, _Job)])
+            self._last_batch = len(jobs)
             if stop:
                 return
 
