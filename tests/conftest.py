@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 from sqlalchemy import Engine
 
 from bot.db.engine import make_engine
@@ -21,6 +22,11 @@ from tests.databases import (
     postgres_server_url,
     sqlite_url,
 )
+
+# Property tests share two cores with servers and databases started by other tests:
+# a per-example time limit would make them fail on a busy machine, not on a bug.
+settings.register_profile("casebot", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("casebot")
 
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
