@@ -34,6 +34,7 @@ from bot.errortracking.case_entries import (
 )
 from bot.errortracking.errors import InvalidIssueChange
 from bot.errortracking.intake import ErrorEvent, Recorded
+from bot.errortracking.issue_listeners import tell_issue_listeners
 from bot.errortracking.issue_store import ActivityKind, IssueRef, IssueStore
 from bot.errortracking.linking import Linker
 from bot.errortracking.recording import record_occurrence
@@ -109,8 +110,13 @@ class IssueService:
     # --- Recording occurrences ----------------------------------------------------
 
     def record(self, event: ErrorEvent, *, actor: Actor) -> Recorded:
-        """Record one occurrence: upsert its issue, regress it, route and auto-create if new."""
-        return record_occurrence(self, event, actor=actor)
+        """Record one occurrence: upsert its issue, regress it, route and auto-create if new.
+
+        Listeners that are also `IssueListener`s hear of it (bot/errortracking/issue_listeners.py).
+        """
+        recorded = record_occurrence(self, event, actor=actor)
+        tell_issue_listeners(self.cases.listeners, self.conn, recorded, now=self.now)
+        return recorded
 
     # --- Changing --------------------------------------------------------------
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from bot.slack.issue_view import IssueView
 from bot.slack.views import (
     AlertView,
     CaseListView,
@@ -55,6 +56,10 @@ def cut(text: str, limit: int, note: str = TRUNCATED_PLAIN) -> str:
 
 def alert_message(view: AlertView) -> Message:
     return _message(render_json("slack/alert.json.j2", view=view))
+
+
+def issue_message(view: IssueView) -> Message:
+    return _message(render_json("slack/issue.json.j2", view=view))
 
 
 def case_list_message(view: CaseListView) -> Message:

@@ -18,7 +18,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.case_errors import CaseServiceError, InvalidChange
 from bot.core.cases import validate_title
-from bot.slack import case_desk
+from bot.slack import case_desk, issue_buttons
 from bot.slack.blocks import case_list_message, case_modal, close_modal, preview_modal
 from bot.slack.case_desk import CaseRequest, NeedsReason, SlackUser
 from bot.slack.views import (
@@ -60,6 +60,7 @@ def register(app: AsyncApp, runtime: SlackRuntime) -> None:
     app.view(PREVIEW_MODAL)(handlers.on_preview)
     app.command(COMMAND)(handlers.on_command)
     app.event("message")(handlers.on_message)
+    issue_buttons.register(app, runtime)  # an error-tracking issue's Create Case
 
 
 async def _safely(work: Awaitable[None]) -> None:

@@ -61,8 +61,8 @@ class LiveMessage:
 def put_live_message(
     conn: Connection,
     *,
-    group_id: int,
-    cycle: int,
+    group_id: int | None,
+    cycle: int | None,
     channel_ref: str,
     message: Message,
     alert: dict[str, Any],
@@ -72,7 +72,8 @@ def put_live_message(
     """Create or change the live message of (group, cycle, channel) and queue its sync.
 
     Returns the message and whether it is new (a new message is posted; a known one is
-    updated, whether or not its first post has gone out yet).
+    updated, whether or not its first post has gone out yet). Without a group and cycle
+    (an error-tracking issue's message) every call makes a new message.
     """
     values = {
         "group_id": group_id,

@@ -24,6 +24,7 @@ from starlette.responses import JSONResponse, Response
 
 from bot.slack.case_links import CaseLinks, ensure_link_secret
 from bot.slack.case_page import case_page
+from bot.slack.issue_messages import IssueAnnouncer
 from bot.slack.runtime import SlackRuntime
 from bot.slack.settings import SlackSettings
 
@@ -74,7 +75,9 @@ async def running(
         yield app.state.slack
         return
     runtime = SlackRuntime(slack, engine, links)
-    pipeline.case_listeners = (*pipeline.case_listeners, runtime.notifier)
+    # The issue announcer rides with the case listeners: the error-tracking intake tells it.
+    issues = IssueAnnouncer(runtime.notifier)
+    pipeline.case_listeners = (*pipeline.case_listeners, runtime.notifier, issues)
     pipeline.notification_listeners = (*pipeline.notification_listeners, runtime.notifier)
     handler = None if slack.socket_mode else AsyncSlackRequestHandler(runtime.bolt)
     why = (

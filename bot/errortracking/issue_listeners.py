@@ -1,0 +1,31 @@
+"""Who hears of recorded occurrences: the issue listeners (the Slack issue message).
+
+`IssueService.record` tells every one of its listeners that also has
+`on_issue_recorded` (an `IssueListener`), inside the same transaction, after the
+occurrence is recorded, routed and (with auto-create) given its case. So one
+listener list — the pipeline's case listeners, which the Slack app extends at
+start-up — reaches both the case and the issue side.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Protocol, runtime_checkable
+
+from sqlalchemy import Connection
+
+from bot.errortracking.intake import Recorded
+
+
+@runtime_checkable
+class IssueListener(Protocol):
+    def on_issue_recorded(self, conn: Connection, recorded: Recorded, *, now: datetime) -> None: ...
+
+
+def tell_issue_listeners(
+    listeners: Iterable[object], conn: Connection, recorded: Recorded, *, now: datetime
+) -> None:
+    for listener in listeners:
+        if isinstance(listener, IssueListener):
+            listener.on_issue_recorded(conn, recorded, now=now)
