@@ -106,7 +106,7 @@ def test_unknown_project_in_a_given_database_opens_nothing(
 
 
 def test_bare_bodies_with_source(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    shared = Path(__file__).resolve().parents[3] / "shared" / "payloads"
+    shared = Path(__file__).resolve().parents[1] / "senders"
     for name in ("datadog-default-triggered.json", "datadog-default-recovered.json"):
         (tmp_path / name).write_bytes((shared / name).read_bytes())
     document = replay(capsys, "--source", "datadog", str(tmp_path))

@@ -15,7 +15,7 @@ import pytest
 
 from bot.cli import main
 
-SHARED = Path(__file__).resolve().parents[3] / "shared" / "payloads"
+SHARED = Path(__file__).resolve().parents[1] / "senders"
 
 
 def free_port() -> int:

@@ -26,7 +26,7 @@ from tests.web.server import running
 
 TOKEN = "test-webhook-token-0123456789"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
-SHARED = Path(__file__).resolve().parents[3] / "shared" / "payloads"
+SHARED = Path(__file__).resolve().parents[1] / "senders"
 PAYLOADS = Path(__file__).resolve().parents[1] / "payloads"
 
 
