@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 import anyio.to_thread
 from fastapi import FastAPI
 from sqlalchemy import Engine
+from starlette.routing import Match
+from starlette.types import Receive, Scope, Send
 
 from bot.db.engine import make_engine
 from bot.db.migrate import upgrade
@@ -36,6 +38,28 @@ class WebState:
     writer: Writer
     token: str
     metrics: Metrics = field(default_factory=Metrics)
+
+
+class CasebotApp(FastAPI):
+    """FastAPI, except that webhook deliveries skip its middleware stack.
+
+    A delivery is the hot path (thousands a second), and FastAPI's stack of
+    exception, telemetry and body-limit middleware costs more per request than
+    parsing the alert does. Webhook endpoints answer every error themselves
+    (JSON with `errors`), so they need none of it; everything else (the case
+    API, Slack, pages) goes through FastAPI as usual.
+    """
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"].startswith(webhooks.PATH_PREFIX):
+            # Only a full match (path and method); anything else gets FastAPI's answers.
+            match, child = webhooks.DELIVERY_ROUTE.matches(scope)
+            if match is Match.FULL:
+                scope.update(child)
+                scope["app"] = self
+                await webhooks.DELIVERY_ROUTE.handle(scope, receive, send)
+                return
+        await super().__call__(scope, receive, send)
 
 
 def create_app(
@@ -68,7 +92,7 @@ def create_app(
         finally:
             await anyio.to_thread.run_sync(_stop, state, engine is None)
 
-    app = FastAPI(title="casebot", lifespan=lifespan)
+    app = CasebotApp(title="casebot", lifespan=lifespan)
     for route in webhooks.routes:
         app.router.routes.append(route)
     error_tracking.install(app)  # before the case API's /api/v2 mount
