@@ -8,106 +8,25 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from typing import Any
 
-import httpx
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from bot.db.cases import cases
 from bot.db.slack_tables import slack_messages
 from bot.db.users import users
 from bot.slack.issue_buttons import ISSUE_CREATE_CASE
 from bot.slack.listeners import VIEW_CASE
-from tests.api.server import key_pair
 from tests.builders import make_project
-from tests.fakes.slack_api import Call, FakeSlack
-from tests.slack.server import BOB, JANE, Client, buttons, slack_server
-
-EVENTS = "/api/v2/error-tracking/events"
-SCOPES = ("error_tracking_read", "error_tracking_write")
-
-
-@dataclass
-class Desk:
-    """The Slack client plus the error-tracking API's key headers."""
-
-    slack: Client
-    headers: dict[str, str]
-
-    def event(self, message: str = "boom", **attributes: Any) -> httpx.Response:
-        body = {
-            "data": {
-                "type": "error_event",
-                "attributes": {
-                    "service": "web-store",
-                    "team": "Shopist",
-                    "error": {"type": "TypeError", "message": message},
-                    **attributes,
-                },
-            }
-        }
-        response = self.slack.http.post(EVENTS, json=body, headers=self.headers)
-        assert response.status_code in (200, 201), response.text
-        return response
-
-    def api(self, method: str, path: str, body: Any = None, *, expect: int = 200) -> Any:
-        response = self.slack.http.request(
-            method, f"/api/v2/error-tracking{path}", json=body, headers=self.headers
-        )
-        assert response.status_code == expect, response.text
-        return response.json() if response.content else None
-
-    def issue(self, issue_id: str) -> dict[str, Any]:
-        data: dict[str, Any] = self.api("GET", f"/issues/{issue_id}")["data"]
-        return data
-
-    def posted(self, count: int = 1) -> list[Call]:
-        """The issue messages posted so far (thread replies left out)."""
-        return self.slack.fake.wait_for(
-            "chat.postMessage", count, where=lambda c: "thread_ts" not in c.body
-        )
-
-    def click(self, message: Call, *, user: dict[str, str] = JANE) -> httpx.Response:
-        self.slack.wait_until_stored()
-        response = self.slack.click(message, ISSUE_CREATE_CASE, user=user)
-        assert response.status_code == 200 and response.text == ""  # acked at once
-        return response
+from tests.fakes.slack_api import FakeSlack
+from tests.slack.issue_desk import Desk, count, running_desk, texts
+from tests.slack.server import BOB, JANE, buttons
 
 
 @pytest.fixture
 def desk(migrated_database_url: str, fake_slack: FakeSlack) -> Iterator[Desk]:
-    keys = key_pair(migrated_database_url, *SCOPES)
-    with slack_server(migrated_database_url, fake_slack) as client:
-        with client.engine.begin() as conn:
-            make_project(
-                conn,
-                name="Ops",
-                key="OPS",
-                handle="ops",
-                slack_channel="ops-alerts",
-                is_error_tracking_default=True,
-            )
-        yield Desk(client, keys.headers)
-
-
-def _count(desk: Desk, table: Any) -> int:
-    with desk.slack.engine.connect() as conn:
-        return int(conn.execute(select(func.count()).select_from(table)).scalar_one())
-
-
-def _texts(call: Call) -> str:
-    """Every text of a message's blocks, joined: what a reader sees."""
-    parts: list[str] = []
-    for block in call.body["blocks"]:
-        if "text" in block:
-            parts.append(block["text"]["text"])
-        for element in block.get("elements", []):
-            if "text" in element:
-                text = element["text"]
-                parts.append(text["text"] if isinstance(text, dict) else text)
-    return "\n".join(parts)
+    with running_desk(migrated_database_url, fake_slack) as desk:
+        yield desk
 
 
 def test_a_new_issue_posts_a_message_with_create_case(desk: Desk) -> None:
@@ -124,7 +43,7 @@ def test_a_new_issue_posts_a_message_with_create_case(desk: Desk) -> None:
         "emoji": True,
         "text": ":beetle: NEW ISSUE  TypeError: bad <!channel> & <@U1> input",
     }
-    shown = _texts(post)
+    shown = texts(post)
     assert "*TypeError*: bad &lt;!channel&gt; &amp; &lt;@U1&gt; input" in shown
     assert (
         post.body["text"] == "[New issue] TypeError: bad &lt;!channel&gt; &amp; &lt;@U1&gt; input"
@@ -133,7 +52,7 @@ def test_a_new_issue_posts_a_message_with_create_case(desk: Desk) -> None:
     assert "state *FOR REVIEW*" in shown and "seen *1* time" in shown
     # A second occurrence of the same issue posts nothing new.
     desk.event("bad <!channel> & <@U1> input")
-    assert _count(desk, slack_messages) == 1
+    assert count(desk, slack_messages) == 1
 
 
 def test_a_click_creates_one_linked_case_and_updates_the_message(desk: Desk) -> None:
@@ -151,7 +70,7 @@ def test_a_click_creates_one_linked_case_and_updates_the_message(desk: Desk) -> 
     view = next(b for b in update.body["blocks"] if b["type"] == "actions")["elements"][0]
     assert view["text"]["text"] == "View case OPS-1"
     assert view["url"].startswith("https://casebot.example.com/cases/OPS-1?")
-    assert "state *REVIEWED*" in _texts(update)
+    assert "state *REVIEWED*" in texts(update)
     # The error-tracking API sees the link and the new state.
     issue = desk.issue(issue_id)
     assert issue["attributes"]["state"] == "ACKNOWLEDGED"
@@ -173,7 +92,7 @@ def test_a_second_click_says_which_case_and_creates_nothing(desk: Desk) -> None:
     (told,) = desk.slack.fake.wait_for("chat.postEphemeral")
     assert told.body["user"] == BOB["id"]
     assert told.body["text"].startswith("This issue already has case *OPS-1*.")
-    assert _count(desk, cases) == 1
+    assert count(desk, cases) == 1
     created = [
         c for c in desk.slack.fake.calls("chat.postMessage") if "created by" in c.body["text"]
     ]
@@ -191,7 +110,7 @@ def test_concurrent_clicks_make_one_case(desk: Desk) -> None:
     assert statuses == [200] * 6
     ephemerals = desk.slack.fake.wait_for("chat.postEphemeral", 5)
     assert all("already has case *OPS-1*" in c.body["text"] for c in ephemerals)
-    assert _count(desk, cases) == 1
+    assert count(desk, cases) == 1
 
 
 def test_an_issue_linked_through_the_api_is_not_given_a_second_case(desk: Desk) -> None:
@@ -204,7 +123,7 @@ def test_an_issue_linked_through_the_api_is_not_given_a_second_case(desk: Desk) 
     assert told.body["text"].startswith(f"This issue already has case *{key}*.")
     (update,) = desk.slack.fake.wait_for("chat.update")
     assert buttons(update) == [VIEW_CASE]
-    assert _count(desk, cases) == 1
+    assert count(desk, cases) == 1
 
 
 def test_a_regression_posts_a_new_message(desk: Desk) -> None:
@@ -221,7 +140,7 @@ def test_a_regression_posts_a_new_message(desk: Desk) -> None:
     assert desk.event().json()["meta"]["regression"] is True
     _, again = desk.posted(2)
     assert "REGRESSION" in again.body["blocks"][0]["text"]["text"]
-    assert "state *FOR REVIEW*" in _texts(again) and "seen *2* times" in _texts(again)
+    assert "state *FOR REVIEW*" in texts(again) and "seen *2* times" in texts(again)
 
 
 def test_no_channel_no_message(desk: Desk) -> None:
@@ -230,4 +149,4 @@ def test_no_channel_no_message(desk: Desk) -> None:
             conn, name="Quiet", key="QUIET", handle="quiet", is_error_tracking_default=True
         )
     desk.event()
-    assert _count(desk, slack_messages) == 0
+    assert count(desk, slack_messages) == 0
