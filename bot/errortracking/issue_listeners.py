@@ -5,10 +5,16 @@
 occurrence is recorded, routed and (with auto-create) given its case. So one
 listener list — the pipeline's case listeners, which the Slack app extends at
 start-up — reaches both the case and the issue side.
+
+Issue changes on a linked issue are written on its case's timeline, so case
+listeners hear of them; the one change that comes after its case entries —
+creating a case from an issue marks the issue REVIEWED — is told to the
+listeners that also have `on_issue_changed` (an `IssueChangeListener`).
 """
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Protocol, runtime_checkable
@@ -29,3 +35,16 @@ def tell_issue_listeners(
     for listener in listeners:
         if isinstance(listener, IssueListener):
             listener.on_issue_recorded(conn, recorded, now=now)
+
+
+@runtime_checkable
+class IssueChangeListener(Protocol):
+    def on_issue_changed(self, conn: Connection, issue_id: uuid.UUID, *, now: datetime) -> None: ...
+
+
+def tell_issue_changed(
+    listeners: Iterable[object], conn: Connection, issue_id: uuid.UUID, *, now: datetime
+) -> None:
+    for listener in listeners:
+        if isinstance(listener, IssueChangeListener):
+            listener.on_issue_changed(conn, issue_id, now=now)

@@ -34,7 +34,7 @@ from bot.errortracking.case_entries import (
 )
 from bot.errortracking.errors import InvalidIssueChange
 from bot.errortracking.intake import ErrorEvent, Recorded
-from bot.errortracking.issue_listeners import tell_issue_listeners
+from bot.errortracking.issue_listeners import tell_issue_changed, tell_issue_listeners
 from bot.errortracking.issue_store import ActivityKind, IssueRef, IssueStore
 from bot.errortracking.linking import Linker
 from bot.errortracking.recording import record_occurrence
@@ -185,9 +185,11 @@ class IssueService:
     ) -> Case:
         """A new case for the issue, in the project the rules, `project` or the default pick."""
         issue = self.lock(ref)
-        return self.linker.create_case(
+        case = self.linker.create_case(
             issue, actor=actor, project=project, title=title, priority=priority
         )
+        tell_issue_changed(self.cases.listeners, self.conn, issue.id, now=self.now)
+        return case
 
     def link(self, ref: IssueRef, case_ref: uuid.UUID | str, *, actor: Actor) -> Case:
         """Link the issue to an existing case (moving it from another case, if linked)."""

@@ -7,6 +7,7 @@ returns a value the listener turns into words. Nothing here talks to Slack.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -16,7 +17,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 import handles
 from bot.case_errors import CaseServiceError
-from bot.case_service import CaseService
+from bot.case_service import CaseListener, CaseService
 from bot.core.cases import Actor, ActorSource, Case, CaseStatus, CaseType, CreationSource, Project
 from bot.db.cases import cases
 from bot.db.monitor_groups import monitor_groups
@@ -124,8 +125,11 @@ def create_case(
     notifier: SlackNotifier,
     *,
     now: datetime,
+    listeners: Sequence[CaseListener] = (),
 ) -> Outcome:
     """Open the case, linked to the alert's cycle, unless the cycle already has one.
+
+    The change goes to `listeners` (the server's case listeners), else to the notifier.
 
     The group row is locked first (FOR UPDATE on PostgreSQL, BEGIN IMMEDIATE on SQLite),
     as the pipeline does, so two clicks, or a click and an `@case-` notification, for one
@@ -142,7 +146,7 @@ def create_case(
             _link_messages(conn, notifier, request, existing, now=now)
             return Outcome(existing, False, f"This alert already has case *{existing.key}*.")
     who = actor(conn, user, now=now)
-    service = CaseService(conn, now=now, listeners=[notifier])
+    service = CaseService(conn, now=now, listeners=listeners or [notifier])
     case = service.create_case(
         project=request.project,
         title=request.title,
@@ -177,12 +181,16 @@ def act(
     notifier: SlackNotifier,
     now: datetime,
     closing_reason: str | None = None,
+    listeners: Sequence[CaseListener] = (),
 ) -> Outcome:
     """Assign to me / In progress / Close, on the case as it is now (not as the button saw it).
 
+    The change goes to `listeners` (the server's case listeners: issue sync, the issue
+    messages), else to the notifier alone.
+
     Raises `NeedsReason` when closing a SECURITY case without a reason.
     """
-    service = CaseService(conn, now=now, listeners=[notifier])
+    service = CaseService(conn, now=now, listeners=listeners or [notifier])
     case = service.get(case_id)
     who = actor(conn, user, now=now)
     label = STATUS_LABELS.get(case.status.value, case.status.value)

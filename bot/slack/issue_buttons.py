@@ -26,7 +26,7 @@ ISSUE_CREATE_CASE = "issue_create_case"
 
 
 def register(app: AsyncApp, runtime: SlackRuntime) -> None:
-    handler = IssueButtons(runtime, IssueAnnouncer(runtime.notifier))
+    handler = IssueButtons(runtime, runtime.issues)
     app.action(ISSUE_CREATE_CASE)(handler.on_create_case)
 
 
@@ -61,6 +61,7 @@ class IssueButtons:
                 message_ts=ts,
                 user=user,
                 announcer=self.announcer,
+                listeners=runtime.case_listeners(),
                 now=runtime.now(),
             )
         except CaseServiceError as error:

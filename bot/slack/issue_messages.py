@@ -1,29 +1,42 @@
-"""The Slack message of an error-tracking issue, and creating a case from its button.
+"""The Slack message of an error-tracking issue, kept in step with the issue's case.
 
 - `IssueAnnouncer` is an issue listener (bot/errortracking/issue_listeners.py):
   when an occurrence makes a new issue, or a regression, and the issue's project
   (its rule's, else the error-tracking default) has a Slack channel, it queues a
   message there through the outbox, in the transaction of the occurrence.
+- It is also a case listener: the timeline entries an issue change writes on its
+  case (`issue_linked`, `issue_unlinked`, `issue_state`) and the case's own
+  status, auto-close and move re-render the issue's messages (View case KEY and
+  the case's status instead of Create Case), queued as chat.update through the
+  outbox like alert messages. `on_issue_changed` catches what comes after those
+  entries (creating a case marks the issue REVIEWED).
 - `create_case` is what the message's Create Case button does: synchronous, one
   transaction, run in a worker thread by the Bolt listener.
 
 An issue message is a live message without a monitor group: its `alert`
-document only names the issue, and its `case_id` stays empty, so the alert
-side (re-rendering a case's alert messages) never touches it.
+document only names the issue (and whether it was posted for a regression), and
+its `case_id` stays empty, so the alert side (re-rendering a case's alert
+messages) never touches it.
 """
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, select
 
-from bot.case_service import CaseService
-from bot.core.cases import Case, CaseEvent, Project
+from bot.case_service import CaseListener, CaseService
+from bot.core.cases import Case, CaseEvent, Project, TimelineKind
 from bot.db.error_tracking import Issue
 from bot.db.projects import find_project
+from bot.db.slack_tables import slack_messages
 from bot.errortracking import IssueService, Recorded, with_issue_sync
+from bot.errortracking.case_entries import CaseEntryKind
+from bot.errortracking.issue_store import IssueStore
 from bot.project_service import ProjectService
 from bot.slack import outbox
 from bot.slack.blocks import Message, issue_message, notice
@@ -31,8 +44,15 @@ from bot.slack.case_desk import SlackUser, actor
 from bot.slack.channels import channel_ref
 from bot.slack.issue_view import IssueView
 from bot.slack.notifier import SlackNotifier
+from bot.slack.outbox import LiveMessage
 
 ISSUE_KIND = "error_tracking_issue"
+
+# Case timeline entries about one issue (data["issue_id"]), and case changes the message shows.
+_ISSUE_ENTRIES = frozenset(
+    {CaseEntryKind.ISSUE_LINKED, CaseEntryKind.ISSUE_UNLINKED, CaseEntryKind.ISSUE_STATE}
+)
+_CASE_CHANGES = frozenset({TimelineKind.STATUS, TimelineKind.AUTO_CLOSE, TimelineKind.MOVED})
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,10 +65,12 @@ class IssueOutcome:
 
 
 class IssueAnnouncer:
-    """Posts issue messages; it rides in the case listener list, where the intake finds it."""
+    """Posts issue messages and keeps them in step; it rides in the case listener list."""
 
     def __init__(self, notifier: SlackNotifier) -> None:
         self.notifier = notifier
+
+    # -- the error-tracking intake -------------------------------------------------------
 
     def on_issue_recorded(self, conn: Connection, recorded: Recorded, *, now: datetime) -> None:
         if not recorded.recorded or not (recorded.new_issue or recorded.regression):
@@ -60,22 +82,81 @@ class IssueAnnouncer:
         case = recorded.case or (
             CaseService(conn, now=now).find(issue.case_id) if issue.case_id else None
         )
+        regression = _is_regression(issue)
         outbox.put_live_message(
             conn,
             group_id=None,
             cycle=None,
             channel_ref=channel_ref(project.slack_channel, workspace=self.notifier.workspace),
-            message=self.message(issue, case, now=now),
-            alert={"kind": ISSUE_KIND, "issue_id": str(issue.id)},
+            message=self.message(issue, case, now=now, regression=regression),
+            alert={"kind": ISSUE_KIND, "issue_id": str(issue.id), "regression": regression},
             now=now,
         )
         self.notifier.wake()
 
-    def on_case_event(self, conn: Connection, event: CaseEvent) -> None:
-        """Nothing: a case's own messages are the notifier's; this listens for issues."""
+    def on_issue_changed(self, conn: Connection, issue_id: uuid.UUID, *, now: datetime) -> None:
+        issue = IssueStore(conn, now=now).find(issue_id)
+        if issue is not None:
+            self.follow(conn, issue, _case_of(conn, issue, now=now), now=now)
 
-    def message(self, issue: Issue, case: Case | None, *, now: datetime) -> Message:
-        return issue_message(issue_view(issue, case, self.notifier, now=now))
+    # -- the case service ----------------------------------------------------------------
+
+    def on_case_event(self, conn: Connection, event: CaseEvent) -> None:
+        """Re-render the messages of the issues the change is about."""
+        now = event.occurred_at
+        if event.kind in _ISSUE_ENTRIES:
+            issue = IssueStore(conn, now=now).find(str(event.data.get("issue_id", "")))
+            if issue is None:
+                return
+            # An unlink is written before the issue lets go of the case.
+            unlinked = event.kind == CaseEntryKind.ISSUE_UNLINKED and not event.data.get("moved_to")
+            case = None if unlinked else _case_of(conn, issue, now=now, known=event.case)
+            self.follow(conn, issue, case, now=now)
+        elif event.kind in _CASE_CHANGES:
+            for issue in IssueStore(conn, now=now).linked(event.case.id):
+                self.follow(conn, issue, event.case, now=now)
+
+    # -- rendering -----------------------------------------------------------------------
+
+    def follow(
+        self, conn: Connection, issue: Issue, case: Case | None, *, now: datetime
+    ) -> list[LiveMessage]:
+        """Bring every message of the issue up to date; returns them (changed or not)."""
+        found: list[LiveMessage] = []
+        changed = False
+        for live in messages_of_issue(conn, issue.id):
+            regression = live.alert.get("regression")
+            message = self.message(
+                issue,
+                case,
+                now=now,
+                regression=_is_regression(issue) if regression is None else bool(regression),
+            )
+            if _shown(message) != _shown(Message(live.text, live.blocks)):
+                live = outbox.change_message(conn, live.id, message, now=now)
+                changed = True
+            found.append(live)
+        if changed:
+            self.notifier.wake()
+        return found
+
+    def message(
+        self, issue: Issue, case: Case | None, *, now: datetime, regression: bool
+    ) -> Message:
+        return issue_message(issue_view(issue, case, self.notifier, now=now, regression=regression))
+
+
+def messages_of_issue(conn: Connection, issue_id: uuid.UUID) -> list[LiveMessage]:
+    """The live messages posted for an issue (one per new issue or regression), oldest first."""
+    rows = conn.execute(
+        select(slack_messages.c.id)
+        .where(
+            slack_messages.c.group_id.is_(None),
+            slack_messages.c.alert["issue_id"].as_string() == str(issue_id),
+        )
+        .order_by(slack_messages.c.id)
+    ).scalars()
+    return [outbox.load_message(conn, message_id) for message_id in rows]
 
 
 def issue_project(conn: Connection, issue: Issue, *, now: datetime) -> Project | None:
@@ -88,7 +169,12 @@ def issue_project(conn: Connection, issue: Issue, *, now: datetime) -> Project |
 
 
 def issue_view(
-    issue: Issue, case: Case | None, notifier: SlackNotifier, *, now: datetime
+    issue: Issue,
+    case: Case | None,
+    notifier: SlackNotifier,
+    *,
+    now: datetime,
+    regression: bool = False,
 ) -> IssueView:
     return IssueView(
         issue_id=str(issue.id),
@@ -99,9 +185,10 @@ def issue_view(
         error_message=issue.error_message,
         state=issue.state.label,
         occurrences=issue.occurrences,
-        regression=issue.regressed_at is not None and not issue.state.is_closed,
+        regression=regression,
         case_key=case.key if case else None,
         case_url=notifier.links.url(case.key, now=now) if case else None,
+        case_status=case.status.value if case else None,
     )
 
 
@@ -113,33 +200,58 @@ def create_case(
     message_ts: str,
     user: SlackUser,
     announcer: IssueAnnouncer,
+    listeners: Sequence[CaseListener] = (),
     now: datetime,
 ) -> IssueOutcome:
     """Create a case from the issue, as the API does, unless it is linked already.
 
-    The issue is locked first (after its case), as every issue change does, so a
-    double click waits for the first and then finds its case. Either way the
-    clicked message ends up showing View case; only a new case gets a thread reply.
+    `listeners` are the case listeners every change goes through (the pipeline's:
+    issue sync, the Slack notifier and the announcer). The issue is locked first
+    (after its case), as every issue change does, so a double click waits for the
+    first and then finds its case. Either way the issue's messages end up showing
+    View case; only a new case gets a thread reply under the clicked message.
     """
-    notifier = announcer.notifier
-    service = IssueService(conn, now=now, listeners=with_issue_sync([notifier]))
+    service = IssueService(conn, now=now, listeners=with_issue_sync([*listeners]))
     issue = service.lock(issue_id)
     live = outbox.find_message(conn, channel_id=channel_id, ts=message_ts)
     if live is not None and live.alert.get("issue_id") != str(issue.id):
-        live = None  # not this issue's message: never re-render someone else's
+        live = None  # not this issue's message: no reply under someone else's
     if issue.case_id is not None:
         case = service.cases.get(issue.case_id)
-        if live is not None:
-            outbox.change_message(conn, live.id, announcer.message(issue, case, now=now), now=now)
-            notifier.wake()
+        announcer.follow(conn, issue, case, now=now)  # the clicked message may be stale
         return IssueOutcome(case, False, f"This issue already has case *{case.key}*.")
     case = service.create_case(issue.id, actor=actor(conn, user, now=now))
+    announcer.follow(conn, service.get(issue.id), case, now=now)  # if no listener did
     if live is not None:
-        issue = service.get(issue.id)
-        changed = outbox.change_message(
-            conn, live.id, announcer.message(issue, case, now=now), now=now
-        )
         text = notice("case_created", case_key=case.key, actor=user.mention)
-        outbox.enqueue_reply(conn, changed, text, now=now)
-        notifier.wake()
+        outbox.enqueue_reply(conn, live, text, now=now)
+        announcer.notifier.wake()
     return IssueOutcome(case, True, f"Case *{case.key}* created.")
+
+
+def _case_of(
+    conn: Connection, issue: Issue, *, now: datetime, known: Case | None = None
+) -> Case | None:
+    if issue.case_id is None:
+        return None
+    if known is not None and known.id == issue.case_id:
+        return known
+    return CaseService(conn, now=now).find(issue.case_id)
+
+
+def _is_regression(issue: Issue) -> bool:
+    return issue.regressed_at is not None and not issue.state.is_closed
+
+
+def _shown(message: Message) -> Any:
+    """What a reader sees of a message: its text and blocks without the signed links
+    (a link is signed anew at every render)."""
+
+    def strip(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: strip(v) for k, v in value.items() if k != "url"}
+        if isinstance(value, list):
+            return [strip(v) for v in value]
+        return value
+
+    return (message.text, strip(message.blocks))

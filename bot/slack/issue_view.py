@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True, slots=True)
 class IssueView:
-    """One issue's message; `case_key`/`case_url` once the issue is linked to a case."""
+    """One issue's message; `case_key`/`case_url`/`case_status` once it is linked to a case."""
 
     issue_id: str
     title: str
@@ -20,3 +20,4 @@ class IssueView:
     regression: bool = False
     case_key: str | None = None
     case_url: str | None = None
+    case_status: str | None = None  # OPEN, IN_PROGRESS or CLOSED

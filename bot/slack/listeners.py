@@ -147,6 +147,7 @@ class Listeners:
                 notifier=runtime.notifier,
                 now=runtime.now(),
                 closing_reason=reason,
+                listeners=runtime.case_listeners(),
             )
         except NeedsReason as needs:
             return needs.case.key
@@ -198,7 +199,12 @@ class Listeners:
         user = _who(body)
         try:
             done = await runtime.db(
-                case_desk.create_case, request, user, runtime.notifier, now=runtime.now()
+                case_desk.create_case,
+                request,
+                user,
+                runtime.notifier,
+                now=runtime.now(),
+                listeners=runtime.case_listeners(),
             )
         except CaseServiceError as error:
             await runtime.tell(meta.get("c"), user, f"The case was not created: {error}")

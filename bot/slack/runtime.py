@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -21,11 +21,13 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import Engine
 
+from bot.case_service import CaseListener
 from bot.core.cases import Case
 from bot.slack import listeners, outbox
 from bot.slack.case_desk import SlackUser
 from bot.slack.case_links import CaseLinks
 from bot.slack.channels import ChannelDirectory
+from bot.slack.issue_messages import IssueAnnouncer
 from bot.slack.notifier import SlackNotifier
 from bot.slack.sender import OutboxSender, SenderTiming
 from bot.slack.settings import SlackSettings
@@ -65,6 +67,13 @@ class SlackRuntime:
         )
         self.notifier = SlackNotifier(
             links=links, workspace=settings.workspace, wake=self.sender.wake
+        )
+        self.issues = IssueAnnouncer(self.notifier)
+        # Who hears of a change made from Slack: the server's case listeners (issue sync,
+        # the notifier, the issue announcer) once `server.running` points this at them.
+        self.case_listeners: Callable[[], Sequence[CaseListener]] = lambda: (
+            self.notifier,
+            self.issues,
         )
         self._bot: dict[str, str | None] = {"user_id": None, "bot_id": None, "team_id": None}
         self._user_names: dict[str, str] = {}

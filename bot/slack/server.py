@@ -24,7 +24,6 @@ from starlette.responses import JSONResponse, Response
 
 from bot.slack.case_links import CaseLinks, ensure_link_secret
 from bot.slack.case_page import case_page
-from bot.slack.issue_messages import IssueAnnouncer
 from bot.slack.runtime import SlackRuntime
 from bot.slack.settings import SlackSettings
 
@@ -75,9 +74,10 @@ async def running(
         yield app.state.slack
         return
     runtime = SlackRuntime(slack, engine, links)
-    # The issue announcer rides with the case listeners: the error-tracking intake tells it.
-    issues = IssueAnnouncer(runtime.notifier)
-    pipeline.case_listeners = (*pipeline.case_listeners, runtime.notifier, issues)
+    # The issue announcer rides with the case listeners: the error-tracking intake tells it,
+    # and it follows the cases of issues. Changes made from Slack go to the same listeners.
+    pipeline.case_listeners = (*pipeline.case_listeners, runtime.notifier, runtime.issues)
+    runtime.case_listeners = lambda: tuple(pipeline.case_listeners)
     pipeline.notification_listeners = (*pipeline.notification_listeners, runtime.notifier)
     handler = None if slack.socket_mode else AsyncSlackRequestHandler(runtime.bolt)
     why = (
