@@ -1,114 +1,100 @@
 """Which rules could match a document, found without evaluating them.
 
-Each rule gets a *guard*: a set of requirements of which any matching
-document meets at least one. A requirement is an exact tag
-(`service:web-store` -> the document has that service), or the literal
-prefix of a wildcard value (`service:web-*` -> some service starts with
-`web-`), or else its literal suffix (`service:*-store`). Only positive,
-case-folded tag terms give requirements; negations, free text, `@attribute`
-terms and patterns with wildcards at both ends give none.
-
-Guards are sound by construction: a term's own requirement; for AND any one
-child's guard; for OR the union of every branch's guard (none if a branch has
-none). Among an AND's choices the index takes the one whose requirements the
-fewest rules share, so that `service:(a OR b) env:prod` is filed under its
-services, not under the `env:prod` that half the rules name.
+Each rule is filed under its guard (`bot.core.rule_guard`): requirements of
+which any matching document meets at least one. EXACT requirements are looked
+up by value, PREFIX and SUFFIX ones by each affix length in use, CONTAINS ones
+by one GRAM-character piece of their literal: the piece the fewest rules'
+literals share (a document containing the literal contains each of its
+pieces). A document's candidates are the rules filed under its values, their
+affixes and every GRAM-character piece of its values and text fields, plus
+the rules with no guard, which are always evaluated.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 
-from bot.core.query import And, Document, Node, Or, Term
+from bot.core.query import Document, Node
+from bot.core.rule_guard import (
+    CONTAINS,
+    EXACT,
+    GRAM,
+    PREFIX,
+    SUFFIX,
+    Guard,
+    Requirement,
+    grams,
+    guard,
+    requirements,
+)
 
-EXACT, PREFIX, SUFFIX = "=", "^", "$"
-# (lower-cased key, EXACT, PREFIX or SUFFIX, case-folded text)
-Requirement = tuple[str, str, str]
-Guard = frozenset[Requirement]
+__all__ = ["GRAM", "Guard", "Requirement", "RuleIndex", "guard"]
 
-
-def requirement(term: Term) -> Requirement | None:
-    """What a document must have for this one term to match, if expressible."""
-    if term.key is None or term.attribute:
-        return None
-    key = term.key.lower()
-    if not term.wildcards:
-        return (key, EXACT, term.value.casefold())
-    first, last = term.wildcards[0], term.wildcards[-1]
-    if first > 0:
-        return (key, PREFIX, _fold(term.value[:first]))
-    if last < len(term.value) - 1:
-        return (key, SUFFIX, _fold(term.value[last + 1 :]))
-    return None
+Ids = tuple[int, ...]
 
 
-def _fold(literal: str) -> str:
-    # Character by character, as the wildcard regex folds its literal parts.
-    return "".join(ch.casefold() for ch in literal)
-
-
-def requirements(node: Node) -> Iterator[Requirement]:
-    """Every requirement any positive term of `node` could contribute."""
-    if isinstance(node, Term):
-        found = requirement(node)
-        if found is not None:
-            yield found
-    elif isinstance(node, And | Or):
-        for child in node.operands:
-            yield from requirements(child)
-
-
-def guard(node: Node, cost: Callable[[Guard], int] = len) -> Guard | None:
-    """The requirements of which a matching document meets one; None if there are none."""
-    if isinstance(node, Term):
-        found = requirement(node)
-        return None if found is None else frozenset({found})
-    if isinstance(node, And):
-        options = [g for g in (guard(child, cost) for child in node.operands) if g is not None]
-        return min(options, key=cost) if options else None
-    if isinstance(node, Or):
-        union: set[Requirement] = set()
-        for child in node.operands:
-            child_guard = guard(child, cost)
-            if child_guard is None:
-                return None
-            union |= child_guard
-        return frozenset(union)
-    return None  # Not and MatchAll require nothing
+def _entries(requirement: Requirement) -> Iterator[Requirement]:
+    """What a requirement can be filed under: itself, or one of its literal's pieces."""
+    key, kind, text = requirement
+    if kind == CONTAINS:
+        for gram in grams(text):
+            yield (key, CONTAINS, gram)
+    else:
+        yield requirement
 
 
 class RuleIndex:
     """Rule positions filed under their guards; `candidates` lists those worth evaluating."""
 
-    __slots__ = ("_exact", "_prefix", "_suffix", "_unguarded")
+    __slots__ = ("_contains", "_exact", "_prefix", "_suffix", "_text", "_unguarded")
 
     def __init__(self, nodes: Sequence[Node]) -> None:
-        shared = Counter(r for node in nodes for r in set(requirements(node)))
+        shared = Counter(
+            entry
+            for node in nodes
+            for entry in {e for r in requirements(node) for e in _entries(r)}
+        )
+        entry_of: dict[Requirement, Requirement] = {}
+
+        def filed_under(requirement: Requirement) -> Requirement:
+            entry = entry_of.get(requirement)
+            if entry is None:
+                entry = min(_entries(requirement), key=shared.__getitem__)
+                entry_of[requirement] = entry
+            return entry
 
         def cost(candidate: Guard) -> int:
-            return sum(shared[r] for r in candidate)
+            return sum(shared[filed_under(r)] for r in candidate)
 
-        tables: dict[str, dict[str, dict[str, list[int]]]] = {EXACT: {}, PREFIX: {}, SUFFIX: {}}
+        tables: dict[str, dict[str, dict[str, list[int]]]] = {
+            EXACT: {},
+            PREFIX: {},
+            SUFFIX: {},
+            CONTAINS: {},
+        }
+        text_table: dict[str, list[int]] = {}
         unguarded: list[int] = []
         for i, node in enumerate(nodes):
             chosen = guard(node, cost)
             if chosen is None:
                 unguarded.append(i)
                 continue
-            for key, kind, text in chosen:
-                tables[kind].setdefault(key, {}).setdefault(text, []).append(i)
-        self._exact = {
-            key: {value: tuple(ids) for value, ids in by_value.items()}
-            for key, by_value in tables[EXACT].items()
-        }
+            for key, kind, text in map(filed_under, chosen):
+                by_text = text_table if key is None else tables[kind].setdefault(key, {})
+                ids = by_text.setdefault(text, [])
+                if not ids or ids[-1] != i:  # two requirements may share a piece
+                    ids.append(i)
+        self._exact = _frozen(tables[EXACT])
         self._prefix = _by_length(tables[PREFIX])
         self._suffix = _by_length(tables[SUFFIX])
+        self._contains = _frozen(tables[CONTAINS])
+        self._text = {gram: tuple(ids) for gram, ids in text_table.items()}
         self._unguarded = tuple(unguarded)
 
     def candidates(self, document: Document) -> Sequence[int]:
         """Ascending positions of the rules that could match `document`."""
-        hits: list[tuple[int, ...]] = []
+        hits: list[Ids] = []
         folded = document.folded
         for key, by_value in self._exact.items():
             values = folded.get(key)
@@ -137,6 +123,14 @@ class RuleIndex:
                         ids = by_suffix.get(value[len(value) - length :])
                         if ids:
                             hits.append(ids)
+        for key, by_gram in self._contains.items():
+            values = folded.get(key)
+            if values:
+                for value in values:
+                    hits.extend(_filed(by_gram, value))
+        if self._text:
+            for text in document.folded_text:
+                hits.extend(_filed(self._text, text))
         if not hits:
             return self._unguarded
         if len(hits) == 1 and not self._unguarded:
@@ -147,9 +141,19 @@ class RuleIndex:
         return sorted(merged)
 
 
+def _filed(by_gram: dict[str, Ids], text: str) -> list[Ids]:
+    """The positions filed under each GRAM-character piece of `text`."""
+    get = by_gram.get
+    return [ids for i in range(len(text) - GRAM + 1) if (ids := get(text[i : i + GRAM]))]
+
+
+def _frozen(table: dict[str, dict[str, list[int]]]) -> dict[str, dict[str, Ids]]:
+    return {key: {text: tuple(ids) for text, ids in texts.items()} for key, texts in table.items()}
+
+
 def _by_length(
     table: dict[str, dict[str, list[int]]],
-) -> dict[str, tuple[tuple[int, ...], dict[str, tuple[int, ...]]]]:
+) -> dict[str, tuple[tuple[int, ...], dict[str, Ids]]]:
     """Per key: the affix lengths in use, ascending, and the positions filed per affix."""
     return {
         key: (

@@ -3,9 +3,10 @@
 A rule routes a new issue to a project (and may open a case at once) when its
 query matches the issue. `RuleSet` compiles an ordered list once; after that
 `first_match` answers for one issue without evaluating most rules: each rule
-is filed (`bot.core.rule_index`) under tags it cannot match without (for
-`service:web-store team:Shopist` that is `service:web-store`), and only rules
-whose required tags the issue has — plus rules with no such tag — are
+is filed (`bot.core.rule_index`) under what it cannot match without (for
+`service:web-store team:Shopist` that is `service:web-store`; for
+`"checkout step 12" OR service:*-12-*` a piece of each literal), and only
+rules whose requirements the issue meets — plus rules with none — are
 evaluated, still in rule order, so the answer is exactly the naive one.
 """
 

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.core.issues import issue_document
-from bot.core.query import Document, compile_query, parse
+from bot.core.query import And, Document, Node, Not, Or, Term, compile_query, parse
 from bot.core.rule_index import Requirement, RuleIndex, guard
 from bot.core.rules import Rule, RuleError, RuleSet
 
@@ -143,9 +143,24 @@ def test_explain_says_when_nothing_matches() -> None:
         pytest.param("service:we?b*", {("service", "^", "we")}, id="prefix-up-to-first-wildcard"),
         pytest.param("service:*-Store", {("service", "$", "-store")}, id="wildcard-suffix"),
         pytest.param("service:*b?c", {("service", "$", "c")}, id="suffix-after-last-wildcard"),
-        pytest.param("service:*-*", None, id="wildcards-at-both-ends"),
-        pytest.param("@service:a", None, id="attribute-is-case-sensitive"),
-        pytest.param("hello", None, id="free-text"),
+        pytest.param("service:*-*", None, id="wildcards-at-both-ends-short-middle"),
+        pytest.param("service:*-12-*", {("service", "~", "-12-")}, id="wildcard-infix"),
+        pytest.param("service:*ab?CDE*f", {("service", "$", "f")}, id="suffix-before-contains"),
+        pytest.param("service:*ab?CDE*", {("service", "~", "cde")}, id="infix-run-of-3-or-more"),
+        pytest.param("service:*ab?cd*", None, id="infix-runs-too-short"),
+        pytest.param("service:*xß*", {("service", "~", "xss")}, id="infix-folded-length"),
+        pytest.param("@service:Web", {("service", "=", "web")}, id="attribute-filed-folded"),
+        pytest.param("@service:Web-*", {("service", "^", "web-")}, id="attribute-prefix"),
+        pytest.param("Hello", {(None, "~", "hello")}, id="free-text-word"),
+        pytest.param('"Disk full"', {(None, "~", "disk full")}, id="free-text-phrase"),
+        pytest.param("hi", None, id="free-text-too-short"),
+        pytest.param("ab*cdef", {(None, "~", "cdef")}, id="free-text-wildcard-run"),
+        pytest.param("*", None, id="lone-star"),
+        pytest.param(
+            '"checkout step 3" OR service:*-3-*',
+            {(None, "~", "checkout step 3"), ("service", "~", "-3-")},
+            id="text-or-infix",
+        ),
         pytest.param("", None, id="match-all"),
     ],
 )
@@ -168,6 +183,43 @@ def test_index_finds_wildcard_rules_by_prefix_and_suffix() -> None:
     assert list(index.candidates(issue_document(service="web-store"))) == [0, 2, 3, 4]
     assert list(index.candidates(issue_document(service="we"))) == [3]
     assert list(index.candidates(issue_document(service="store"))) == [3, 4]
+
+
+def test_index_finds_phrases_and_infixes_by_their_rarest_piece() -> None:
+    nodes = [parse(f'"checkout step {i}" OR service:*-{i}-*') for i in range(50)]
+    index = RuleIndex(nodes)
+    # "checkout step 7" is filed under "p 7", which no other rule's phrase has.
+    assert list(index.candidates(issue_document(title="Failed at Checkout Step 7"))) == [7]
+    assert list(index.candidates(issue_document(title="checkout step"))) == []
+    assert list(index.candidates(issue_document(service="svc-12-api"))) == [12]
+    assert list(index.candidates(issue_document(service="svc-12-3-x"))) == [3, 12]
+    both = issue_document(service="a-40-b", title="checkout step 9, then checkout step 41")
+    # Rule 4 is filed under "p 4" (rules 40-49 share it too), which "step 41" contains.
+    assert list(index.candidates(both)) == [4, 9, 40, 41]
+    assert list(index.candidates(issue_document(service="svc-x-api", title="TIMEOUT"))) == []
+
+
+def test_free_text_requirements_do_not_look_at_fields() -> None:
+    index = RuleIndex([parse('"disk full"'), parse("service:*disk*")])
+    assert list(index.candidates(issue_document(service="disk full"))) == [1]
+    assert list(index.candidates(issue_document(message="Disk full on /var"))) == [0]
+
+
+def test_short_literals_and_negations_stay_unguarded() -> None:
+    index = RuleIndex([parse('"ab"'), parse("service:*-1-*"), parse("-env:prod")])
+    assert list(index.candidates(issue_document(service="x"))) == [0, 2]
+    assert list(index.candidates(issue_document(service="a-1-b"))) == [0, 1, 2]
+
+
+def test_attribute_rules_are_filed_under_the_folded_value() -> None:
+    index = RuleIndex([parse("@team:Ops"), parse("team:ops")])
+    assert list(index.candidates(issue_document(team="x"))) == []
+    assert list(index.candidates(issue_document(team="OPS"))) == [0, 1]
+    rules = RuleSet([rule("exact", "@team:Ops", pos=1), rule("any", "team:ops", pos=2)])
+    match = rules.first_match(issue_document(team="OPS"))
+    assert match is not None and match.rule.id == "any"
+    match = rules.first_match(issue_document(team="Ops"))
+    assert match is not None and match.rule.id == "exact"
 
 
 # Rule queries over a small vocabulary, so that random issues often match.
@@ -225,3 +277,90 @@ def test_indexed_first_match_equals_evaluating_every_rule_in_order(
     assert (None if match is None else match.index) == expected
     explained = rules.explain(document).match
     assert (None if explained is None else explained.index) == expected
+
+
+# Queries and documents built from the same few pieces, so that phrases, infix
+# wildcards and `?` often match; "ß"/"SS" and "İ" fold to other lengths.
+PIECES = ["ab", "abc", "b-1", "-1-", "ß", "SS", "İ", "i", "xyz", "Q"]
+WORDS = st.lists(st.sampled_from(PIECES), min_size=1, max_size=4).map("".join)
+WILD = st.sampled_from(["*", "?", "**", "*?"])
+PATTERNS = st.one_of(
+    st.lists(st.one_of(st.sampled_from(PIECES), WILD), min_size=1, max_size=5).map("".join),
+    st.tuples(st.one_of(WILD, WORDS), WILD, WORDS, WILD, st.one_of(WILD, WORDS)).map("".join),
+)
+KEYS = st.sampled_from(["service", "Team", "@service", "@team"])
+FIELD_TERMS = st.tuples(KEYS, st.one_of(WORDS, PATTERNS)).map(lambda kv: f"{kv[0]}:{kv[1]}")
+TERMS = st.one_of(
+    FIELD_TERMS,
+    FIELD_TERMS,
+    st.lists(WORDS, min_size=1, max_size=3).map(lambda ws: '"' + " ".join(ws) + '"'),
+    WORDS,
+    PATTERNS,
+)
+GENERAL_QUERIES = st.recursive(
+    TERMS,
+    lambda inner: st.one_of(
+        st.tuples(inner, inner).map(lambda ab: f"({ab[0]} {ab[1]})"),
+        st.tuples(inner, inner).map(lambda ab: f"({ab[0]} OR {ab[1]})"),
+        inner.map(lambda a: f"-({a})"),
+    ),
+    max_leaves=6,
+)
+CASES = st.sampled_from([str, str.upper, str.lower, str.swapcase])
+
+
+def _terms(node: Node) -> list[Term]:
+    if isinstance(node, Term):
+        return [node]
+    if isinstance(node, Not):
+        return _terms(node.operand)
+    if isinstance(node, And | Or):
+        return [term for child in node.operands for term in _terms(child)]
+    return []
+
+
+def _instance(term: Term, data: st.DataObject) -> str:
+    """A value `term` may well match: wildcards filled in, case changed, maybe embedded."""
+    wild = set(term.wildcards)
+    out = []
+    for i, ch in enumerate(term.value):
+        if i not in wild:
+            out.append(ch)
+        elif ch == "*":
+            out.append(data.draw(st.sampled_from(["", "a", "b-1", "ßx"])))
+        else:
+            out.append(data.draw(st.sampled_from(["a", "-", "ß", "İ"])))
+    value = data.draw(CASES)("".join(out))
+    if term.key is None:
+        before, after = data.draw(st.sampled_from(["", "ab ", "x"])), data.draw(TEXTS)
+        value = f"{before}{value} {after}" if after else f"{before}{value}"
+    return value
+
+
+TEXTS = st.lists(WORDS, max_size=3).map(" ".join)
+
+
+@settings(max_examples=500)
+@given(st.lists(st.one_of(TERMS, GENERAL_QUERIES), min_size=1, max_size=10), st.data())
+def test_candidates_include_every_matching_rule(queries: list[str], data: st.DataObject) -> None:
+    nodes = [parse(q) for q in queries]
+    index = RuleIndex(nodes)
+    rules = RuleSet(rule(f"r{i}", q, pos=i) for i, q in enumerate(queries))
+    predicates = [compile_query(q) for q in queries]
+    terms = [term for node in nodes for term in _terms(node)]
+    for _ in range(data.draw(st.integers(1, 4))):
+        fields: dict[str, list[str]] = {"service": [], "team": []}
+        texts: list[str] = [data.draw(TEXTS)]
+        for term in data.draw(st.lists(st.sampled_from(terms), max_size=6)):
+            value = _instance(term, data)
+            if term.key is None:
+                texts.append(value)
+            else:
+                fields[term.key.lower()].append(value)
+        document = Document.of(fields, text=[t for t in texts if t])
+        candidates = list(index.candidates(document))
+        assert candidates == sorted(set(candidates))
+        matching = [i for i, query in enumerate(predicates) if query.matches(document)]
+        assert set(matching) <= set(candidates)
+        match = rules.first_match(document)
+        assert (None if match is None else match.index) == (matching[0] if matching else None)
