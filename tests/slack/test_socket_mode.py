@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.db.cases import case_timeline, cases
+from tests.api.server import key_pair
 from tests.builders import make_project
 from tests.slack.server import JANE, NO_CASE_MESSAGE, TEAM, Client, modal_values, slack_server
 from tests.slack.socket_mode import FakeSocket, SocketFakeSlack, running_socket_mode
@@ -205,3 +206,54 @@ def _comments(sock: Socket) -> list[tuple[str, str]]:
             )
         ).all()
     return [(r.actor_name, r.body) for r in rows]
+
+
+def test_an_issue_messages_create_case_click_over_the_socket(
+    sock: Socket, migrated_database_url: str
+) -> None:
+    keys = key_pair(migrated_database_url, "error_tracking_read", "error_tracking_write")
+    with sock.slack.engine.begin() as conn:
+        make_project(
+            conn,
+            name="Ops",
+            key="OPS",
+            handle="ops",
+            slack_channel="ops-alerts",
+            is_error_tracking_default=True,
+        )
+    event = {
+        "data": {
+            "type": "error_event",
+            "attributes": {"service": "web-store", "error": {"type": "TypeError", "message": "x"}},
+        }
+    }
+    answer = sock.slack.http.post("/api/v2/error-tracking/events", json=event, headers=keys.headers)
+    assert answer.status_code in (200, 201), answer.text
+    (post,) = sock.fake.wait_for("chat.postMessage")
+    sock.slack.wait_until_stored()
+    ts = sock.slack.ts_of(post)
+    actions = next(b for b in post.body["blocks"] if b["type"] == "actions")
+    ack = sock.send(
+        "interactive",
+        {
+            "type": "block_actions",
+            "user": JANE,
+            "api_app_id": "A06CASEBOT",
+            "container": {"type": "message", "message_ts": ts, "channel_id": "C07OPSALRT"},
+            "trigger_id": _trigger(),
+            "team": TEAM,
+            "channel": {"id": "C07OPSALRT", "name": "ops-alerts"},
+            "message": {"type": "message", "ts": ts, "text": post.body["text"]},
+            "response_url": sock.fake.webhook_url,
+            "actions": [{**actions["elements"][0], "block_id": "issue_actions"}],
+        },
+    )
+    assert ack == {"envelope_id": ack["envelope_id"]}
+    (update,) = sock.fake.wait_for("chat.update", where=lambda c: c.body["ts"] == ts)
+    view = next(b for b in update.body["blocks"] if b["type"] == "actions")["elements"][0]
+    assert view["text"]["text"] == "View case OPS-1"
+    with sock.slack.engine.connect() as conn:
+        assert conn.execute(select(cases.c.key, cases.c.creation_source)).one() == (
+            "OPS-1",
+            "ERROR_TRACKING",
+        )
