@@ -82,7 +82,9 @@ def alert(run: str, n: int, message: str) -> dict[str, object]:
         "startsAt": "2026-11-20T09:12:41.823Z",
         "endsAt": "0001-01-01T00:00:00Z",
         "generatorURL": "https://prometheus.example.com/graph",
-        "fingerprint": f"{n:016x}",
+        # Unique per run: the fingerprint is part of the alert's delivery id, and a
+        # repeated id would be measured as a (cheap) duplicate, not as a new alert.
+        "fingerprint": f"{run}{n:08x}",
     }
 
 
