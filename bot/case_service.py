@@ -121,6 +121,13 @@ class CaseService:
         self.conn = conn
         self.now = now
         self.listeners = tuple(listeners)
+        # Projects looked up by id, read once for the many cases a batch of alerts
+        # opens in one project. A service lives for one transaction, in which casebot
+        # never edits a project and then opens a case in it.
+        self._projects_by_id: dict[uuid.UUID, Project] = {}
+        # Cases created by this service: their `modified_at` is already `now`, so a
+        # timeline entry appended to them needs no touch of the row.
+        self._created: set[uuid.UUID] = set()
 
     # --- Reading ---------------------------------------------------------------
 
@@ -224,6 +231,7 @@ class CaseService:
             archived_at=None,
         )
         self.conn.execute(_INSERT_CASE, case_to_row(case))
+        self._created.add(case.id)
         self._record(
             case, None, TimelineKind.CREATED, actor, f"Case {case.key} created", {"key": case.key}
         )
@@ -360,9 +368,11 @@ class CaseService:
     ) -> TimelineEntry:
         """Add any other timeline entry (a monitor transition's rendered text, a note).
 
-        The hot path of monitor notifications: two statements, no read before them.
+        The hot path of monitor notifications: two statements, no read before them
+        (one for a case this service has just created).
         """
-        return self._record(self._touch(ref), None, kind, actor, body, dict(data or {}))
+        case = ref if isinstance(ref, Case) and ref.id in self._created else self._touch(ref)
+        return self._record(case, None, kind, actor, body, dict(data or {}))
 
     def auto_close(
         self,
@@ -440,9 +450,12 @@ class CaseService:
     def _project(self, ref: ProjectRef) -> Project:
         if isinstance(ref, Project):
             return ref
+        if isinstance(ref, uuid.UUID) and ref in self._projects_by_id:
+            return self._projects_by_id[ref]
         found = find_project(self.conn, ref)
         if found is None:
             raise ProjectNotFound(ref)
+        self._projects_by_id[found.id] = found
         return found
 
     def _next_number(self, project: Project) -> int:
