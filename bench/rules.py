@@ -60,12 +60,17 @@ def suffix_rules() -> list[Rule]:
     ]
 
 
-def unindexable_rules() -> list[Rule]:
-    """Rules that name no tag an issue must have (free text, both-ends wildcards)."""
+def infix_rules() -> list[Rule]:
+    """Free-text phrases or wildcards at both ends: filed by a piece of their literal."""
     return [
         Rule(f"u{i}", f'"checkout step {i}" OR service:*-{i}-*', f"P{i % 20}", False, i)
         for i in range(N)
     ]
+
+
+def unguarded_rules() -> list[Rule]:
+    """Negations only: no rule requires anything, so every one is evaluated."""
+    return [Rule(f"n{i}", f"-service:svc-{i} -env:prod", f"P{i % 20}", False, i) for i in range(N)]
 
 
 def issue(service: str, team: str) -> Document:
@@ -161,11 +166,12 @@ def compile_cost(rules: list[Rule]) -> tuple[float, float]:
 
 
 def main() -> None:
-    routed, wild, suffix, bare = (
+    routed, wild, suffix, bare, negated = (
         routed_rules(),
         wildcard_rules(),
         suffix_rules(),
-        unindexable_rules(),
+        infix_rules(),
+        unguarded_rules(),
     )
     rows = [
         scenario("routed, match at rule 500", routed, issue("svc-500", "team-20")),
@@ -175,8 +181,10 @@ def main() -> None:
         scenario("prefixes, no match", wild, issue("unknown", "x")),
         scenario("suffixes, match at last rule", suffix, issue("svc-999", "x")),
         scenario("suffixes, no match", suffix, issue("unknown", "x")),
-        scenario("unindexable, match at last rule", bare, issue("svc-999-api", "x")),
-        scenario("unindexable, no match", bare, issue("unknown", "x")),
+        scenario("phrases/infixes, match at last rule", bare, issue("svc-999-api", "x")),
+        scenario("phrases/infixes, no match", bare, issue("unknown", "x")),
+        # Every issue here has env:prod, so each of the 1,000 rules is tried and fails.
+        scenario("unguarded (negations), no match", negated, issue("unknown", "x")),
     ]
     header = (
         "scenario (1,000 rules)",
@@ -193,7 +201,13 @@ def main() -> None:
         print("  ".join(str(cell).rjust(w) for cell, w in zip(row, widths, strict=True)))
     build_time = per_call_us(lambda: issue("svc-500", "team-20"))
     print(f"\nbuilding one issue document: {build_time:.2f} µs (not included above)")
-    sets = {"routed": routed, "prefix": wild, "suffix": suffix, "unindexable": bare}
+    sets = {
+        "routed": routed,
+        "prefix": wild,
+        "suffix": suffix,
+        "phrase/infix": bare,
+        "negation-only": negated,
+    }
     for name, rules in sets.items():
         build, parse_only = compile_cost(rules)
         print(
