@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, insert, select, text, update
+from sqlalchemy import Connection, bindparam, func, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.db.inbox import Outcome, inbox
@@ -38,7 +38,6 @@ _FINISH = (
 )
 
 
-_INSERT_INBOX_MANY = insert(inbox).returning(_i.id, sort_by_parameter_order=True)
 # Both columns, so that the unique index (source, delivery_key) is used.
 _STORED_KEYS = select(_i.source, _i.delivery_key, _i.id).where(
     _i.source.in_(bindparam("sources", expanding=True)),
@@ -108,9 +107,34 @@ def insert_row(conn: Connection, values: Mapping[str, Any]) -> int | None:
     return None if found is None else int(found)
 
 
-def insert_rows(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> list[int]:
-    """New rows in one statement; their ids in order."""
-    return [int(i) for i in conn.execute(_INSERT_INBOX_MANY, list(rows)).scalars().all()]
+# Ids handed out before the rows are written: a batch's rows are inserted once, with
+# their outcomes, after their events are applied (whose timeline entries name them),
+# instead of inserted as pending and then updated, which costs every row twice.
+_NEXT_IDS_PG = text(
+    "SELECT nextval(pg_get_serial_sequence('inbox', 'id')) FROM generate_series(1, :n)"
+)
+_MAX_ID = select(func.coalesce(func.max(_i.id), 0))
+_INSERT_WITH_IDS = insert(inbox)
+
+
+def allocate_ids(conn: Connection, count: int) -> list[int]:
+    """`count` new inbox ids, ascending, for rows this transaction will insert.
+
+    On SQLite the caller's transaction holds the write lock (BEGIN IMMEDIATE), so no
+    other writer can take the ids after the current largest one.
+    """
+    if count == 0:
+        return []
+    if conn.dialect.name == "postgresql":
+        return sorted(int(i) for i in conn.execute(_NEXT_IDS_PG, {"n": count}).scalars())
+    last = int(conn.execute(_MAX_ID).scalar_one())
+    return list(range(last + 1, last + 1 + count))
+
+
+def insert_finished(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Rows with their ids (from `allocate_ids`) and outcomes, in one statement."""
+    if rows:
+        conn.execute(_INSERT_WITH_IDS, list(rows))
 
 
 def find_keyed(conn: Connection, source: str, key: str) -> int:
@@ -126,10 +150,6 @@ def finish(
     now: datetime,
 ) -> None:
     conn.execute(_FINISH, finish_values(inbox_id, outcome, reason, result, now))
-
-
-def finish_many(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
-    conn.execute(_FINISH, list(rows))
 
 
 def finish_values(

@@ -258,29 +258,26 @@ class Pipeline:
         now: datetime,
     ) -> list[DeliveryReport]:
         """Many deliveries in one transaction (group commit), in as few statements as
-        possible: inbox rows in one, the groups read in one query and written in two,
-        the outcomes in one. Any failure raises: the caller then redoes the deliveries
-        one per transaction with `accept` and `store_rejected`."""
+        possible: ids for the inbox rows in one, the groups read in one query and written
+        in two, the inbox rows (with their outcomes) in one. Any failure raises: the
+        caller then redoes the deliveries one per transaction with `accept` and
+        `store_rejected`."""
         keys = [None if isinstance(ev, SourceError) else delivery_key(ev) for _, ev in items]
         pairs = zip(items, keys, strict=True)
         stored = inbox_store.stored_keys(conn, [(d.source.value, k) for (d, _), k in pairs if k])
         first: dict[tuple[str, str], int] = {}
         duplicate_of: dict[int, tuple[str, int]] = {}
-        rows = []
-        for i, ((delivery, events), key) in enumerate(zip(items, keys, strict=True)):
-            outcome = InboxOutcome.REJECTED if isinstance(events, SourceError) else None
-            if key is not None:
-                wanted = (delivery.source.value, key)
-                if wanted in stored:
-                    duplicate_of[i] = ("inbox", stored[wanted])
-                elif wanted in first:
-                    duplicate_of[i] = ("item", first[wanted])
-                else:
-                    first[wanted] = i
-            if i in duplicate_of:
-                key, outcome = None, InboxOutcome.DUPLICATE
-            rows.append(_inbox_values(delivery, key, outcome or InboxOutcome.PENDING))
-        ids = inbox_store.insert_rows(conn, rows)
+        for i, ((delivery, _), key) in enumerate(zip(items, keys, strict=True)):
+            if key is None:
+                continue
+            wanted = (delivery.source.value, key)
+            if wanted in stored:
+                duplicate_of[i] = ("inbox", stored[wanted])
+            elif wanted in first:
+                duplicate_of[i] = ("item", first[wanted])
+            else:
+                first[wanted] = i
+        ids = inbox_store.allocate_ids(conn, len(items))
 
         memo = Batch()
         cases = CaseService(conn, now=now, listeners=self.case_listeners)
@@ -294,8 +291,9 @@ class Pipeline:
             [e for i in accepted for e in items[i][1]],  # type: ignore[union-attr]
         )
         reports: list[DeliveryReport] = []
-        finishes: list[dict[str, Any]] = []
+        rows: list[dict[str, Any]] = []
         for i, (delivery, events) in enumerate(items):
+            key = keys[i]
             if isinstance(events, SourceError):
                 errors = tuple(events.as_errors())
                 reason = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
@@ -309,6 +307,7 @@ class Pipeline:
                 reason = f"same delivery id as inbox #{original}"
                 report = DeliveryReport(ids[i], delivery.source, InboxOutcome.DUPLICATE, reason)
                 result = {"duplicate_of": original}
+                key = None  # the key stays with the first delivery that carried it
             else:
                 events_report = tuple(
                     self._event(conn, cases, memo, ids[i], e, now=now, groups=groups)
@@ -318,11 +317,17 @@ class Pipeline:
                 report = DeliveryReport(ids[i], delivery.source, outcome, summary, events_report)
                 result = {"events": [r.as_json() for r in events_report]}
             reports.append(report)
-            finishes.append(
-                inbox_store.finish_values(ids[i], report.outcome, report.reason, result, now)
+            rows.append(
+                {
+                    **_inbox_values(delivery, key, report.outcome),
+                    "id": ids[i],
+                    "reason": report.reason,
+                    "result": result,
+                    "processed_at": now,
+                }
             )
         groups.flush(conn)
-        inbox_store.finish_many(conn, finishes)
+        inbox_store.insert_finished(conn, rows)
         return reports
 
     def announce(self, reports: Iterable[DeliveryReport]) -> None:
