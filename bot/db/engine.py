@@ -53,7 +53,13 @@ def make_engine(url: str | URL | None = None, **kwargs: Any) -> Engine:
     # No pool_pre_ping: it costs a round trip per transaction. Connections are
     # recycled instead, and a dropped one fails its transaction, which the edge retries.
     kwargs.setdefault("pool_recycle", 1800)
-    return create_engine(parsed, **kwargs)
+    connect_args = dict(kwargs.pop("connect_args", {}))
+    # Plan every execution of a prepared statement for the table as it is now. A
+    # connection lives long (the writer keeps one), and a generic plan made while a
+    # table was small (a new install: sequential scans) would otherwise stay in use
+    # as it grows, until an ANALYZE, which nothing guarantees (autovacuum may be off).
+    connect_args.setdefault("options", "-c plan_cache_mode=force_custom_plan")
+    return create_engine(parsed, connect_args=connect_args, **kwargs)
 
 
 def reader(engine: Engine) -> Engine:
