@@ -7,20 +7,25 @@ by one GRAM-character piece of their literal: the piece the fewest rules'
 literals share (a document containing the literal contains each of its
 pieces). A document's candidates are the rules filed under its values, their
 affixes and every GRAM-character piece of its values and text fields, plus
-the rules with no guard, which are always evaluated.
+the rules with no guard (`-env:prod`), which are evaluated unless the
+document carries one of their blockers (`bot.core.rule_blockers`: here
+`env:prod`), tag values that rule them out.
 
 Looking up pieces costs one dictionary lookup per character of the values of
 keys (and of the text, if any rule needs a free-text piece) that CONTAINS
 rules name: a long error message makes it grow; rule sets without such rules
-never pay it.
+never pay it. Blockers cost one lookup per value of each key that a blocker
+names; rules that have no guard and no blocker present still cost one
+evaluation each.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 
 from bot.core.query import Document, Node
+from bot.core.rule_blockers import blockers
 from bot.core.rule_guard import (
     CONTAINS,
     EXACT,
@@ -52,7 +57,16 @@ def _entries(requirement: Requirement) -> Iterator[Requirement]:
 class RuleIndex:
     """Rule positions filed under their guards; `candidates` lists those worth evaluating."""
 
-    __slots__ = ("_contains", "_exact", "_prefix", "_suffix", "_text", "_unguarded")
+    __slots__ = (
+        "_blocked",
+        "_contains",
+        "_exact",
+        "_prefix",
+        "_suffix",
+        "_text",
+        "_unguarded",
+        "_unguarded_mask",
+    )
 
     def __init__(self, nodes: Sequence[Node]) -> None:
         shared = Counter(
@@ -80,10 +94,15 @@ class RuleIndex:
         }
         text_table: dict[str, list[int]] = {}
         unguarded: list[int] = []
+        # Per blocker (key, then value): the bits (1 << position) of the unguarded rules it blocks.
+        blocked: dict[str, dict[str, int]] = {}
         for i, node in enumerate(nodes):
             chosen = guard(node, cost)
             if chosen is None:
                 unguarded.append(i)
+                for tag_key, value in blockers(node):
+                    by_value = blocked.setdefault(tag_key, {})
+                    by_value[value] = by_value.get(value, 0) | 1 << i
                 continue
             for key, kind, text in map(filed_under, chosen):
                 by_text = text_table if key is None else tables[kind].setdefault(key, {})
@@ -96,6 +115,8 @@ class RuleIndex:
         self._contains = _frozen(tables[CONTAINS])
         self._text = {gram: tuple(ids) for gram, ids in text_table.items()}
         self._unguarded = tuple(unguarded)
+        self._unguarded_mask = sum(1 << i for i in unguarded)
+        self._blocked = blocked
 
     def candidates(self, document: Document) -> Sequence[int]:
         """Ascending positions of the rules that could match `document`."""
@@ -136,14 +157,55 @@ class RuleIndex:
         if self._text:
             for text in document.folded_text:
                 hits.extend(_filed(self._text, text))
+        unguarded: Sequence[int] = self._unguarded
+        if self._blocked:
+            unguarded = self._unblocked(folded)
         if not hits:
-            return self._unguarded
-        if len(hits) == 1 and not self._unguarded:
+            return unguarded
+        if len(hits) == 1 and not unguarded:
             return hits[0]
-        merged = set(self._unguarded)
+        merged = set(unguarded)
         for ids in hits:
             merged.update(ids)
         return sorted(merged)
+
+    def _unblocked(self, folded: Mapping[str, frozenset[str]]) -> Sequence[int]:
+        """Ascending positions of the unguarded rules that no blocker on the document rules out."""
+        blocked = 0
+        for key, by_value in self._blocked.items():
+            values = folded.get(key)
+            if values:
+                for value in values:
+                    mask = by_value.get(value)
+                    if mask:
+                        blocked |= mask
+        if not blocked:
+            return self._unguarded
+        return _positions(self._unguarded_mask & ~blocked)
+
+
+# The set bits of each byte value, lowest first.
+_BYTE_BITS = tuple(tuple(bit for bit in range(8) if value >> bit & 1) for value in range(256))
+_FEW = 16  # up to this many set bits, peeling off the lowest one at a time is cheaper
+
+
+def _positions(mask: int) -> list[int]:
+    """The positions of the set bits of `mask`, ascending."""
+    positions: list[int] = []
+    append = positions.append
+    if mask.bit_count() <= _FEW:
+        while mask:
+            low = mask & -mask
+            append(low.bit_length() - 1)
+            mask ^= low
+        return positions
+    # Many bits: a byte at a time, each byte's bits from a table.
+    for index, byte in enumerate(mask.to_bytes((mask.bit_length() + 7) // 8, "little")):
+        if byte:
+            offset = 8 * index
+            for bit in _BYTE_BITS[byte]:
+                append(offset + bit)
+    return positions
 
 
 def _filed(by_gram: dict[str, Ids], text: str) -> list[Ids]:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.core.issues import issue_document
 from bot.core.query import And, Document, Node, Not, Or, Term, compile_query, parse
+from bot.core.rule_blockers import Blocker, blockers
 from bot.core.rule_index import Requirement, RuleIndex, guard
 from bot.core.rules import Rule, RuleError, RuleSet
 
@@ -169,6 +172,56 @@ def test_guard(query: str, required: set[Requirement] | None) -> None:
     assert guard(parse(query)) == expected
 
 
+@pytest.mark.parametrize(
+    ("query", "blocked_by"),
+    [
+        pytest.param("-service:a", {("service", "a")}, id="negated-tag"),
+        pytest.param("-Service:Web-Store", {("service", "web-store")}, id="folded"),
+        pytest.param("-team:STRASSE", {("team", "strasse")}, id="casefold-not-lower"),
+        pytest.param("-team:Straße", {("team", "strasse")}, id="casefold-sharp-s"),
+        pytest.param('-service:"a*b"', {("service", "a*b")}, id="quoted-star-is-literal"),
+        pytest.param("NOT service:a", {("service", "a")}, id="not-keyword"),
+        pytest.param("-(service:a)", {("service", "a")}, id="parenthesised"),
+        pytest.param("-service:a -env:prod", {("service", "a"), ("env", "prod")}, id="and-unions"),
+        pytest.param("-service:a env:*", {("service", "a")}, id="and-with-unblocked-child"),
+        pytest.param("-service:a OR -service:b", set(), id="or-without-shared"),
+        pytest.param(
+            "(-service:a -env:prod) OR (-env:prod -team:x)", {("env", "prod")}, id="or-shares"
+        ),
+        pytest.param("-env:prod OR service:a", set(), id="or-with-unblocked-branch"),
+        pytest.param("service:a", set(), id="term"),
+        pytest.param("-@service:Web", set(), id="attribute-is-case-sensitive"),
+        pytest.param("-service:web-*", set(), id="wildcard"),
+        pytest.param("-service:*", set(), id="absent-field"),
+        pytest.param('-"disk full"', set(), id="free-text"),
+        pytest.param("-timeout", set(), id="free-text-word"),
+        pytest.param("-service:(a OR b)", set(), id="negated-group"),
+        pytest.param("-(-service:a)", set(), id="double-negation"),
+        pytest.param("", set(), id="match-all"),
+    ],
+)
+def test_blockers(query: str, blocked_by: set[Blocker]) -> None:
+    assert blockers(parse(query)) == frozenset(blocked_by)
+
+
+def test_index_skips_unguarded_rules_a_blocker_rules_out() -> None:
+    queries = [f"-service:svc-{i} -env:prod" for i in range(100)]
+    queries[50] = "-service:svc-50"  # no -env:prod: not blocked by it
+    queries[70] = "service:svc-70"  # guarded
+    index = RuleIndex([parse(q) for q in queries])
+    assert list(index.candidates(issue_document(service="x", env="Prod"))) == [50]
+    assert list(index.candidates(issue_document(service="svc-70", env="prod"))) == [50, 70]
+    assert list(index.candidates(issue_document(service="svc-3", env="dev"))) == [
+        i for i in range(100) if i not in (3, 70)
+    ]
+    assert len(index.candidates(issue_document(service="x"))) == 99
+    rules = RuleSet(rule(f"r{i}", q, pos=i) for i, q in enumerate(queries))
+    match = rules.first_match(issue_document(service="svc-50", env="prod"))
+    assert match is None
+    match = rules.first_match(issue_document(service="svc-70", env="prod"))
+    assert match is not None and match.index == 50
+
+
 def test_index_files_a_rule_under_its_rarest_requirement() -> None:
     nodes = [parse(f"service:(s{i} OR s{i}-canary) env:prod") for i in range(50)]
     index = RuleIndex(nodes)
@@ -225,6 +278,9 @@ def test_attribute_rules_are_filed_under_the_folded_value() -> None:
 # Rule queries over a small vocabulary, so that random issues often match.
 SERVICES = ["web-store", "api", "worker", "w"]
 TEAMS = ["Shopist", "ops", "payments"]
+CASES: st.SearchStrategy[Callable[[str], str]] = st.sampled_from(
+    [str, str.upper, str.lower, str.swapcase]
+)
 ATOMS = st.one_of(
     st.sampled_from(SERVICES).map(lambda s: f"service:{s}"),
     st.sampled_from(TEAMS).map(lambda t: f"team:{t}"),
@@ -239,22 +295,41 @@ ATOMS = st.one_of(
             "timeout",
             "@team:ops",
             "-team:ops",
+            "-@team:ops",
+            "-service:w*",
         ]
     ),
 )
-RULE_QUERIES = st.recursive(
-    ATOMS,
-    lambda inner: st.one_of(
+# Negated exact tags, in any case: what the index's blockers rule unguarded rules out by;
+# and negations that must not block (attributes compare exactly, wildcards).
+NEGATIONS = st.one_of(
+    st.tuples(st.sampled_from(SERVICES), CASES).map(lambda sc: f"-service:{sc[1](sc[0])}"),
+    st.tuples(st.sampled_from(TEAMS), CASES).map(lambda tc: f"-team:{tc[1](tc[0])}"),
+    st.sampled_from(["-team:strasse", "-team:STRAßE", "-env:prod", "-env:PROD"]),
+    st.sampled_from(["-@team:ops", "-@team:OPS", "-@env:prod", "-service:web-*", "-team:o?s"]),
+)
+
+
+def _combined(inner: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
+    return st.one_of(
         st.tuples(inner, inner).map(lambda ab: f"{ab[0]} {ab[1]}"),
         st.tuples(inner, inner).map(lambda ab: f"({ab[0]} OR {ab[1]})"),
         inner.map(lambda a: f"-({a})"),
-    ),
-    max_leaves=5,
+    )
+
+
+RULE_QUERIES = st.one_of(
+    st.recursive(st.one_of(ATOMS, NEGATIONS), _combined, max_leaves=5),
+    # Mostly negations: unguarded rules, often with blockers, ANDed and ORed.
+    st.recursive(st.one_of(NEGATIONS, NEGATIONS, ATOMS), _combined, max_leaves=4),
 )
 ISSUES = st.builds(
-    lambda service, teams, title: issue_document(service=service, team=teams, title=title),
-    st.sampled_from([*SERVICES, None]),
-    st.lists(st.sampled_from(TEAMS), max_size=2),
+    lambda service, teams, env, title: issue_document(
+        service=service, team=teams, env=env, title=title
+    ),
+    st.sampled_from([*SERVICES, "API", None]),
+    st.lists(st.sampled_from([*TEAMS, "OPS", "Straße"]), max_size=2),
+    st.sampled_from(["prod", "Prod", None]),
     st.sampled_from(["", "Timeout in checkout"]),
 )
 
@@ -267,16 +342,17 @@ def _naive_first(queries: list[str], document: Document) -> int | None:
 
 
 @settings(max_examples=400)
-@given(st.lists(RULE_QUERIES, max_size=12), ISSUES)
+@given(st.lists(RULE_QUERIES, max_size=12), st.lists(ISSUES, min_size=1, max_size=4))
 def test_indexed_first_match_equals_evaluating_every_rule_in_order(
-    queries: list[str], document: Document
+    queries: list[str], documents: list[Document]
 ) -> None:
     rules = RuleSet(rule(f"r{i}", q, pos=i) for i, q in enumerate(queries))
-    match = rules.first_match(document)
-    expected = _naive_first(queries, document)
-    assert (None if match is None else match.index) == expected
-    explained = rules.explain(document).match
-    assert (None if explained is None else explained.index) == expected
+    for document in documents:
+        match = rules.first_match(document)
+        expected = _naive_first(queries, document)
+        assert (None if match is None else match.index) == expected
+        explained = rules.explain(document).match
+        assert (None if explained is None else explained.index) == expected
 
 
 # Queries and documents built from the same few pieces, so that phrases, infix
@@ -306,7 +382,6 @@ GENERAL_QUERIES = st.recursive(
     ),
     max_leaves=6,
 )
-CASES = st.sampled_from([str, str.upper, str.lower, str.swapcase])
 
 
 def _terms(node: Node) -> list[Term]:
