@@ -69,8 +69,15 @@ def infix_rules() -> list[Rule]:
 
 
 def unguarded_rules() -> list[Rule]:
-    """Negations only: no rule requires anything, so every one is evaluated."""
+    """Negations only: no rule requires anything; `env:prod` on the issue rules all of them out."""
     return [Rule(f"n{i}", f"-service:svc-{i} -env:prod", f"P{i % 20}", False, i) for i in range(N)]
+
+
+def unblocked_rules() -> list[Rule]:
+    """Negations of a wildcard and of an attribute: nothing rules them out, each is evaluated."""
+    return [
+        Rule(f"b{i}", f"-service:svc-{i}-* -@env:prod", f"P{i % 20}", False, i) for i in range(N)
+    ]
 
 
 def issue(service: str, team: str) -> Document:
@@ -166,12 +173,13 @@ def compile_cost(rules: list[Rule]) -> tuple[float, float]:
 
 
 def main() -> None:
-    routed, wild, suffix, bare, negated = (
+    routed, wild, suffix, bare, negated, unblocked = (
         routed_rules(),
         wildcard_rules(),
         suffix_rules(),
         infix_rules(),
         unguarded_rules(),
+        unblocked_rules(),
     )
     rows = [
         scenario("routed, match at rule 500", routed, issue("svc-500", "team-20")),
@@ -183,8 +191,10 @@ def main() -> None:
         scenario("suffixes, no match", suffix, issue("unknown", "x")),
         scenario("phrases/infixes, match at last rule", bare, issue("svc-999-api", "x")),
         scenario("phrases/infixes, no match", bare, issue("unknown", "x")),
-        # Every issue here has env:prod, so each of the 1,000 rules is tried and fails.
+        # Every issue here has env:prod, which rules out all 1,000 rules before evaluation.
         scenario("unguarded (negations), no match", negated, issue("unknown", "x")),
+        # `-service:svc-N-* -@env:prod`: no blocker, so all 1,000 are tried; @env:prod fails each.
+        scenario("unguarded, no blocker, no match", unblocked, issue("unknown", "x")),
     ]
     header = (
         "scenario (1,000 rules)",
@@ -207,6 +217,7 @@ def main() -> None:
         "suffix": suffix,
         "phrase/infix": bare,
         "negation-only": negated,
+        "unblocked negation-only": unblocked,
     }
     for name, rules in sets.items():
         build, parse_only = compile_cost(rules)
