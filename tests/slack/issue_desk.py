@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
-from sqlalchemy import func, select
+from sqlalchemy import Connection, func, select
 
 from bot.slack.issue_buttons import ISSUE_CREATE_CASE
 from tests.api.server import key_pair
@@ -92,15 +92,20 @@ def running_desk(database_url: str, fake: FakeSlack) -> Iterator[Desk]:
     keys = key_pair(database_url, *SCOPES)
     with slack_server(database_url, fake) as client:
         with client.engine.begin() as conn:
-            make_project(
-                conn,
-                name="Ops",
-                key="OPS",
-                handle="ops",
-                slack_channel="ops-alerts",
-                is_error_tracking_default=True,
-            )
+            make_ops_project(conn)
         yield Desk(client, keys.headers)
+
+
+def make_ops_project(conn: Connection) -> None:
+    """The project every issue lands in: the error-tracking default, posting to ops-alerts."""
+    make_project(
+        conn,
+        name="Ops",
+        key="OPS",
+        handle="ops",
+        slack_channel="ops-alerts",
+        is_error_tracking_default=True,
+    )
 
 
 def count(desk: Desk, table: Any) -> int:

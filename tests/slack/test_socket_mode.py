@@ -19,6 +19,7 @@ from sqlalchemy import select
 from bot.db.cases import case_timeline, cases
 from tests.api.server import key_pair
 from tests.builders import make_project
+from tests.slack.issue_desk import make_ops_project
 from tests.slack.server import JANE, NO_CASE_MESSAGE, TEAM, Client, modal_values, slack_server
 from tests.slack.socket_mode import FakeSocket, SocketFakeSlack, running_socket_mode
 
@@ -213,14 +214,7 @@ def test_an_issue_messages_create_case_click_over_the_socket(
 ) -> None:
     keys = key_pair(migrated_database_url, "error_tracking_read", "error_tracking_write")
     with sock.slack.engine.begin() as conn:
-        make_project(
-            conn,
-            name="Ops",
-            key="OPS",
-            handle="ops",
-            slack_channel="ops-alerts",
-            is_error_tracking_default=True,
-        )
+        make_ops_project(conn)
     event = {
         "data": {
             "type": "error_event",
