@@ -80,8 +80,22 @@ def unblocked_rules() -> list[Rule]:
     ]
 
 
-def issue(service: str, team: str) -> Document:
-    return issue_document(service=service, team=team, env="prod", title="TimeoutError in checkout")
+def undecidable_rules() -> list[Rule]:
+    """Negations that no value on an issue settles (infix, `?`): every rule is evaluated."""
+    return [Rule(f"d{i}", f"-service:*-{i}-* -env:pro?", f"P{i % 20}", False, i) for i in range(N)]
+
+
+# About 1,000 characters of error message, with no "checkout step N" in it.
+LONG_MESSAGE = " ".join(
+    f"TimeoutError: upstream call {n} to payment-gateway timed out after 30s (attempt {n % 7});"
+    for n in range(14)
+)[:1000]
+
+
+def issue(service: str, team: str, message: str = "") -> Document:
+    return issue_document(
+        service=service, team=team, env="prod", title="TimeoutError in checkout", message=message
+    )
 
 
 # --- The naive baseline: walk each rule's tree, fold strings at every comparison.
@@ -173,14 +187,16 @@ def compile_cost(rules: list[Rule]) -> tuple[float, float]:
 
 
 def main() -> None:
-    routed, wild, suffix, bare, negated, unblocked = (
+    routed, wild, suffix, bare, negated, unblocked, undecidable = (
         routed_rules(),
         wildcard_rules(),
         suffix_rules(),
         infix_rules(),
         unguarded_rules(),
         unblocked_rules(),
+        undecidable_rules(),
     )
+    assert len(LONG_MESSAGE) == 1000
     rows = [
         scenario("routed, match at rule 500", routed, issue("svc-500", "team-20")),
         scenario("routed, match at last rule", routed, issue("svc-999", "platform")),
@@ -191,10 +207,14 @@ def main() -> None:
         scenario("suffixes, no match", suffix, issue("unknown", "x")),
         scenario("phrases/infixes, match at last rule", bare, issue("svc-999-api", "x")),
         scenario("phrases/infixes, no match", bare, issue("unknown", "x")),
+        # Every 3-character piece of the 1,000-character message is looked up.
+        scenario("phrases/infixes, 1,000-char message", bare, issue("unknown", "x", LONG_MESSAGE)),
         # Every issue here has env:prod, which rules out all 1,000 rules before evaluation.
         scenario("unguarded (negations), no match", negated, issue("unknown", "x")),
         # `-service:svc-N-* -@env:prod`: no blocker, so all 1,000 are tried; @env:prod fails each.
         scenario("unguarded, no blocker, no match", unblocked, issue("unknown", "x")),
+        # `-service:*-N-* -env:pro?`: no value decides either negation, so all 1,000 are tried.
+        scenario("unguarded, nothing rules out, no match", undecidable, issue("unknown", "x")),
     ]
     header = (
         "scenario (1,000 rules)",
@@ -218,6 +238,7 @@ def main() -> None:
         "phrase/infix": bare,
         "negation-only": negated,
         "unblocked negation-only": unblocked,
+        "undecidable negation-only": undecidable,
     }
     for name, rules in sets.items():
         build, parse_only = compile_cost(rules)
