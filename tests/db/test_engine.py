@@ -59,6 +59,31 @@ def test_naive_times_are_refused(engine: Engine) -> None:
         )
 
 
+def test_sqlite_stores_times_as_sqlalchemy_datetime_text(tmp_path: Path) -> None:
+    """Rows written before the fast path (SQLAlchemy's own DATETIME text) and after it
+    must compare and sort alike, and SQLite's CURRENT_TIMESTAMP must read back."""
+    from sqlalchemy.dialects.sqlite import DATETIME
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'times.db'}")
+    upgrade(engine)
+    at = datetime(2026, 11, 23, 10, 30, 0, 5, tzinfo=UTC)
+    plain = DATETIME().bind_processor(engine.dialect)
+    assert plain is not None
+    with engine.begin() as conn:
+        conn.execute(insert(app_settings), {"key": "k", "value": "v", "updated_at": at})
+        stored = conn.scalar(text("SELECT updated_at FROM app_settings"))
+        assert stored == plain(at.replace(tzinfo=None)) == "2026-11-23 10:30:00.000005"
+        conn.execute(text("UPDATE app_settings SET updated_at = '2026-11-23 10:31:07'"))
+        assert conn.scalar(select(app_settings.c.updated_at)) == datetime(
+            2026, 11, 23, 10, 31, 7, tzinfo=UTC
+        )
+        later = conn.scalar(
+            select(func.count()).where(app_settings.c.updated_at > at.replace(second=59))
+        )
+        assert later == 1
+    engine.dispose()
+
+
 def test_transactions_that_read_then_write_wait_for_each_other(engine: Engine) -> None:
     # On SQLite a deferred transaction that reads first fails at once with
     # "database is locked" when it tries to write after another writer; casebot's
