@@ -11,7 +11,6 @@ a second case for one cycle and project impossible whatever happens.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -21,6 +20,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.core.events import MonitorEvent
 from bot.core.monitor import CycleCase, GroupState, ProjectTarget
+from bot.core.records import record
 from bot.db.cases import cases
 from bot.db.monitor_groups import monitor_cycle_cases, monitor_groups
 from bot.db.projects import projects
@@ -89,7 +89,7 @@ class GroupCreatedMeanwhile(Exception):
     """Another transaction stored the group first: read it again and redo the event."""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class LockedGroup:
     # None: the group is not stored yet (`save` inserts it).
     id: int | None

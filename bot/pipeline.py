@@ -45,6 +45,7 @@ from bot.core.monitor import (
     decide,
     transition_for,
 )
+from bot.core.records import record
 from bot.db.inbox import Outcome as InboxOutcome
 from bot.errortracking.case_sync import with_issue_sync
 from bot.group_store import DirectGroups, Groups, PreloadedGroups
@@ -52,7 +53,7 @@ from bot.sources import SourceError, SourcesConfig, parse_delivery, verify_signa
 from handles.types import Event, Rendered, State, Transition
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Delivery:
     """One HTTP request as received: the raw bytes are what the inbox keeps."""
 
@@ -62,7 +63,7 @@ class Delivery:
     headers: Mapping[str, str] = field(default_factory=dict)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class EventReport:
     """What one event of a delivery did."""
 
@@ -97,7 +98,7 @@ class EventReport:
         return data
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class DeliveryReport:
     inbox_id: int
     source: Source
@@ -110,7 +111,7 @@ class DeliveryReport:
 Listener = Callable[[DeliveryReport], None]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Notification:
     """An applied notification of one group's alert cycle, with its rendered text."""
 

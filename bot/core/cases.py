@@ -10,9 +10,11 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import datetime
 from enum import StrEnum
+
+from bot.core.records import record
 
 
 class CaseStatus(StrEnum):
@@ -99,7 +101,7 @@ class ActorSource(StrEnum):
     SYSTEM = "system"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Actor:
     """Who made a change: a user (when known) and where the change came from."""
 
@@ -116,7 +118,7 @@ class Actor:
         return cls(ActorSource.SYSTEM, None, name)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Invalid:
     """A refused value or change: which field, and why (a sentence for people)."""
 
@@ -124,7 +126,7 @@ class Invalid:
     message: str
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Project:
     id: uuid.UUID
     name: str
@@ -139,7 +141,7 @@ class Project:
     created_at: datetime
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class User:
     id: uuid.UUID
     name: str
@@ -151,7 +153,7 @@ class User:
 Attributes = Mapping[str, tuple[str, ...]]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Case:
     id: uuid.UUID
     project_id: uuid.UUID
@@ -173,7 +175,7 @@ class Case:
     archived_at: datetime | None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class TimelineEntry:
     id: int
     case_id: uuid.UUID
@@ -184,7 +186,7 @@ class TimelineEntry:
     created_at: datetime
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class CaseEvent:
     """One change to one case, as listeners (Slack outbox, issue sync) receive it.
 
@@ -363,7 +365,7 @@ def case_key(project_key: str, number: int) -> str:
 # --- Changes -------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class StatusChange:
     """What a status change writes: the new status, closed time and closing reason."""
 

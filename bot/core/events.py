@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import datetime
 from enum import StrEnum
 
+from bot.core.records import record
 from handles.types import State
 
 
@@ -17,7 +18,7 @@ class Source(StrEnum):
     GENERIC = "generic"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class MonitorEvent:
     """One notification for one monitor group, whatever sent it.
 

@@ -16,11 +16,12 @@ Vocabulary:
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
 from enum import StrEnum
 
 from bot.core.events import MonitorEvent
+from bot.core.records import record
 from handles.types import Mention, Rendered, State, Transition
 
 CLOSED = "CLOSED"
@@ -34,7 +35,7 @@ SECURITY_NOTE = (
 )
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class CycleCase:
     """A case opened during the group's current alert cycle, as the rules need it."""
 
@@ -46,7 +47,7 @@ class CycleCase:
     key: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class GroupState:
     """What casebot remembers about one monitor group between notifications.
 
@@ -67,7 +68,7 @@ class GroupState:
         return self.state is not State.OK and self.cycle > 0
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ProjectTarget:
     """A project as seen through its `@case-<handle>`."""
 
@@ -91,7 +92,7 @@ class SkipReason(StrEnum):
     MONITORS_DISABLED = "monitors_disabled"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class SkippedMention:
     """An `@case-` handle that opened nothing, and why (rule 5)."""
 
@@ -99,7 +100,7 @@ class SkippedMention:
     reason: SkipReason
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class OpenCase:
     project_id: str
     title: str
@@ -109,7 +110,7 @@ class OpenCase:
     attributes: Mapping[str, tuple[str, ...]]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class AppendTimeline:
     """Record the notification on an existing case of the cycle (rules 2 and 4)."""
 
@@ -118,13 +119,13 @@ class AppendTimeline:
     text: str
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class CloseCase:
     case_id: str
     message: str = RESOLVED_MESSAGE
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class NoteOnCase:
     """A timeline note without a status change (a SECURITY case that stays open)."""
 
@@ -135,7 +136,7 @@ class NoteOnCase:
 Action = OpenCase | AppendTimeline | CloseCase | NoteOnCase
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Decision:
     outcome: Outcome
     transition: Transition

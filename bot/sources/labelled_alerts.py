@@ -11,10 +11,10 @@ HA peers) with the same identity, so a repeat is a duplicate, not a new notifica
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from datetime import datetime
 
 from bot.core.events import MonitorEvent, Source
+from bot.core.records import record
 from bot.sources.config import LabelSourceConfig
 from bot.sources.errors import SourceError
 from bot.sources.fields import (
@@ -34,7 +34,7 @@ from handles.types import State
 _ZERO_TIME_PREFIX = "0001-01-01T"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Alert:
     """One entry of `alerts[]`, checked. `field` is its path, for later errors."""
 
