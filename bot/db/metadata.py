@@ -77,10 +77,22 @@ def _utc(value: datetime) -> datetime:
 _TEXT_LENGTH = len("2026-03-15 12:05:57.105542")
 
 
+# Formatting still costs 1-2 µs, and a batch binds the same few times again and again
+# (a new group's three cycle times are one value; `now` is on every row): remember them.
+_TEXTS: dict[datetime, str] = {}
+_TEXTS_KEPT = 4096
+
+
 def _sqlite_text(value: datetime | None) -> str | None:
     if value is None:
         return None
-    return _utc(value).isoformat(" ", "microseconds")[:_TEXT_LENGTH]
+    text = _TEXTS.get(value)
+    if text is None:
+        text = _utc(value).isoformat(" ", "microseconds")[:_TEXT_LENGTH]
+        if len(_TEXTS) >= _TEXTS_KEPT:
+            _TEXTS.clear()
+        _TEXTS[value] = text
+    return text
 
 
 def _sqlite_datetime(value: str | None) -> datetime | None:
