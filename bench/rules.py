@@ -74,7 +74,7 @@ def unguarded_rules() -> list[Rule]:
 
 
 def unblocked_rules() -> list[Rule]:
-    """Negations of a wildcard and of an attribute: nothing rules them out, each is evaluated."""
+    """Negations of a wildcard prefix and of an attribute: `env` "prod" rules all of them out."""
     return [
         Rule(f"b{i}", f"-service:svc-{i}-* -@env:prod", f"P{i % 20}", False, i) for i in range(N)
     ]
@@ -211,8 +211,8 @@ def main() -> None:
         scenario("phrases/infixes, 1,000-char message", bare, issue("unknown", "x", LONG_MESSAGE)),
         # Every issue here has env:prod, which rules out all 1,000 rules before evaluation.
         scenario("unguarded (negations), no match", negated, issue("unknown", "x")),
-        # `-service:svc-N-* -@env:prod`: no blocker, so all 1,000 are tried; @env:prod fails each.
-        scenario("unguarded, no blocker, no match", unblocked, issue("unknown", "x")),
+        # `-service:svc-N-* -@env:prod`: env "prod", as written, rules out all 1,000 unevaluated.
+        scenario("unguarded (prefix, @attribute), no match", unblocked, issue("unknown", "x")),
         # `-service:*-N-* -env:pro?`: no value decides either negation, so all 1,000 are tried.
         scenario("unguarded, nothing rules out, no match", undecidable, issue("unknown", "x")),
     ]
@@ -237,7 +237,7 @@ def main() -> None:
         "suffix": suffix,
         "phrase/infix": bare,
         "negation-only": negated,
-        "unblocked negation-only": unblocked,
+        "prefix/@attribute negation-only": unblocked,
         "undecidable negation-only": undecidable,
     }
     for name, rules in sets.items():

@@ -53,12 +53,12 @@ def term_requirements(term: Term) -> tuple[Requirement, ...]:
     found: list[Requirement] = []
     first, last = wildcards[0], wildcards[-1]
     if first > 0:
-        found.append((key, PREFIX, _fold(value[:first])))
+        found.append((key, PREFIX, fold_literal(value[:first])))
     if last < len(value) - 1:
-        found.append((key, SUFFIX, _fold(value[last + 1 :])))
+        found.append((key, SUFFIX, fold_literal(value[last + 1 :])))
     # The runs between two wildcards; the ends are better served by PREFIX/SUFFIX.
     for start, end in pairwise(wildcards):
-        literal = _fold(value[start + 1 : end])
+        literal = fold_literal(value[start + 1 : end])
         if len(literal) >= GRAM:
             found.append((key, CONTAINS, literal))
     return tuple(found)
@@ -72,14 +72,17 @@ def _free_text(term: Term) -> tuple[Requirement, ...]:
     bounds = (-1, *term.wildcards, len(term.value))
     found: list[Requirement] = []
     for start, end in pairwise(bounds):
-        literal = _fold(term.value[start + 1 : end])
+        literal = fold_literal(term.value[start + 1 : end])
         if len(literal) >= GRAM:
             found.append((TEXT, CONTAINS, literal))
     return tuple(found)
 
 
-def _fold(literal: str) -> str:
-    # Character by character, as the wildcard regex folds its literal parts.
+def fold_literal(literal: str) -> str:
+    """A wildcard value's literal part, case-folded as the compiler's wildcard regex folds it.
+
+    Character by character: the regex is built from each character's casefold.
+    """
     return "".join(ch.casefold() for ch in literal)
 
 

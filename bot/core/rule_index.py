@@ -8,24 +8,28 @@ literals share (a document containing the literal contains each of its
 pieces). A document's candidates are the rules filed under its values, their
 affixes and every GRAM-character piece of its values and text fields, plus
 the rules with no guard (`-env:prod`), which are evaluated unless the
-document carries one of their blockers (`bot.core.rule_blockers`: here
-`env:prod`), tag values that rule them out.
+document meets one of their blockers (`bot.core.rule_blockers`: here an env
+value that folds to `prod`; for `-@env:prod` the value `prod` as written, for
+`-service:svc-*` a service starting with `svc-`), values that rule them out.
 
 Looking up pieces costs one dictionary lookup per character of the values of
 keys (and of the text, if any rule needs a free-text piece) that CONTAINS
 rules name: a long error message makes it grow; rule sets without such rules
-never pay it. Blockers cost one lookup per value of each key that a blocker
-names; rules that have no guard and no blocker present still cost one
-evaluation each.
+never pay it. Blockers cost one lookup per value of each key that an exact
+blocker names, and per value and affix length of each key that a prefix or
+suffix blocker names (`bot.core.rule_blocker_table`); rules that have no
+guard and no blocker met (`-service:*-12-*`, `-env:pro?`, `-timeout`) still
+cost one evaluation each.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 
 from bot.core.query import Document, Node
-from bot.core.rule_blockers import blockers
+from bot.core.rule_blocker_table import BlockerTable
+from bot.core.rule_blockers import Blocker, blockers
 from bot.core.rule_guard import (
     CONTAINS,
     EXACT,
@@ -94,15 +98,12 @@ class RuleIndex:
         }
         text_table: dict[str, list[int]] = {}
         unguarded: list[int] = []
-        # Per blocker (key, then value): the bits (1 << position) of the unguarded rules it blocks.
-        blocked: dict[str, dict[str, int]] = {}
+        blocked: list[tuple[int, frozenset[Blocker]]] = []
         for i, node in enumerate(nodes):
             chosen = guard(node, cost)
             if chosen is None:
                 unguarded.append(i)
-                for tag_key, value in blockers(node):
-                    by_value = blocked.setdefault(tag_key, {})
-                    by_value[value] = by_value.get(value, 0) | 1 << i
+                blocked.append((i, blockers(node)))
                 continue
             for key, kind, text in map(filed_under, chosen):
                 by_text = text_table if key is None else tables[kind].setdefault(key, {})
@@ -116,7 +117,7 @@ class RuleIndex:
         self._text = {gram: tuple(ids) for gram, ids in text_table.items()}
         self._unguarded = tuple(unguarded)
         self._unguarded_mask = sum(1 << i for i in unguarded)
-        self._blocked = blocked
+        self._blocked = BlockerTable(blocked)
 
     def candidates(self, document: Document) -> Sequence[int]:
         """Ascending positions of the rules that could match `document`."""
@@ -159,7 +160,7 @@ class RuleIndex:
                 hits.extend(_filed(self._text, text))
         unguarded: Sequence[int] = self._unguarded
         if self._blocked:
-            unguarded = self._unblocked(folded)
+            unguarded = self._unblocked(document)
         if not hits:
             return unguarded
         if len(hits) == 1 and not unguarded:
@@ -169,16 +170,9 @@ class RuleIndex:
             merged.update(ids)
         return sorted(merged)
 
-    def _unblocked(self, folded: Mapping[str, frozenset[str]]) -> Sequence[int]:
-        """Ascending positions of the unguarded rules that no blocker on the document rules out."""
-        blocked = 0
-        for key, by_value in self._blocked.items():
-            values = folded.get(key)
-            if values:
-                for value in values:
-                    mask = by_value.get(value)
-                    if mask:
-                        blocked |= mask
+    def _unblocked(self, document: Document) -> Sequence[int]:
+        """Ascending positions of the unguarded rules no blocker met by `document` rules out."""
+        blocked = self._blocked.blocked(document)
         if not blocked:
             return self._unguarded
         return _positions(self._unguarded_mask & ~blocked)

@@ -7,8 +7,9 @@ is filed (`bot.core.rule_index`) under what it cannot match without (for
 `service:web-store team:Shopist` that is `service:web-store`; for
 `"checkout step 12" OR service:*-12-*` a piece of each literal), and only
 rules whose requirements the issue meets — plus rules with none, unless the
-issue carries a tag value that rules them out (`env:prod` for
-`-service:web-store -env:prod`) — are evaluated, still in rule order, so the
+issue carries a value that rules them out (`env:prod` for
+`-service:web-store -env:prod`, a service starting with `web-` for
+`-service:web-* -team:ops`) — are evaluated, still in rule order, so the
 answer is exactly the naive one.
 """
 

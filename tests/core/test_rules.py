@@ -175,28 +175,69 @@ def test_guard(query: str, required: set[Requirement] | None) -> None:
 @pytest.mark.parametrize(
     ("query", "blocked_by"),
     [
-        pytest.param("-service:a", {("service", "a")}, id="negated-tag"),
-        pytest.param("-Service:Web-Store", {("service", "web-store")}, id="folded"),
-        pytest.param("-team:STRASSE", {("team", "strasse")}, id="casefold-not-lower"),
-        pytest.param("-team:Straße", {("team", "strasse")}, id="casefold-sharp-s"),
-        pytest.param('-service:"a*b"', {("service", "a*b")}, id="quoted-star-is-literal"),
-        pytest.param("NOT service:a", {("service", "a")}, id="not-keyword"),
-        pytest.param("-(service:a)", {("service", "a")}, id="parenthesised"),
-        pytest.param("-service:a -env:prod", {("service", "a"), ("env", "prod")}, id="and-unions"),
-        pytest.param("-service:a env:*", {("service", "a")}, id="and-with-unblocked-child"),
+        pytest.param("-service:a", {("service", "=", "a")}, id="negated-tag"),
+        pytest.param("-Service:Web-Store", {("service", "=", "web-store")}, id="folded"),
+        pytest.param("-team:STRASSE", {("team", "=", "strasse")}, id="casefold-not-lower"),
+        pytest.param("-team:Straße", {("team", "=", "strasse")}, id="casefold-sharp-s"),
+        pytest.param('-service:"a*b"', {("service", "=", "a*b")}, id="quoted-star-is-literal"),
+        pytest.param("NOT service:a", {("service", "=", "a")}, id="not-keyword"),
+        pytest.param("-(service:a)", {("service", "=", "a")}, id="parenthesised"),
+        pytest.param(
+            "-service:a -env:prod",
+            {("service", "=", "a"), ("env", "=", "prod")},
+            id="and-unions",
+        ),
+        pytest.param("-service:a env:*", {("service", "=", "a")}, id="and-with-unblocked-child"),
         pytest.param("-service:a OR -service:b", set(), id="or-without-shared"),
         pytest.param(
-            "(-service:a -env:prod) OR (-env:prod -team:x)", {("env", "prod")}, id="or-shares"
+            "(-service:a -env:prod) OR (-env:prod -team:x)", {("env", "=", "prod")}, id="or-shares"
         ),
         pytest.param("-env:prod OR service:a", set(), id="or-with-unblocked-branch"),
         pytest.param("service:a", set(), id="term"),
-        pytest.param("-@service:Web", set(), id="attribute-is-case-sensitive"),
-        pytest.param("-service:web-*", set(), id="wildcard"),
-        pytest.param("-service:*", set(), id="absent-field"),
+        # Attributes compare as written: only the value spelt exactly so blocks.
+        pytest.param("-@service:Web", {("service", "@=", "Web")}, id="attribute-as-written"),
+        pytest.param("-@Env:pröd", {("env", "@=", "pröd")}, id="attribute-key-lowered"),
+        pytest.param("-service:Web-*", {("service", "^", "web-")}, id="prefix"),
+        pytest.param("-service:web-**", {("service", "^", "web-")}, id="prefix-stars"),
+        pytest.param("-service:*-Store", {("service", "$", "-store")}, id="suffix"),
+        pytest.param("-team:Straße*", {("team", "^", "strasse")}, id="prefix-folded"),
+        pytest.param(r"-service:a\*b*", {("service", "^", "a*b")}, id="prefix-escaped-star"),
+        pytest.param("-@service:Web-*", {("service", "@^", "Web-")}, id="attribute-prefix"),
+        pytest.param("-@service:*-Store", {("service", "@$", "-Store")}, id="attribute-suffix"),
+        pytest.param("-service:*", {("service", "^", "")}, id="absent-field"),
+        pytest.param("-@service:*", {("service", "^", "")}, id="absent-attribute"),
+        pytest.param("-service:web-?", set(), id="question-mark"),
+        pytest.param("-service:web-*?", set(), id="star-then-question-mark"),
+        pytest.param("-service:*-12-*", set(), id="infix"),
+        pytest.param("-service:web*store", set(), id="inner-star"),
+        pytest.param("-service:*web*store", set(), id="leading-and-inner-star"),
         pytest.param('-"disk full"', set(), id="free-text"),
         pytest.param("-timeout", set(), id="free-text-word"),
-        pytest.param("-service:(a OR b)", set(), id="negated-group"),
+        pytest.param("-time*", set(), id="free-text-wildcard"),
+        # De Morgan: -(a OR b) is -a AND -b; -(a AND b) is -a OR -b.
+        pytest.param(
+            "-service:(a OR B*)",
+            {("service", "=", "a"), ("service", "^", "b")},
+            id="negated-field-group",
+        ),
+        pytest.param(
+            "-(service:a OR @env:prod OR timeout)",
+            {("service", "=", "a"), ("env", "@=", "prod")},
+            id="negated-or-skips-undecided",
+        ),
+        pytest.param("-(service:a team:b)", set(), id="negated-and-without-shared"),
+        pytest.param(
+            "-((service:a OR team:b) (team:b OR env:c))",
+            {("team", "=", "b")},
+            id="negated-and-shares",
+        ),
+        pytest.param("-((service:a team:b) OR (team:b env:c))", set(), id="and-needs-every-child"),
+        pytest.param("-(service:a -team:b)", set(), id="negated-and-with-negation"),
+        pytest.param(
+            "-(service:a OR -(team:b OR env:c))", {("service", "=", "a")}, id="nested-negations"
+        ),
         pytest.param("-(-service:a)", set(), id="double-negation"),
+        pytest.param("-(-service:a -team:b)", set(), id="negated-and-of-negations"),
         pytest.param("", set(), id="match-all"),
     ],
 )
@@ -220,6 +261,41 @@ def test_index_skips_unguarded_rules_a_blocker_rules_out() -> None:
     assert match is None
     match = rules.first_match(issue_document(service="svc-70", env="prod"))
     assert match is not None and match.index == 50
+
+
+def test_index_skips_unguarded_rules_an_attribute_or_affix_rules_out() -> None:
+    queries = [
+        "-service:svc-1-* -@env:prod",  # 0
+        "-service:*-store",  # 1
+        "-@team:Ops",  # 2
+        "-@service:Web-*",  # 3
+        "-@service:*-Store",  # 4
+        "-service:(a OR svc-2*)",  # 5
+        "-(team:x OR env:d*)",  # 6
+        "-service:*-1-*",  # 7: an infix, which nothing rules out
+        "-env:pro?",  # 8: so does `?`
+        "-team:Straße*",  # 9
+        "-service:*",  # 10
+    ]
+    index = RuleIndex([parse(q) for q in queries])
+
+    def candidates(**fields: str) -> list[int]:
+        return list(index.candidates(issue_document(**fields)))
+
+    everything = list(range(len(queries)))
+    assert candidates(env="prod") == [i for i in everything if i != 0]
+    assert candidates(env="Prod") == everything  # @env:prod compares as written
+    assert candidates(service="SVC-1-api") == [i for i in everything if i not in (0, 10)]
+    assert candidates(service="svc-1") == [i for i in everything if i != 10]  # too short
+    assert candidates(service="Web-Store") == [i for i in everything if i not in (1, 3, 4, 10)]
+    assert candidates(service="web-store") == [i for i in everything if i not in (1, 10)]
+    assert candidates(service="a") == [i for i in everything if i not in (5, 10)]
+    assert candidates(service="svc-20") == [i for i in everything if i not in (5, 10)]
+    assert candidates(team="OPS") == everything
+    assert candidates(team="Ops") == [i for i in everything if i != 2]
+    assert candidates(team="STRASSE-1") == [i for i in everything if i != 9]
+    assert candidates(env="dev") == [i for i in everything if i != 6]
+    assert candidates(team="x", service="svc-1-x") == [1, 2, 3, 4, 5, 7, 8, 9]
 
 
 def test_index_files_a_rule_under_its_rarest_requirement() -> None:
@@ -300,13 +376,67 @@ ATOMS = st.one_of(
         ]
     ),
 )
-# Negated exact tags, in any case: what the index's blockers rule unguarded rules out by;
-# and negations that must not block (attributes compare exactly, wildcards).
+# Values of the issues below, and what rule terms are made of: a whole value in
+# any case, or a prefix, suffix, `?` or inner `*` pattern cut from one.
+FIELD_VALUES = {"service": [*SERVICES, "Web-Store"], "team": [*TEAMS, "Straße"], "env": ["prod"]}
+
+
+SHAPES = ["exact", "prefix", "suffix", "stars", "question", "prefix-question"]
+SHAPES += ["question-suffix", "star-question", "inner", "inner-end", "start-inner", "infix"]
+
+
+def _pattern_for(key: str) -> st.SearchStrategy[str]:
+    """A value for `key`: exact, pure prefix or suffix (blockers), or one nothing decides."""
+
+    def cut(known_at: tuple[str, int, str]) -> str:
+        known, at, shape = known_at
+        return {
+            "exact": known,
+            "prefix": f"{known[:at]}*",
+            "suffix": f"*{known[at:]}",
+            "stars": f"{known[:at]}**",
+            "question": f"{known[:at]}?{known[at + 1 :]}",
+            "prefix-question": f"{known[:at]}?",
+            "question-suffix": f"?{known[at:]}",
+            "star-question": f"{known[:at]}*?",
+            "inner": f"{known[:at]}*{known[at + 1 :]}",
+            "inner-end": f"{known[:at]}*{known[at + 1 : at + 3]}*",
+            "start-inner": f"*{known[max(at - 3, 0) : max(at - 1, 0)]}*{known[at:]}",
+            "infix": f"*{known[at : at + 2]}*",
+        }[shape]
+
+    known = st.tuples(st.sampled_from(FIELD_VALUES[key]), CASES).map(lambda vc: vc[1](vc[0]))
+    return st.tuples(
+        known,
+        st.integers(0, 10),
+        st.sampled_from(SHAPES),
+    ).map(lambda kas: cut((kas[0], kas[1] % (len(kas[0]) + 1), kas[2])))
+
+
+KEYED_VALUES = st.sampled_from(sorted(FIELD_VALUES)).flatmap(
+    lambda key: st.tuples(st.just(key), st.booleans(), st.lists(_pattern_for(key), min_size=1))
+)
+# `key:v`, `@key:v` or, with several values, `key:(v1 OR v2)`.
+FIELD_TERMS_OR_GROUPS = KEYED_VALUES.map(
+    lambda kav: (
+        f"{'@' if kav[1] else ''}{kav[0]}:"
+        + (kav[2][0] if len(kav[2]) == 1 else f"({' OR '.join(kav[2][:3])})")
+    )
+)
+# Negations: of exact tags in any case, of attributes (which compare as written), of prefix
+# and suffix wildcards (blockers all), of `?`, infix and free-text terms (which no value
+# decides), of `key:(a OR b)` groups and of ORs, which De Morgan turns into blockers.
 NEGATIONS = st.one_of(
     st.tuples(st.sampled_from(SERVICES), CASES).map(lambda sc: f"-service:{sc[1](sc[0])}"),
     st.tuples(st.sampled_from(TEAMS), CASES).map(lambda tc: f"-team:{tc[1](tc[0])}"),
     st.sampled_from(["-team:strasse", "-team:STRAßE", "-env:prod", "-env:PROD"]),
     st.sampled_from(["-@team:ops", "-@team:OPS", "-@env:prod", "-service:web-*", "-team:o?s"]),
+    st.sampled_from(["-timeout", "-time*", "-service:*", "-@team:*"]),
+    FIELD_TERMS_OR_GROUPS.map(lambda t: f"-{t}"),
+    FIELD_TERMS_OR_GROUPS.map(lambda t: f"-{t}"),
+    st.tuples(FIELD_TERMS_OR_GROUPS, st.one_of(FIELD_TERMS_OR_GROUPS, ATOMS)).map(
+        lambda ab: f"-({ab[0]} OR {ab[1]})"
+    ),
 )
 
 
@@ -327,9 +457,9 @@ ISSUES = st.builds(
     lambda service, teams, env, title: issue_document(
         service=service, team=teams, env=env, title=title
     ),
-    st.sampled_from([*SERVICES, "API", None]),
-    st.lists(st.sampled_from([*TEAMS, "OPS", "Straße"]), max_size=2),
-    st.sampled_from(["prod", "Prod", None]),
+    st.sampled_from([*SERVICES, "API", "Web-Store", None]),
+    st.lists(st.sampled_from([*TEAMS, "OPS", "Straße", "STRASSE"]), max_size=2),
+    st.sampled_from(["prod", "Prod", "PROD", None]),
     st.sampled_from(["", "Timeout in checkout"]),
 )
 
