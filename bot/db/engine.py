@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
+import orjson
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.pool import StaticPool
@@ -46,6 +47,8 @@ def normalize_url(url: str | URL) -> URL:
 def make_engine(url: str | URL | None = None, **kwargs: Any) -> Engine:
     """An engine for `url` (default `sqlite:///casebot.db`), set up as the module docstring says."""
     parsed = normalize_url(url if url is not None else database_url())
+    kwargs.setdefault("json_serializer", json_text)
+    kwargs.setdefault("json_deserializer", orjson.loads)
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(parsed, **kwargs)
     kwargs.setdefault("pool_size", 10)
@@ -60,6 +63,12 @@ def make_engine(url: str | URL | None = None, **kwargs: Any) -> Engine:
     # as it grows, until an ANALYZE, which nothing guarantees (autovacuum may be off).
     connect_args.setdefault("options", "-c plan_cache_mode=force_custom_plan")
     return create_engine(parsed, connect_args=connect_args, **kwargs)
+
+
+def json_text(value: Any) -> str:
+    """JSON columns' text, by orjson: the standard library's encoder was a few percent of
+    storing a batch of alerts (every inbox row keeps each event's outcome as JSON)."""
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
 
 
 def reader(engine: Engine) -> Engine:
