@@ -25,7 +25,9 @@ cost one evaluation each.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from itertools import repeat
+from operator import getitem
 
 from bot.core.query import Document, Node
 from bot.core.rule_blocker_table import BlockerTable
@@ -202,10 +204,27 @@ def _positions(mask: int) -> list[int]:
     return positions
 
 
-def _filed(by_gram: dict[str, Ids], text: str) -> list[Ids]:
+# slice(i, i + GRAM) for each i: cutting a text with these through map() looks
+# up its pieces without running Python code per character (a long error
+# message has ~1,000 of them). operator.getitem, not text.__getitem__: that
+# bound slot wrapper builds an argument tuple per call and measured no faster
+# than the loop. Replaced, never changed, when a longer text needs more, so a
+# thread still reading the old tuple sees consistent slices.
+_SLICES: tuple[slice, ...] = tuple(slice(i, i + GRAM) for i in range(1024))
+_piece: Callable[[str, slice], str] = getitem
+
+
+def _filed(by_gram: dict[str, Ids], text: str) -> Iterator[Ids]:
     """The positions filed under each GRAM-character piece of `text`."""
-    get = by_gram.get
-    return [ids for i in range(len(text) - GRAM + 1) if (ids := get(text[i : i + GRAM]))]
+    global _SLICES
+    count = len(text) - GRAM + 1
+    if count <= 0:
+        return iter(())
+    slices = _SLICES
+    if count > len(slices):
+        slices = _SLICES = tuple(slice(i, i + GRAM) for i in range(max(count, 2 * len(slices))))
+    # map() stops after `count` pieces, when repeat() runs out.
+    return filter(None, map(by_gram.get, map(_piece, repeat(text, count), slices)))
 
 
 def _frozen(table: dict[str, dict[str, list[int]]]) -> dict[str, dict[str, Ids]]:

@@ -328,6 +328,17 @@ def test_index_finds_phrases_and_infixes_by_their_rarest_piece() -> None:
     assert list(index.candidates(issue_document(service="svc-x-api", title="TIMEOUT"))) == []
 
 
+def test_every_piece_of_a_long_or_short_text_is_looked_up() -> None:
+    index = RuleIndex([parse('"checkout step 7"'), parse("service:*-12-*"), parse('"abc"')])
+    filler = "x" * 5000  # longer than the slices made up front
+    message = f"{filler} Checkout Step 7 {filler}"
+    assert list(index.candidates(issue_document(message=message))) == [0]
+    assert list(index.candidates(issue_document(message=f"{filler}ABC"))) == [2]
+    assert list(index.candidates(issue_document(service=f"{filler}-12-"))) == [1]
+    assert list(index.candidates(issue_document(title="ab", service="-1"))) == []
+    assert list(index.candidates(issue_document(title="abc", service="-12-"))) == [1, 2]
+
+
 def test_free_text_requirements_do_not_look_at_fields() -> None:
     index = RuleIndex([parse('"disk full"'), parse("service:*disk*")])
     assert list(index.candidates(issue_document(service="disk full"))) == [1]
