@@ -361,7 +361,9 @@ class Pipeline:
             projects = self._projects(conn, memo, case_mentions(rendered.mentions))
             decision = decide(group, event, transition, rendered, projects)
             assert decision.group is not None
-            opens = any(isinstance(a, OpenCase) for a in decision.actions)
+            opens = bool(decision.actions) and any(
+                isinstance(a, OpenCase) for a in decision.actions
+            )
             try:
                 group_id = groups.save(
                     conn,
@@ -419,7 +421,17 @@ class Pipeline:
         closed: list[str] = []
         noted: list[str] = []
         actions = decision.actions
-        data = _transition_data(event, decision.transition, inbox_id) if actions else {}
+        if not actions:  # most notifications: a new group's first alert, a renotification
+            return EventReport(
+                monitor_id=event.monitor_id,
+                group=event.group,
+                state=event.state.value,
+                outcome=Outcome.APPLIED.value,
+                transition=describe_transition(decision.transition),
+                skipped=tuple((s.handle, s.reason.value) for s in decision.skipped),
+                note=note,
+            )
+        data = _transition_data(event, decision.transition, inbox_id)
         actor = Actor.monitor(event.monitor_name or event.monitor_id)
         for action in actions:
             match action:

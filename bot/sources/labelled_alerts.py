@@ -10,8 +10,9 @@ HA peers) with the same identity, so a repeat is a duplicate, not a new notifica
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from datetime import datetime
+from functools import lru_cache
 
 from bot.core.events import MonitorEvent, Source
 from bot.core.records import record
@@ -122,6 +123,15 @@ def is_private(label: str) -> bool:
     return label.startswith("__") and label.endswith("__")
 
 
+@lru_cache(maxsize=64)
+def _excluded(
+    identity_labels: tuple[str, ...], configured: frozenset[str], priority_label: str
+) -> frozenset[str]:
+    """Labels that stay out of the group key (the same for every alert of a source)."""
+    # The priority label describes the rule, not the member, so it stays out too.
+    return frozenset({*identity_labels, *configured, priority_label})
+
+
 def to_event(
     alert: Alert,
     *,
@@ -129,7 +139,7 @@ def to_event(
     config: LabelSourceConfig,
     monitor_id: str,
     monitor_name: str,
-    identity_labels: Iterable[str],
+    identity_labels: tuple[str, ...],
     firing_state: State | None = None,
     values: Mapping[str, str | int | float] | None = None,
     attributes: Mapping[str, object] | None = None,
@@ -140,14 +150,13 @@ def to_event(
     `firing_state` overrides the severity mapping (Grafana's no-data alerts).
     """
     labels = alert.labels
-    public = (
-        {k: v for k, v in labels.items() if not is_private(k)}
-        if any(k.startswith("__") for k in labels)
-        else labels
-    )
+    public = labels
+    for name in labels:
+        if name.startswith("__"):
+            public = {k: v for k, v in labels.items() if not is_private(k)}
+            break
     severity_state = firing_state or config.firing_state(public)
-    # The priority label describes the rule, not the member, so it stays out of the group.
-    excluded = {*identity_labels, *config.group_exclude_labels, config.priority_label}
+    excluded = _excluded(identity_labels, config.group_exclude_labels, config.priority_label)
     # One pass gives both: tags are every label but alertname, the group leaves out the
     # monitor's own labels; sorted by name, so already in canonical group order.
     tags: list[str] = []
