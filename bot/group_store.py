@@ -21,6 +21,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from bot.core.events import MonitorEvent
 from bot.core.monitor import CycleCase, GroupState, ProjectTarget
 from bot.core.records import record
+from bot.db.bulk import insert_rows
 from bot.db.cases import cases
 from bot.db.monitor_groups import monitor_cycle_cases, monitor_groups
 from bot.db.projects import projects
@@ -284,7 +285,7 @@ class PreloadedGroups:
 
     def flush(self, conn: Connection) -> None:
         if self.inserts:
-            conn.execute(insert(monitor_groups), list(self.inserts.values()))
+            insert_rows(conn, monitor_groups, list(self.inserts.values()))
         if self.updates:
             conn.execute(_UPDATE, list(self.updates.values()))
         self.inserts.clear()
