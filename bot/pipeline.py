@@ -378,7 +378,7 @@ class Pipeline:
         else:
             raise RuntimeError(f"group {event.group} kept changing under this transaction")
         after = decision.group
-        if decision.starts_cycle:
+        if decision.starts_cycle and after.cases:
             after = replace(after, cases=())
         groups.applied(conn, event, group_id, after, touched=bool(decision.actions))
         keys = {c.case_id: c.key for c in group.cases} if group is not None else {}
