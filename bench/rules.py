@@ -81,8 +81,23 @@ def unblocked_rules() -> list[Rule]:
 
 
 def undecidable_rules() -> list[Rule]:
-    """Negations that no value on an issue settles (infix, `?`): every rule is evaluated."""
+    """Negations that no value on an issue settles (infix, `?`), `-env:pro?` in every rule.
+
+    The index evaluates that shared `-env:pro?` once: true for env "prod", it rules out all 1,000.
+    """
     return [Rule(f"d{i}", f"-service:*-{i}-* -env:pro?", f"P{i % 20}", False, i) for i in range(N)]
+
+
+def distinct_undecidable_rules() -> list[Rule]:
+    """Undecided negations that no two rules share: nothing rules any rule out, all are tried.
+
+    `error.type:*` (no issue here has one) fails each rule after both negations are evaluated,
+    so every rule costs what a negation-only rule that nothing rules out costs.
+    """
+    return [
+        Rule(f"e{i}", f"-service:*-{i}-* -env:pro?{i} error.type:*", f"P{i % 20}", False, i)
+        for i in range(N)
+    ]
 
 
 # About 1,000 characters of error message, with no "checkout step N" in it.
@@ -187,7 +202,7 @@ def compile_cost(rules: list[Rule]) -> tuple[float, float]:
 
 
 def main() -> None:
-    routed, wild, suffix, bare, negated, unblocked, undecidable = (
+    routed, wild, suffix, bare, negated, unblocked, undecidable, distinct = (
         routed_rules(),
         wildcard_rules(),
         suffix_rules(),
@@ -195,6 +210,7 @@ def main() -> None:
         unguarded_rules(),
         unblocked_rules(),
         undecidable_rules(),
+        distinct_undecidable_rules(),
     )
     assert len(LONG_MESSAGE) == 1000
     rows = [
@@ -213,8 +229,11 @@ def main() -> None:
         scenario("unguarded (negations), no match", negated, issue("unknown", "x")),
         # `-service:svc-N-* -@env:prod`: env "prod", as written, rules out all 1,000 unevaluated.
         scenario("unguarded (prefix, @attribute), no match", unblocked, issue("unknown", "x")),
-        # `-service:*-N-* -env:pro?`: no value decides either negation, so all 1,000 are tried.
-        scenario("unguarded, nothing rules out, no match", undecidable, issue("unknown", "x")),
+        # `-service:*-N-* -env:pro?`: no value decides either negation, but all 1,000 share
+        # `-env:pro?`, evaluated once: true for env "prod", it rules out every rule.
+        scenario("unguarded, shared undecided term, no match", undecidable, issue("unknown", "x")),
+        # `-service:*-N-* -env:pro?N error.type:*`: no negation decided or shared: all 1,000 tried.
+        scenario("unguarded, nothing shared or decided, no match", distinct, issue("unknown", "x")),
     ]
     header = (
         "scenario (1,000 rules)",
@@ -238,7 +257,8 @@ def main() -> None:
         "phrase/infix": bare,
         "negation-only": negated,
         "prefix/@attribute negation-only": unblocked,
-        "undecidable negation-only": undecidable,
+        "shared undecided negation-only": undecidable,
+        "distinct undecided negation": distinct,
     }
     for name, rules in sets.items():
         build, parse_only = compile_cost(rules)

@@ -22,7 +22,12 @@ Each is met exactly when one term is true, as the compiler decides it
   wildcards ATTRIBUTE_PREFIX / ATTRIBUTE_SUFFIX.
 
 A `?` needs exactly one character and an inner `*` leaves the two literals
-apart, and free text is looked for inside texts: those terms give none.
+apart, and free text is looked for inside texts: no lookup decides those
+terms. In their place the term itself stands as the condition (its key
+lower-cased, as the compiler reads it, so that `-Env:pro?` and `-env:pro?`
+are one term): it is met when the compiler's predicate for the term is true.
+`checked_terms` lists those; the index evaluates each such term that several
+rules share once per document (`bot.core.rule_shared_terms`).
 
 Blockers are found by De Morgan, as the conditions that make a node false:
 
@@ -33,7 +38,7 @@ Blockers are found by De Morgan, as the conditions that make a node false:
 - a term: none (a term is false when a value is absent, which no lookup of
   present values shows), nor the empty query.
 
-And the conditions that make a node true: a term's own, if it has one; for
+And the conditions that make a node true: a term's own (else the term); for
 OR the union; for AND the intersection; for `-x` the blockers of `x`.
 
 The index uses them for the rules it cannot file under a guard
@@ -56,7 +61,10 @@ SUFFIXES = frozenset({SUFFIX, ATTRIBUTE_SUFFIX})
 # (lower-cased key, kind, text)
 Blocker = tuple[str, str, str]
 
-_NONE: frozenset[Blocker] = frozenset()
+# A table blocker, or a term whose compiled predicate decides it.
+Condition = Blocker | Term
+
+_NONE: frozenset[Condition] = frozenset()
 
 
 def condition(term: Term) -> Blocker | None:
@@ -89,24 +97,37 @@ def condition(term: Term) -> Blocker | None:
 
 def blockers(node: Node) -> frozenset[Blocker]:
     """Conditions any one of which, met by a document, means `node` does not match it."""
-    return _deciding(node, result=False)
+    return frozenset(c for c in _deciding(node, result=False) if isinstance(c, tuple))
 
 
-def _deciding(node: Node, *, result: bool) -> frozenset[Blocker]:
+def checked_terms(node: Node) -> frozenset[Term]:
+    """Undecided terms any one of which, true for a document, means `node` does not match it."""
+    return frozenset(c for c in _deciding(node, result=False) if isinstance(c, Term))
+
+
+def _checked(term: Term) -> Term:
+    """`term` as the compiler reads it: key lower-cased, positions and quoting dropped."""
+    key = None if term.key is None else term.key.lower()
+    return Term(key, term.value, term.wildcards, attribute=term.attribute)
+
+
+def _deciding(node: Node, *, result: bool) -> frozenset[Condition]:
     """Conditions any one of which, met by a document, makes `node` evaluate to `result`."""
     if isinstance(node, Term):
-        found = condition(node) if result else None
-        return _NONE if found is None else frozenset({found})
+        if not result:
+            return _NONE  # a false term shows no present value to look up
+        found = condition(node)
+        return frozenset({_checked(node) if found is None else found})
     if isinstance(node, Not):
         return _deciding(node.operand, result=not result)
     if isinstance(node, And | Or):
         # One child settles a false AND or a true OR; the other way round takes every child.
         if isinstance(node, And) is not result:
-            union: set[Blocker] = set()
+            union: set[Condition] = set()
             for child in node.operands:
                 union |= _deciding(child, result=result)
             return frozenset(union)
-        shared: frozenset[Blocker] | None = None
+        shared: frozenset[Condition] | None = None
         for child in node.operands:
             found_all = _deciding(child, result=result)
             shared = found_all if shared is None else shared & found_all

@@ -10,16 +10,20 @@ affixes and every GRAM-character piece of its values and text fields, plus
 the rules with no guard (`-env:prod`), which are evaluated unless the
 document meets one of their blockers (`bot.core.rule_blockers`: here an env
 value that folds to `prod`; for `-@env:prod` the value `prod` as written, for
-`-service:svc-*` a service starting with `svc-`), values that rule them out.
+`-service:svc-*` a service starting with `svc-`), values that rule them out,
+or a term in the same place that no value decides (`-env:pro?`) is true for
+it, evaluated once for all the rules that share it
+(`bot.core.rule_shared_terms`).
 
 Looking up pieces costs one dictionary lookup per character of the values of
 keys (and of the text, if any rule needs a free-text piece) that CONTAINS
 rules name: a long error message makes it grow; rule sets without such rules
 never pay it. Blockers cost one lookup per value of each key that an exact
 blocker names, and per value and affix length of each key that a prefix or
-suffix blocker names (`bot.core.rule_blocker_table`); rules that have no
-guard and no blocker met (`-service:*-12-*`, `-env:pro?`, `-timeout`) still
-cost one evaluation each.
+suffix blocker names (`bot.core.rule_blocker_table`), and one evaluation
+per shared undecided term tried; rules that have no guard and nothing that
+rules them out (`-service:*-12-*`, `-env:pro?` with an env such as `dev`, or
+a `-timeout` no other rule has) still cost one evaluation each.
 """
 
 from __future__ import annotations
@@ -29,9 +33,9 @@ from collections.abc import Callable, Iterator, Sequence
 from itertools import repeat
 from operator import getitem
 
-from bot.core.query import Document, Node
+from bot.core.query import Document, Node, Term
 from bot.core.rule_blocker_table import BlockerTable
-from bot.core.rule_blockers import Blocker, blockers
+from bot.core.rule_blockers import Blocker, blockers, checked_terms
 from bot.core.rule_guard import (
     CONTAINS,
     EXACT,
@@ -44,6 +48,7 @@ from bot.core.rule_guard import (
     guard,
     requirements,
 )
+from bot.core.rule_shared_terms import SharedTerms
 
 __all__ = ["GRAM", "Guard", "Requirement", "RuleIndex", "guard"]
 
@@ -68,6 +73,7 @@ class RuleIndex:
         "_contains",
         "_exact",
         "_prefix",
+        "_shared",
         "_suffix",
         "_text",
         "_unguarded",
@@ -101,11 +107,13 @@ class RuleIndex:
         text_table: dict[str, list[int]] = {}
         unguarded: list[int] = []
         blocked: list[tuple[int, frozenset[Blocker]]] = []
+        checked: list[tuple[int, frozenset[Term]]] = []
         for i, node in enumerate(nodes):
             chosen = guard(node, cost)
             if chosen is None:
                 unguarded.append(i)
                 blocked.append((i, blockers(node)))
+                checked.append((i, checked_terms(node)))
                 continue
             for key, kind, text in map(filed_under, chosen):
                 by_text = text_table if key is None else tables[kind].setdefault(key, {})
@@ -120,6 +128,7 @@ class RuleIndex:
         self._unguarded = tuple(unguarded)
         self._unguarded_mask = sum(1 << i for i in unguarded)
         self._blocked = BlockerTable(blocked)
+        self._shared = SharedTerms(checked)
 
     def candidates(self, document: Document) -> Sequence[int]:
         """Ascending positions of the rules that could match `document`."""
@@ -161,7 +170,7 @@ class RuleIndex:
             for text in document.folded_text:
                 hits.extend(_filed(self._text, text))
         unguarded: Sequence[int] = self._unguarded
-        if self._blocked:
+        if self._blocked or self._shared:
             unguarded = self._unblocked(document)
         if not hits:
             return unguarded
@@ -173,11 +182,16 @@ class RuleIndex:
         return sorted(merged)
 
     def _unblocked(self, document: Document) -> Sequence[int]:
-        """Ascending positions of the unguarded rules no blocker met by `document` rules out."""
-        blocked = self._blocked.blocked(document)
-        if not blocked:
+        """Ascending positions of the unguarded rules nothing true of `document` rules out."""
+        mask = self._unguarded_mask
+        if self._blocked:
+            mask &= ~self._blocked.blocked(document)
+        # Lookups first: they cost less than evaluating a term, and leave fewer terms to try.
+        if mask and self._shared:
+            mask = self._shared.remaining(document, mask)
+        if mask == self._unguarded_mask:
             return self._unguarded
-        return _positions(self._unguarded_mask & ~blocked)
+        return _positions(mask)
 
 
 # The set bits of each byte value, lowest first.

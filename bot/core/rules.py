@@ -9,8 +9,10 @@ is filed (`bot.core.rule_index`) under what it cannot match without (for
 rules whose requirements the issue meets — plus rules with none, unless the
 issue carries a value that rules them out (`env:prod` for
 `-service:web-store -env:prod`, a service starting with `web-` for
-`-service:web-* -team:ops`) — are evaluated, still in rule order, so the
-answer is exactly the naive one.
+`-service:web-* -team:ops`), or a negated term no value decides that several
+of them share is true for it (`env:pro?` for rules that all say `-env:pro?`,
+evaluated once) — are evaluated, still in rule order, so the answer is
+exactly the naive one.
 """
 
 from __future__ import annotations

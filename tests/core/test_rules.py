@@ -9,9 +9,21 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.core.issues import issue_document
-from bot.core.query import And, Document, Node, Not, Or, Term, compile_query, parse
-from bot.core.rule_blockers import Blocker, blockers
+from bot.core.query import (
+    And,
+    Document,
+    Node,
+    Not,
+    Or,
+    Predicate,
+    Term,
+    compile_node,
+    compile_query,
+    parse,
+)
+from bot.core.rule_blockers import Blocker, blockers, checked_terms
 from bot.core.rule_index import Requirement, RuleIndex, guard
+from bot.core.rule_shared_terms import SharedTerms
 from bot.core.rules import Rule, RuleError, RuleSet
 
 
@@ -298,6 +310,113 @@ def test_index_skips_unguarded_rules_an_attribute_or_affix_rules_out() -> None:
     assert candidates(team="x", service="svc-1-x") == [1, 2, 3, 4, 5, 7, 8, 9]
 
 
+PRO_Q = Term("env", "pro?", (3,))
+
+
+@pytest.mark.parametrize(
+    ("query", "terms"),
+    [
+        pytest.param("-env:pro?", {PRO_Q}, id="question-mark"),
+        pytest.param("-Env:pro?", {PRO_Q}, id="key-lowered"),
+        pytest.param("-@env:pro?", {Term("env", "pro?", (3,), attribute=True)}, id="attribute"),
+        pytest.param("-service:*-1-*", {Term("service", "*-1-*", (0, 4))}, id="infix"),
+        pytest.param("-timeout", {Term(None, "timeout")}, id="free-text"),
+        pytest.param('-"disk full"', {Term(None, "disk full")}, id="phrase-unquoted"),
+        pytest.param("-service:a -env:pro?", {PRO_Q}, id="decided-terms-left-to-the-table"),
+        pytest.param("-(env:pro? OR team:o?s)", {PRO_Q, Term("team", "o?s", (1,))}, id="de-morgan"),
+        pytest.param("-env:pro? OR -team:o?s", set(), id="or-without-shared"),
+        pytest.param("-env:pro? OR (-env:pro? -team:x)", {PRO_Q}, id="or-shared"),
+        pytest.param("env:pro?", set(), id="positive"),
+        pytest.param("-(-env:pro?)", set(), id="double-negation"),
+        pytest.param("-(env:pro? team:x?)", set(), id="negated-and"),
+    ],
+)
+def test_checked_terms(query: str, terms: set[Term]) -> None:
+    assert checked_terms(parse(query)) == frozenset(terms)
+
+
+def _counting(calls: list[Term]) -> Callable[[Node], Predicate]:
+    """compile_node, but each predicate records its term when evaluated."""
+
+    def compile_counted(node: Node) -> Predicate:
+        inner = compile_node(node)
+        assert isinstance(node, Term)
+
+        def predicate(document: Document) -> bool:
+            calls.append(node)
+            return inner(document)
+
+        return predicate
+
+    return compile_counted
+
+
+def test_index_skips_unguarded_rules_a_shared_term_rules_out(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    calls: list[Term] = []
+    monkeypatch.setattr("bot.core.rule_shared_terms.compile_node", _counting(calls))
+    queries = [f"-service:*-{i}-* -env:pro?" for i in range(10)]
+    queries[3] = "-service:*-3-* -Env:pro?"  # the same term
+    queries[5] = "-service:*-5-*"  # nothing shared
+    queries[6] = "-service:*-6-* -team:o?s -env:prod"
+    queries[7] = "service:svc-7"  # guarded
+    queries[8] = "-service:*-8-* -team:o?s -env:prod"
+    queries[9] = "-service:*-9-* -team:x?"  # a term no other rule has
+    index = RuleIndex([parse(q) for q in queries])
+    o_s = Term("team", "o?s", (1,))
+
+    def candidates(**fields: str) -> list[int]:
+        calls.clear()
+        return list(index.candidates(issue_document(**fields)))
+
+    # env:prod rules out 6 and 8, so -team:o?s, which only they share, is not tried.
+    assert candidates(env="PROD") == [5, 9]  # -env:pro? is true: it rules out 0-4
+    assert calls == [PRO_Q]
+    assert candidates(env="dev") == [0, 1, 2, 3, 4, 5, 6, 8, 9]  # both false: nothing out
+    assert calls == [PRO_Q, o_s]
+    assert candidates(env="dev", team="ops") == [0, 1, 2, 3, 4, 5, 9]  # o?s rules out 6, 8
+    # -team:x? is true, but it is one rule's only: that rule is evaluated, not the term.
+    assert candidates(env="dev", team="xy") == [0, 1, 2, 3, 4, 5, 6, 8, 9]
+    assert calls == [PRO_Q, o_s]
+    rules = RuleSet(rule(f"r{i}", q, pos=i) for i, q in enumerate(queries))
+    assert rules.first_match(issue_document(env="prod", service="a-5-b", team="xy")) is None
+    match = rules.first_match(issue_document(env="prod", service="a-5-b", team="ops"))
+    assert match is not None and match.index == 9
+
+
+def test_a_shared_attribute_term_is_not_the_tag_term() -> None:
+    queries = [f"-{key}env:Pro? -service:*-{i}-*" for i, key in enumerate(["@", "@", "", ""])]
+    index = RuleIndex([parse(q) for q in queries])
+    # env:Pro? folds, so "prod" makes it true; @env:Pro? compares as written, so only "Prod".
+    assert list(index.candidates(issue_document(env="prod"))) == [0, 1]
+    assert list(index.candidates(issue_document(env="Prod"))) == []
+    assert list(index.candidates(issue_document(env="dev"))) == [0, 1, 2, 3]
+
+
+def test_shared_terms_are_tried_most_rules_first_and_stop_when_all_are_ruled_out(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    calls: list[Term] = []
+    monkeypatch.setattr("bot.core.rule_shared_terms.compile_node", _counting(calls))
+    team, env, alone = Term("team", "o?s", (1,)), PRO_Q, Term(None, "timeout")
+    shared = SharedTerms([(0, {team, alone}), (1, {team, env}), (2, {env}), (3, {env})])
+    assert len(shared) == 2  # `alone` is in one rule only: never evaluated up front
+    prod_ops = issue_document(env="prod", team="ops", title="timeout")
+    assert shared.remaining(prod_ops, 0b1111) == 0b0000
+    assert calls == [env, team]
+    calls.clear()
+    assert shared.remaining(prod_ops, 0b1110) == 0  # nothing left after env: team not tried
+    assert calls == [env]
+    calls.clear()
+    assert shared.remaining(prod_ops, 0b0001) == 0  # env rules out none of these: not tried
+    assert calls == [team]
+    calls.clear()
+    assert shared.remaining(issue_document(env="dev", team="ops"), 0b1111) == 0b1100
+    assert shared.remaining(issue_document(env="dev"), 0b1111) == 0b1111
+    assert not SharedTerms([(0, {alone}), (1, {team})])
+
+
 def test_index_files_a_rule_under_its_rarest_requirement() -> None:
     nodes = [parse(f"service:(s{i} OR s{i}-canary) env:prod") for i in range(50)]
     index = RuleIndex(nodes)
@@ -459,10 +578,32 @@ def _combined(inner: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
     )
 
 
+# Negations no value decides (`?`, infix and inner `*`, free text), from a pool small enough
+# that several rules of one set share them: the index evaluates such a shared term once.
+UNDECIDED = st.sampled_from(
+    [
+        "-env:pro?",
+        "-Env:pro?",
+        "-env:PRO?",
+        "-env:Pro?",
+        "-@env:Pro?",
+        "-service:*-*",
+        "-service:w*r*",
+        "-service:?pi",
+        "-team:o?s",
+        "-team:*a?*",
+        "-timeout",
+        '-"in check"',
+        "-time*",
+        "-(env:pro? OR team:o?s)",
+        "-(service:*-* OR timeout)",
+    ]
+)
 RULE_QUERIES = st.one_of(
     st.recursive(st.one_of(ATOMS, NEGATIONS), _combined, max_leaves=5),
     # Mostly negations: unguarded rules, often with blockers, ANDed and ORed.
     st.recursive(st.one_of(NEGATIONS, NEGATIONS, ATOMS), _combined, max_leaves=4),
+    st.recursive(st.one_of(UNDECIDED, UNDECIDED, NEGATIONS, ATOMS), _combined, max_leaves=4),
 )
 ISSUES = st.builds(
     lambda service, teams, env, title: issue_document(
