@@ -422,15 +422,7 @@ class Pipeline:
         noted: list[str] = []
         actions = decision.actions
         if not actions:  # most notifications: a new group's first alert, a renotification
-            return EventReport(
-                monitor_id=event.monitor_id,
-                group=event.group,
-                state=event.state.value,
-                outcome=Outcome.APPLIED.value,
-                transition=describe_transition(decision.transition),
-                skipped=tuple((s.handle, s.reason.value) for s in decision.skipped),
-                note=note,
-            )
+            return _applied(event, decision, note)
         data = _transition_data(event, decision.transition, inbox_id)
         actor = Actor.monitor(event.monitor_name or event.monitor_id)
         for action in actions:
@@ -480,18 +472,14 @@ class Pipeline:
                         data=data,
                     )
                     opened.append(case.key)
-        return EventReport(
-            monitor_id=event.monitor_id,
-            group=event.group,
-            state=event.state.value,
-            outcome=Outcome.APPLIED.value,
-            transition=describe_transition(decision.transition),
+        return _applied(
+            event,
+            decision,
+            note,
             opened=tuple(opened),
             appended=tuple(appended),
             closed=tuple(closed),
             noted=tuple(noted),
-            skipped=tuple((s.handle, s.reason.value) for s in decision.skipped),
-            note=note,
         )
 
 
@@ -548,6 +536,31 @@ def summarize(reports: Sequence[EventReport]) -> tuple[InboxOutcome, str | None]
     if outcomes and outcomes <= {Outcome.DUPLICATE.value, Outcome.LATE.value}:
         return InboxOutcome.LATE, "older than the group's last transition"
     return InboxOutcome.PROCESSED, reason
+
+
+def _applied(
+    event: MonitorEvent,
+    decision: Decision,
+    note: str | None,
+    *,
+    opened: tuple[str, ...] = (),
+    appended: tuple[str, ...] = (),
+    closed: tuple[str, ...] = (),
+    noted: tuple[str, ...] = (),
+) -> EventReport:
+    return EventReport(
+        monitor_id=event.monitor_id,
+        group=event.group,
+        state=event.state.value,
+        outcome=Outcome.APPLIED.value,
+        transition=describe_transition(decision.transition),
+        opened=opened,
+        appended=appended,
+        closed=closed,
+        noted=noted,
+        skipped=tuple((s.handle, s.reason.value) for s in decision.skipped),
+        note=note,
+    )
 
 
 def describe_transition(transition: Transition) -> str:
