@@ -17,10 +17,10 @@ once, `casebot replay` one at a time.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 from uuid import UUID
 
 from sqlalchemy import Connection
@@ -45,88 +45,21 @@ from bot.core.monitor import (
     decide,
     transition_for,
 )
-from bot.core.records import record
 from bot.db.inbox import Outcome as InboxOutcome
 from bot.errortracking.case_sync import with_issue_sync
 from bot.group_store import DirectGroups, Groups, PreloadedGroups
+from bot.pipeline_reports import (
+    Delivery,
+    DeliveryReport,
+    EventReport,
+    Listener,
+    Notification,
+    NotificationListener,
+    applied_report,
+    summarize,
+)
 from bot.sources import SourceError, SourcesConfig, parse_delivery, verify_signature
 from handles.types import Event, Rendered, State, Transition
-
-
-@record
-class Delivery:
-    """One HTTP request as received: the raw bytes are what the inbox keeps."""
-
-    source: Source
-    body: bytes
-    received_at: datetime
-    headers: Mapping[str, str] = field(default_factory=dict)
-
-
-@record
-class EventReport:
-    """What one event of a delivery did."""
-
-    monitor_id: str
-    group: str
-    state: str
-    outcome: str
-    transition: str = ""
-    opened: tuple[str, ...] = ()
-    appended: tuple[str, ...] = ()
-    closed: tuple[str, ...] = ()
-    noted: tuple[str, ...] = ()
-    skipped: tuple[tuple[str, str], ...] = ()
-    note: str | None = None
-
-    def as_json(self) -> dict[str, Any]:
-        data: dict[str, Any] = {
-            "monitor_id": self.monitor_id,
-            "group": self.group,
-            "state": self.state,
-            "outcome": self.outcome,
-        }
-        if self.transition:
-            data["transition"] = self.transition
-        for name in ("opened", "appended", "closed", "noted"):
-            if getattr(self, name):
-                data[name] = list(getattr(self, name))
-        if self.skipped:
-            data["skipped"] = [{"handle": h, "reason": r} for h, r in self.skipped]
-        if self.note:
-            data["note"] = self.note
-        return data
-
-
-@record
-class DeliveryReport:
-    inbox_id: int
-    source: Source
-    outcome: InboxOutcome
-    reason: str | None = None
-    events: tuple[EventReport, ...] = ()
-    errors: tuple[Mapping[str, str], ...] = ()
-
-
-Listener = Callable[[DeliveryReport], None]
-
-
-@record
-class Notification:
-    """An applied notification of one group's alert cycle, with its rendered text."""
-
-    group_id: int
-    cycle: int
-    event: MonitorEvent
-    transition: Transition
-    rendered: Rendered
-    now: datetime  # when casebot applied it (not the sender's time)
-
-
-class NotificationListener(Protocol):
-    """Told of each applied notification inside the transaction (the Slack outbox)."""
-
-    def on_notification(self, conn: Connection, notification: Notification) -> None: ...
 
 
 @dataclass(slots=True)
@@ -422,7 +355,7 @@ class Pipeline:
         noted: list[str] = []
         actions = decision.actions
         if not actions:  # most notifications: a new group's first alert, a renotification
-            return _applied(event, decision, note)
+            return applied_report(event, decision, note)
         data = _transition_data(event, decision.transition, inbox_id)
         actor = Actor.monitor(event.monitor_name or event.monitor_id)
         for action in actions:
@@ -472,7 +405,7 @@ class Pipeline:
                         data=data,
                     )
                     opened.append(case.key)
-        return _applied(
+        return applied_report(
             event,
             decision,
             note,
@@ -524,49 +457,6 @@ def delivery_key(events: Sequence[MonitorEvent]) -> str | None:
         return None
     key = ",".join(sorted({i for i in ids if i is not None}))
     return key if len(key) <= 300 else None
-
-
-def summarize(reports: Sequence[EventReport]) -> tuple[InboxOutcome, str | None]:
-    """A delivery is a duplicate (or late) only when all its events are."""
-    outcomes = {r.outcome for r in reports}
-    skipped = [f"@case-{h} ({reason})" for r in reports for h, reason in r.skipped]
-    reason = ("opened nothing for " + ", ".join(dict.fromkeys(skipped))) if skipped else None
-    if outcomes == {Outcome.DUPLICATE.value}:
-        return InboxOutcome.DUPLICATE, "every event was already applied"
-    if outcomes and outcomes <= {Outcome.DUPLICATE.value, Outcome.LATE.value}:
-        return InboxOutcome.LATE, "older than the group's last transition"
-    return InboxOutcome.PROCESSED, reason
-
-
-def _applied(
-    event: MonitorEvent,
-    decision: Decision,
-    note: str | None,
-    *,
-    opened: tuple[str, ...] = (),
-    appended: tuple[str, ...] = (),
-    closed: tuple[str, ...] = (),
-    noted: tuple[str, ...] = (),
-) -> EventReport:
-    return EventReport(
-        monitor_id=event.monitor_id,
-        group=event.group,
-        state=event.state.value,
-        outcome=Outcome.APPLIED.value,
-        transition=describe_transition(decision.transition),
-        opened=opened,
-        appended=appended,
-        closed=closed,
-        noted=noted,
-        skipped=tuple((s.handle, s.reason.value) for s in decision.skipped),
-        note=note,
-    )
-
-
-def describe_transition(transition: Transition) -> str:
-    before = transition.previous.value if transition.previous is not None else "new"
-    text = f"{before} → {transition.current.value}"
-    return text + " (renotify)" if transition.renotify else text
 
 
 def _transition_data(event: MonitorEvent, transition: Transition, inbox_id: int) -> dict[str, Any]:

@@ -19,7 +19,8 @@ from sqlalchemy import Engine, select
 from bot.core.events import Source
 from bot.db.engine import make_engine
 from bot.db.inbox import Outcome, inbox
-from bot.pipeline import Delivery, Pipeline
+from bot.pipeline import Pipeline
+from bot.pipeline_reports import Delivery
 from bot.settings import ConfigError, Settings
 from bot.sources import SourceError
 

@@ -28,7 +28,8 @@ from bot.core.events import MonitorEvent, Source
 from bot.db.engine import make_engine
 from bot.db.migrate import upgrade
 from bot.db.projects import projects
-from bot.pipeline import Delivery, DeliveryReport, Pipeline
+from bot.pipeline import Pipeline
+from bot.pipeline_reports import Delivery, DeliveryReport
 from bot.project_service import ProjectService
 from bot.settings import ConfigError, Settings
 from bot.sources import SignatureError, SourceError

@@ -23,7 +23,7 @@ from bot.case_service import CaseService
 from bot.core.cases import ActorSource, Case, CaseEvent, TimelineKind
 from bot.db.monitor_groups import monitor_cycle_cases
 from bot.db.users import users
-from bot.pipeline import Notification
+from bot.pipeline_reports import Notification
 from bot.slack import outbox
 from bot.slack.blocks import alert_message, notice
 from bot.slack.case_links import CaseLinks

@@ -26,7 +26,8 @@ from datetime import UTC, datetime
 from sqlalchemy import Connection, Engine
 
 from bot.core.events import MonitorEvent
-from bot.pipeline import Delivery, DeliveryReport, Pipeline
+from bot.pipeline import Pipeline
+from bot.pipeline_reports import Delivery, DeliveryReport
 from bot.sources import SourceError
 
 log = logging.getLogger(__name__)

@@ -11,7 +11,8 @@ from bot.core.cases import Actor, ActorSource, CaseStatus
 from bot.core.events import Source
 from bot.core.issues import IssueState
 from bot.errortracking import ErrorEvent, IssueService
-from bot.pipeline import Delivery, Pipeline
+from bot.pipeline import Pipeline
+from bot.pipeline_reports import Delivery
 from tests.api.server import RecordingListener
 from tests.engine.builders import T0, add_project, generic_body
 

@@ -1,0 +1,142 @@
+"""What flows out of the pipeline: a delivery as received, and what it did.
+
+`Delivery` is one HTTP request's raw bytes; `EventReport` and `DeliveryReport`
+say what each event and the whole delivery did (they become the inbox row's
+outcome and JSON result, and what listeners such as the Slack outbox and the
+metrics are told); `Notification` is an applied notification as the Slack
+outbox receives it inside the transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import field
+from datetime import datetime
+from typing import Any, Protocol
+
+from sqlalchemy import Connection
+
+from bot.core.events import MonitorEvent, Source
+from bot.core.monitor import Decision, Outcome
+from bot.core.records import record
+from bot.db.inbox import Outcome as InboxOutcome
+from handles.types import Rendered, Transition
+
+
+@record
+class Delivery:
+    """One HTTP request as received: the raw bytes are what the inbox keeps."""
+
+    source: Source
+    body: bytes
+    received_at: datetime
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+
+@record
+class EventReport:
+    """What one event of a delivery did."""
+
+    monitor_id: str
+    group: str
+    state: str
+    outcome: str
+    transition: str = ""
+    opened: tuple[str, ...] = ()
+    appended: tuple[str, ...] = ()
+    closed: tuple[str, ...] = ()
+    noted: tuple[str, ...] = ()
+    skipped: tuple[tuple[str, str], ...] = ()
+    note: str | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "monitor_id": self.monitor_id,
+            "group": self.group,
+            "state": self.state,
+            "outcome": self.outcome,
+        }
+        if self.transition:
+            data["transition"] = self.transition
+        for name in ("opened", "appended", "closed", "noted"):
+            if getattr(self, name):
+                data[name] = list(getattr(self, name))
+        if self.skipped:
+            data["skipped"] = [{"handle": h, "reason": r} for h, r in self.skipped]
+        if self.note:
+            data["note"] = self.note
+        return data
+
+
+@record
+class DeliveryReport:
+    inbox_id: int
+    source: Source
+    outcome: InboxOutcome
+    reason: str | None = None
+    events: tuple[EventReport, ...] = ()
+    errors: tuple[Mapping[str, str], ...] = ()
+
+
+Listener = Callable[[DeliveryReport], None]
+
+
+@record
+class Notification:
+    """An applied notification of one group's alert cycle, with its rendered text."""
+
+    group_id: int
+    cycle: int
+    event: MonitorEvent
+    transition: Transition
+    rendered: Rendered
+    now: datetime  # when casebot applied it (not the sender's time)
+
+
+class NotificationListener(Protocol):
+    """Told of each applied notification inside the transaction (the Slack outbox)."""
+
+    def on_notification(self, conn: Connection, notification: Notification) -> None: ...
+
+
+def summarize(reports: Sequence[EventReport]) -> tuple[InboxOutcome, str | None]:
+    """A delivery is a duplicate (or late) only when all its events are."""
+    outcomes = {r.outcome for r in reports}
+    skipped = [f"@case-{h} ({reason})" for r in reports for h, reason in r.skipped]
+    reason = ("opened nothing for " + ", ".join(dict.fromkeys(skipped))) if skipped else None
+    if outcomes == {Outcome.DUPLICATE.value}:
+        return InboxOutcome.DUPLICATE, "every event was already applied"
+    if outcomes and outcomes <= {Outcome.DUPLICATE.value, Outcome.LATE.value}:
+        return InboxOutcome.LATE, "older than the group's last transition"
+    return InboxOutcome.PROCESSED, reason
+
+
+def applied_report(
+    event: MonitorEvent,
+    decision: Decision,
+    note: str | None,
+    *,
+    opened: tuple[str, ...] = (),
+    appended: tuple[str, ...] = (),
+    closed: tuple[str, ...] = (),
+    noted: tuple[str, ...] = (),
+) -> EventReport:
+    return EventReport(
+        monitor_id=event.monitor_id,
+        group=event.group,
+        state=event.state.value,
+        outcome=Outcome.APPLIED.value,
+        transition=describe_transition(decision.transition),
+        opened=opened,
+        appended=appended,
+        closed=closed,
+        noted=noted,
+        skipped=tuple((s.handle, s.reason.value) for s in decision.skipped),
+        note=note,
+    )
+
+
+def describe_transition(transition: Transition) -> str:
+    before = transition.previous.value if transition.previous is not None else "new"
+    text = f"{before} → {transition.current.value}"
+    return text + " (renotify)" if transition.renotify else text
