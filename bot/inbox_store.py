@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, func, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from bot.db.bulk import insert_rows
 from bot.db.inbox import Outcome, inbox
 
 _i = inbox.c
@@ -114,9 +115,6 @@ _NEXT_IDS_PG = text(
     "SELECT nextval(pg_get_serial_sequence('inbox', 'id')) FROM generate_series(1, :n)"
 )
 _MAX_ID = select(func.coalesce(func.max(_i.id), 0))
-_INSERT_WITH_IDS = insert(inbox)
-
-
 def allocate_ids(conn: Connection, count: int) -> list[int]:
     """`count` new inbox ids, ascending, for rows this transaction will insert.
 
@@ -133,8 +131,7 @@ def allocate_ids(conn: Connection, count: int) -> list[int]:
 
 def insert_finished(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
     """Rows with their ids (from `allocate_ids`) and outcomes, in one statement."""
-    if rows:
-        conn.execute(_INSERT_WITH_IDS, list(rows))
+    insert_rows(conn, inbox, rows)
 
 
 def find_keyed(conn: Connection, source: str, key: str) -> int:
