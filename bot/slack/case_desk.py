@@ -13,7 +13,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, or_, select
-from sqlalchemy.dialects import postgresql, sqlite
 
 import handles
 from bot.case_errors import CaseServiceError
@@ -21,8 +20,7 @@ from bot.case_service import CaseListener, CaseService
 from bot.core.cases import Actor, ActorSource, Case, CaseStatus, CaseType, CreationSource, Project
 from bot.db.cases import cases
 from bot.db.monitor_groups import monitor_groups
-from bot.db.projects import find_project, list_projects
-from bot.db.slack_tables import slack_events
+from bot.db.projects import list_projects
 from bot.db.users import users
 from bot.group_store import claim_cycle_case
 from bot.slack import outbox
@@ -229,37 +227,6 @@ class NeedsReason(CaseServiceError):
         self.case = case
 
 
-def mirror_reply(
-    conn: Connection,
-    *,
-    event_id: str,
-    channel_id: str,
-    thread_ts: str,
-    user: SlackUser,
-    text: str,
-    now: datetime,
-) -> str | None:
-    """Copy a human thread reply onto the linked case's timeline, once per event_id.
-
-    Returns the case key when mirrored; None when the thread is not a case's, the
-    project does not mirror, or this event was already handled (a Slack retry).
-    """
-    if not _first_time(conn, event_id, now=now):
-        return None
-    live = outbox.find_message(conn, channel_id=channel_id, ts=thread_ts)
-    if live is None or live.case_id is None:
-        return None
-    service = CaseService(conn, now=now)
-    case = service.find(live.case_id)
-    if case is None:
-        return None
-    project = find_project(conn, case.project_id)
-    if project is None or not project.mirror_threads:
-        return None
-    service.comment(case, text, actor=actor(conn, user, now=now))
-    return case.key
-
-
 def open_cases_of(conn: Connection, user_id: str, *, limit: int = 20) -> list[Case]:
     """Open cases assigned to, or created by, this Slack user; newest first."""
     found = conn.execute(
@@ -316,15 +283,6 @@ def _refresh(conn: Connection, notifier: SlackNotifier, case: Case, *, now: date
     notifier.wake()
 
 
-def _first_time(conn: Connection, event_id: str, *, now: datetime) -> bool:
-    values = {"event_id": event_id, "received_at": now}
-    if conn.dialect.name == "postgresql":
-        statement: Any = postgresql.insert(slack_events).values(values).on_conflict_do_nothing()
-    else:
-        statement = sqlite.insert(slack_events).values(values).on_conflict_do_nothing()
-    return bool(conn.execute(statement.returning(slack_events.c.event_id)).first())
-
-
 def _group_ref(value: str) -> tuple[int | None, int | None]:
     group, _, cycle = value.partition(":")
     if group.isdigit() and cycle.isdigit():
@@ -345,7 +303,6 @@ __all__ = [
     "act",
     "create_case",
     "create_context",
-    "mirror_reply",
     "open_case_list",
     "open_cases_of",
     "projects_and_default",

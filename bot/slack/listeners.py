@@ -18,7 +18,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.case_errors import CaseServiceError, InvalidChange
 from bot.core.cases import validate_title
-from bot.slack import case_desk, issue_buttons
+from bot.slack import case_desk, issue_buttons, thread_replies
 from bot.slack.blocks import case_list_message, case_modal, close_modal, preview_modal
 from bot.slack.case_desk import CaseRequest, NeedsReason, SlackUser
 from bot.slack.views import (
@@ -282,13 +282,14 @@ class Listeners:
         runtime = self.runtime
         user = SlackUser(event["user"], await runtime.user_name(event["user"]))
         await runtime.db(
-            case_desk.mirror_reply,
+            thread_replies.mirror_reply,
             event_id=str(body.get("event_id") or f"{event.get('channel')}:{event.get('ts')}"),
             channel_id=str(event.get("channel")),
             thread_ts=str(event.get("thread_ts")),
             user=user,
             text=str(event.get("text", "")),
             now=runtime.now(),
+            listeners=runtime.case_listeners(),
         )
 
 
