@@ -68,6 +68,7 @@ from bot.db.cases import (
 )
 from bot.db.projects import find_project, next_case_number
 from bot.db.users import ensure_user, find_user, list_users
+from bot.group_store import move_cycle_claims
 
 __all__ = [
     "CaseListener",
@@ -412,6 +413,7 @@ class CaseService:
         number = self._next_number(target)
         new_key = case_key(target.key, number)
         changed = self._update(case, {"project_id": target.id, "number": number, "key": new_key})
+        move_cycle_claims(self.conn, case_id=case.id, project_id=target.id)
         data = {
             "from_key": case.key,
             "to_key": new_key,

@@ -163,6 +163,34 @@ def claim_cycle_case(
     )
 
 
+_other_claim = monitor_cycle_cases.alias("other_claim")
+_MOVE_CLAIMS = (
+    update(monitor_cycle_cases)
+    .where(
+        monitor_cycle_cases.c.case_id == bindparam("b_case_id"),
+        ~select(_other_claim.c.case_id)
+        .where(
+            _other_claim.c.group_id == monitor_cycle_cases.c.group_id,
+            _other_claim.c.cycle == monitor_cycle_cases.c.cycle,
+            _other_claim.c.project_id == bindparam("b_project_id"),
+        )
+        .exists(),
+    )
+    .values(project_id=bindparam("b_project_id"))
+)
+
+
+def move_cycle_claims(conn: Connection, *, case_id: UUID, project_id: UUID) -> None:
+    """A case moved to another project takes its alert cycles' claims along.
+
+    The cycle then counts as having a case in the new project (a later mention of
+    it opens no second one) and auto-close follows the new project's setting. Where
+    the cycle already has another case in that project, that case keeps the claim
+    (one per group, cycle and project) and the moved case keeps the old project's.
+    """
+    conn.execute(_MOVE_CLAIMS, {"b_case_id": case_id, "b_project_id": project_id})
+
+
 def projects_by_handle(conn: Connection, handles: Iterable[str]) -> dict[str, ProjectTarget]:
     wanted = sorted(set(handles))
     if not wanted:
