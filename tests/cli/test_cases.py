@@ -141,3 +141,22 @@ def test_cases_show_an_unknown_key(url: str, capsys: pytest.CaptureFixture[str])
     code, out, err = _run(capsys, "cases", "show", "OPS-99", "--database-url", url)
     assert (code, out) == (1, "")
     assert "no case OPS-99" in err
+
+
+def test_output_into_a_pipe_closed_early_ends_quietly(engine: Engine, url: str) -> None:
+    """`casebot cases show OPS-3 | head -1`: no traceback when the reader goes away."""
+    import subprocess
+    import sys
+
+    with engine.begin() as conn:
+        CaseService(conn, now=NOW).create_case(
+            project="OPS", title="Long", description="line of text\n" * 7_000, actor=API
+        )
+    command = [sys.executable, "-m", "bot.cli", "cases", "show", "OPS-3", "--database-url", url]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as shown:
+        assert shown.stdout is not None and shown.stderr is not None
+        assert shown.stdout.readline().startswith(b"OPS-3")
+        shown.stdout.close()  # the reader is gone, with most of the output unread
+        errors = shown.stderr.read().decode()
+        assert shown.wait(timeout=60) == 141
+    assert "Traceback" not in errors and "BrokenPipeError" not in errors, errors
