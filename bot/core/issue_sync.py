@@ -36,6 +36,12 @@ Together these keep one invariant: a case is never further along than any
 of its issues (so a Closed case holds only closed issues, and a case with a
 FOR REVIEW issue is Open).
 
+Issue assigned. A person assigning a FOR REVIEW issue makes it REVIEWED
+(Datadog; `bot.core.issues.on_assignment`), which is an issue state change by
+the rule above. (*) An assignee that sync carries — the case's, given to its
+issues, or one issue's, given to the case and the other issues — changes no
+state: assigning one issue is not a review of the others.
+
 Issue unlinked. (*) Nothing changes, on either side: removing a link is not a
 statement about anyone's state.
 

@@ -1,4 +1,4 @@
-"""Error-tracking issues: their five states, and what a new occurrence does to one.
+"""Error-tracking issues: their five states, and what an occurrence or an assignment does.
 
 States are stored and sent under their API names (`OPEN`, `ACKNOWLEDGED`,
 `RESOLVED`, `IGNORED`, `EXCLUDED`) and shown under their labels (FOR REVIEW,
@@ -94,6 +94,17 @@ def on_occurrence(
             regression=Regression(resolved_at, at, version),
         )
     return Occurrence(record=True, state=state)
+
+
+def on_assignment(state: IssueState) -> IssueState:
+    """The state of an issue a person has just assigned to someone.
+
+    Assigning is triage: a FOR REVIEW issue becomes REVIEWED (Datadog's
+    automatic change). Every other state stays: an assignment neither undoes
+    a review nor reopens a closed issue. Unassigning changes no state, and
+    neither does an assignee that sync carries over from the issue's case.
+    """
+    return IssueState.REVIEWED if state is IssueState.FOR_REVIEW else state
 
 
 def issue_document(

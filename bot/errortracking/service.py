@@ -21,7 +21,7 @@ from sqlalchemy import Connection, Select, func, select
 from bot.case_service import CaseListener, CaseService
 from bot.core.cases import Actor, Case, Invalid, validate_comment
 from bot.core.issue_sync import IssueStateChanged, sync
-from bot.core.issues import IssueState
+from bot.core.issues import IssueState, on_assignment
 from bot.core.query import And, Node, Term, compile_node
 from bot.db.cases import cases as cases_table
 from bot.db.error_tracking import Activity, Issue, error_tracking_issues
@@ -126,12 +126,23 @@ class IssueService:
         return self.change_state(self.lock(ref), new, actor=actor)
 
     def change_state(
-        self, issue: Issue, state: IssueState, *, actor: Actor, regression: bool = False
+        self,
+        issue: Issue,
+        state: IssueState,
+        *,
+        actor: Actor,
+        regression: bool = False,
+        reason: str | None = None,
     ) -> Issue:
-        """Move a loaded (locked) issue to `state` and carry the change to its case."""
+        """Move a loaded (locked) issue to `state` and carry the change to its case.
+
+        `reason` names an automatic change (`assigned`) in the activity data.
+        """
         if issue.state is state:
             return issue
-        extra = {"regression": True} if regression else {}
+        extra: dict[str, object] = {"regression": True} if regression else {}
+        if reason is not None:
+            extra["reason"] = reason
         if issue.case_id is None:
             return self.store.set_state(issue, state, actor, **extra)
         case = self.cases.get(issue.case_id)
@@ -147,9 +158,19 @@ class IssueService:
         return changed
 
     def assign(self, ref: IssueRef, user_id: uuid.UUID, *, actor: Actor) -> Issue:
-        """Assign the issue; a linked case and its other issues take the same assignee."""
+        """Assign the issue; a linked case and its other issues take the same assignee.
+
+        A FOR REVIEW issue becomes REVIEWED (`on_assignment`) and its case
+        follows by the sync rules. The other issues of the case take the
+        assignee but keep their states: assigning one issue is not a review of
+        the others (nor is assigning the case a review of its issues).
+        """
         user = self.cases.get_user(user_id)
-        return self._set_assignee(self.lock(ref), user.id, user.name, actor)
+        issue = self.lock(ref)
+        if issue.assignee_id == user.id:
+            return issue
+        issue = self._set_assignee(issue, user.id, user.name, actor)
+        return self.change_state(issue, on_assignment(issue.state), actor=actor, reason="assigned")
 
     def unassign(self, ref: IssueRef, *, actor: Actor) -> Issue:
         return self._set_assignee(self.lock(ref), None, "", actor)
