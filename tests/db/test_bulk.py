@@ -63,3 +63,16 @@ def test_no_rows_is_nothing(engine: Engine) -> None:
     with engine.begin() as conn:
         insert_rows(conn, inbox, [])
         assert conn.execute(select(inbox.c.id)).all() == []
+
+
+def test_many_rows_read_back_in_order_with_their_values_as_given(engine: Engine) -> None:
+    rows = [_row(n, reason=f"disk {n}% full %s %(x)s ?") for n in range(2_500)]
+    with engine.begin() as conn:
+        insert_rows(conn, inbox, rows)
+    with engine.connect() as conn:
+        got = conn.execute(
+            select(inbox.c.delivery_key, inbox.c.reason, inbox.c.result).order_by(inbox.c.id)
+        ).all()
+    assert [tuple(r) for r in got] == [
+        (f"k{n}", f"disk {n}% full %s %(x)s ?", {"n": n}) for n in range(len(rows))
+    ]
