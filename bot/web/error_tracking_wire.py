@@ -17,8 +17,9 @@ from typing import Any
 from bot.core.issues import IssueState
 from bot.core.rules import Rule
 from bot.db.error_tracking import Activity, Issue
+from bot.errortracking.automation import QUERY_MAX
 from bot.errortracking.intake import ErrorEvent
-from bot.web.api.errors import bad_request
+from bot.web.api.errors import ApiError, bad_request
 from bot.web.api.json_body import Member, data, decode
 from bot.web.api.resources import timestamp
 
@@ -32,7 +33,7 @@ SEARCH_TYPE = "search_request"
 RULE_TYPE = "error_tracking_rule"
 ORDER_BY = ("TOTAL_COUNT", "FIRST_SEEN", "LAST_SEEN")
 # Year 1970..9999 in epoch milliseconds: anything else is not a time.
-_MS_MAX = 253_402_300_799_999
+MS_MAX = 253_402_300_799_999
 
 
 def millis(value: datetime | None) -> int | None:
@@ -129,23 +130,35 @@ def _optional_text(member: Member) -> str | None:
     return member.string()
 
 
+def _message(member: Member) -> str:
+    """An error message: may be empty (an error without one is still an error)."""
+    if not member.present or member.is_null:
+        return ""
+    return member.string(allow_empty=True)
+
+
 def _time(member: Member) -> datetime | None:
     """Epoch milliseconds (Datadog's habit) or an RFC 3339 string with a zone."""
     if not member.present or member.is_null:
         return None
     value = member.value
     if isinstance(value, int) and not isinstance(value, bool):
-        if not 0 <= value <= _MS_MAX:
+        if not 0 <= value <= MS_MAX:
             raise bad_request(f"{member.path} is not a time in epoch milliseconds")
         return datetime.fromtimestamp(value / 1000, UTC)
     if isinstance(value, str):
+        # RFC 3339 allows a lower-case `z`; fromisoformat takes neither spelling before 3.11.
+        text = value[:-1] + "+00:00" if value[-1:] in ("Z", "z") else value
         try:
-            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+            parsed = datetime.fromisoformat(text)
         except ValueError:
             parsed = None
         if parsed is None or parsed.tzinfo is None:
             raise bad_request(f"{member.path} must be an RFC 3339 time with a zone, got {value!r}")
-        return parsed.astimezone(UTC)
+        try:
+            return parsed.astimezone(UTC)
+        except OverflowError:  # e.g. 0001-01-01T00:00:00+01:00 is before year 1 in UTC
+            raise bad_request(f"{member.path} is out of range in UTC, got {value!r}") from None
     raise bad_request(f"{member.path} must be epoch milliseconds or an RFC 3339 string")
 
 
@@ -155,10 +168,10 @@ def parse_event(raw: bytes) -> ErrorEvent:
     error = attributes.get("error").optional_obj()
     if error is not None:
         error_type = error.get("type").string()
-        message = _optional_text(error.get("message")) or ""
+        message = _message(error.get("message"))
     else:
         error_type = attributes.get("error_type").string()
-        message = _optional_text(attributes.get("error_message")) or ""
+        message = _message(attributes.get("error_message"))
     return ErrorEvent(
         service=attributes.get("service").string(),
         error_type=error_type,
@@ -244,8 +257,12 @@ def parse_search(raw: bytes) -> Search:
     if assignees.present:
         for index, text in enumerate(assignees.string_list()):
             assignee_ids.append(Member(f"{assignees.path}[{index}]", text).uuid())
+    query = attributes.get("query")
     return Search(
-        query=_optional_text(attributes.get("query")),
+        # An empty query, like none, matches everything.
+        query=None
+        if not query.present or query.is_null
+        else query.string(allow_empty=True, max_length=QUERY_MAX),
         states=tuple(states),
         assignee_ids=tuple(assignee_ids),
         seen_from=_time(attributes.get("from")),
@@ -310,4 +327,7 @@ def _relationship(body: Member, name: str) -> str | None:
 def _same_id(body: Member, issue_id: str) -> None:
     member = body.get("id")
     if member.present and member.string().strip().lower() != issue_id.strip().lower():
-        raise bad_request(f"{member.path} is {member.value!r} but the path names issue {issue_id}")
+        # JSON:API: a resource id that differs from the endpoint's is a conflict.
+        raise ApiError(
+            409, f"{member.path} is {member.value!r} but the path names issue {issue_id}"
+        )

@@ -94,6 +94,19 @@ def test_a_bad_event_names_the_member(api: EtApi) -> None:
                                                            "timestamp": "yesterday"}}}  # fmt: skip
     answer = api.call("POST", "/api/v2/error-tracking/events", body, expect=400)
     assert "data.attributes.timestamp must be an RFC 3339 time" in answer["errors"][0]
+    for far in ("0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00"):
+        body["data"]["attributes"]["timestamp"] = far
+        answer = api.call("POST", "/api/v2/error-tracking/events", body, expect=400)
+        assert answer == {
+            "errors": [f"data.attributes.timestamp is out of range in UTC, got {far!r}"]
+        }
+
+
+def test_an_event_may_have_an_empty_message_and_a_lower_case_z(api: EtApi) -> None:
+    issue = api.event("web-store", "Timeout", message="", timestamp="2026-11-20T08:00:00z")
+    attributes = _attributes(issue)
+    assert (attributes["title"], attributes["error_message"]) == ("Timeout", "")
+    assert attributes["first_seen"] == 1_795_161_600_000  # 2026-11-20T08:00:00Z
 
 
 # --- State, assignee, comments ----------------------------------------------------------
@@ -114,7 +127,7 @@ def test_state_takes_api_names_or_labels_and_refuses_others(api: EtApi) -> None:
             "attributes": {"state": "RESOLVED"},
         }
     }
-    answer = api.call("PUT", f"{ISSUES}/{issue}/state", body, expect=400)
+    answer = api.call("PUT", f"{ISSUES}/{issue}/state", body, expect=409)
     assert "the path names issue" in answer["errors"][0]
 
 
@@ -253,6 +266,9 @@ def test_search_by_query_state_and_count(api: EtApi) -> None:
     assert search(query="team:shopist state:open") == [quiet]
     assert search(query="state:resolved service:web-store") == []
     assert search(query="*", order_by="FIRST_SEEN") == [other, quiet, loud]
+    everything = search()
+    assert search(query="") == search(query=None) == everything
+    assert set(everything) == {loud, quiet, other}
     body = {"data": {"type": "search_request", "attributes": {"query": "service:(a OR"}}}
     answer = api.call("POST", f"{ISSUES}/search", body, expect=400)
     assert answer["errors"][0].startswith("data.attributes.query: expected a term at column 14")
