@@ -7,6 +7,9 @@
 - `IssueCaseSync` is the case listener for the other direction: a person's
   change to a case (status, assignee, comment) reaches its linked issues.
   `with_issue_sync(listeners)` adds it to a list of case listeners.
+- A comment or an assignment on an issue without a case creates one, as
+  "create a case" does, when a project can be chosen
+  (bot/errortracking/auto_case.py: `CaseOutcome` says what happened).
 - `AutomationRules` stores the ordered rules that route new issues to
   projects and may open a case at once.
 
@@ -16,6 +19,7 @@ and the listener ignores such case changes: that is what stops echo loops.
 
 from __future__ import annotations
 
+from bot.errortracking.auto_case import Assigned, CaseOutcome, Commented
 from bot.errortracking.automation import AutomationRules, InvalidRule, RuleNotFound
 from bot.errortracking.case_sync import IssueCaseSync, with_issue_sync
 from bot.errortracking.errors import InvalidIssueChange, IssueNotFound, NoProjectForCase
@@ -23,7 +27,10 @@ from bot.errortracking.intake import ErrorEvent, Recorded
 from bot.errortracking.service import IssueService
 
 __all__ = [
+    "Assigned",
     "AutomationRules",
+    "CaseOutcome",
+    "Commented",
     "ErrorEvent",
     "InvalidIssueChange",
     "InvalidRule",

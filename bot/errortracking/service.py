@@ -25,6 +25,13 @@ from bot.core.issues import IssueState, on_assignment
 from bot.core.query import And, Node, Term, compile_node
 from bot.db.cases import cases as cases_table
 from bot.db.error_tracking import Activity, Issue, error_tracking_issues
+from bot.errortracking.auto_case import (
+    UNCHANGED,
+    Assigned,
+    CaseOutcome,
+    Commented,
+    case_for,
+)
 from bot.errortracking.automation import document_of
 from bot.errortracking.case_entries import (
     CaseEntryKind,
@@ -157,41 +164,53 @@ class IssueService:
         self.linker.apply_issue_changes(decision.issue_changes, case, actor)
         return changed
 
-    def assign(self, ref: IssueRef, user_id: uuid.UUID, *, actor: Actor) -> Issue:
+    def assign(self, ref: IssueRef, user_id: uuid.UUID, *, actor: Actor) -> Assigned:
         """Assign the issue; a linked case and its other issues take the same assignee.
 
         A FOR REVIEW issue becomes REVIEWED (`on_assignment`) and its case
         follows by the sync rules. The other issues of the case take the
         assignee but keep their states: assigning one issue is not a review of
-        the others (nor is assigning the case a review of its issues).
+        the others (nor is assigning the case a review of its issues). An issue
+        without a case gets one (bot/errortracking/auto_case.py), which takes
+        the assignee and makes the issue REVIEWED.
         """
         user = self.cases.get_user(user_id)
         issue = self.lock(ref)
         if issue.assignee_id == user.id:
-            return issue
+            case = self.cases.get(issue.case_id) if issue.case_id is not None else None
+            return Assigned(issue, CaseOutcome(case, not_created=None if case else UNCHANGED))
         issue = self._set_assignee(issue, user.id, user.name, actor)
-        return self.change_state(issue, on_assignment(issue.state), actor=actor, reason="assigned")
+        outcome = self._case_for(issue, actor)
+        if not outcome.created:
+            issue = self.change_state(
+                issue, on_assignment(issue.state), actor=actor, reason="assigned"
+            )
+        return Assigned(self.store.get(issue.id), outcome)
 
     def unassign(self, ref: IssueRef, *, actor: Actor) -> Issue:
         return self._set_assignee(self.lock(ref), None, "", actor)
 
-    def comment(self, ref: IssueRef, text: str, *, actor: Actor) -> Activity:
-        """Add a comment to the issue; it is also written on the linked case's timeline."""
+    def comment(self, ref: IssueRef, text: str, *, actor: Actor) -> Commented:
+        """Comment on the issue; it is also written on its case's timeline.
+
+        An issue without a case gets one first (bot/errortracking/auto_case.py).
+        """
         body = validate_comment(text)
         if isinstance(body, Invalid):
             raise InvalidIssueChange(body.field, body.message)
         issue = self.lock(ref)
         entry = self.store.record(issue.id, ActivityKind.COMMENT, actor, body)
-        if issue.case_id is not None:
+        outcome = self._case_for(issue, actor)
+        if outcome.case is not None:
             record_on_case(
                 self.cases,
-                issue.case_id,
+                outcome.case.id,
                 CaseEntryKind.ISSUE_COMMENT,
                 actor,
                 body,
                 issue_data(issue, issue_activity_id=entry.id),
             )
-        return entry
+        return Commented(entry, outcome)
 
     # --- Cases -----------------------------------------------------------------
 
@@ -242,6 +261,12 @@ class IssueService:
             issue = locked  # linked elsewhere meanwhile: take that case's lock too
 
     # --- Internals -------------------------------------------------------------
+
+    def _case_for(self, issue: Issue, actor: Actor) -> CaseOutcome:
+        outcome = case_for(self.linker, issue, actor=actor)
+        if outcome.created:
+            tell_issue_changed(self.cases.listeners, self.conn, issue.id, now=self.now)
+        return outcome
 
     def _set_assignee(
         self, issue: Issue, user_id: uuid.UUID | None, name: str, actor: Actor

@@ -17,20 +17,34 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Route, Router
 from starlette.types import Receive, Scope, Send
 
+from bot.case_errors import InvalidChange
 from bot.core.query import QuerySyntaxError, parse
 from bot.db.api_keys import Scope as KeyScope
 from bot.db.users import user_from_row, users
-from bot.errortracking import AutomationRules, IssueNotFound, IssueService, RuleNotFound
+from bot.errortracking import (
+    AutomationRules,
+    CaseOutcome,
+    InvalidRule,
+    IssueNotFound,
+    IssueService,
+    NoProjectForCase,
+    RuleNotFound,
+)
 from bot.web import error_tracking_wire as wire
+from bot.web.api import query_params
 from bot.web.api.auth import actor
 from bot.web.api.endpoint import Answer, Call, run
 from bot.web.api.errors import ApiError, error_response
 from bot.web.api.resources import case_resource, user_resource
+from bot.web.api.routes import HTTP_METHODS, by_method
 
 PREFIX = "/api/v2/error-tracking"
 READ, WRITE = KeyScope.ERROR_TRACKING_READ, KeyScope.ERROR_TRACKING_WRITE
 # Datadog's `include` values; casebot has no team objects, so `team_owners` adds nothing.
 INCLUDES = ("assignee", "case", "team_owners")
+SET_REASON_FIRST = (
+    "set the case's closing reason first with POST /api/v2/cases/{case_id}/resolved_reason"
+)
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 Work = Callable[[Call, Request], Answer]
@@ -44,15 +58,26 @@ def _rules(call: Call) -> AutomationRules:
     return AutomationRules(call.conn, now=call.now)
 
 
-def _endpoint(scope: KeyScope, work: Work) -> Endpoint:
+def _endpoint(scope: KeyScope, work: Work, params: tuple[str, ...]) -> Endpoint:
+    """`work` behind the key check; query parameters other than `params` are a 400."""
+
     async def endpoint(request: Request) -> Response:
         def guarded(call: Call) -> Answer:
+            query_params.only(request.query_params, params)
             try:
                 return work(call, request)
             except IssueNotFound as error:
                 raise ApiError(404, f"error-tracking issue {error.ref} not found") from None
             except RuleNotFound as error:
                 raise ApiError(404, f"automation rule {error.ref} not found") from None
+            except NoProjectForCase as error:
+                # The request is fine; the installation has no project for the case yet.
+                raise ApiError(409, f"{error.field}: {error.message}") from None
+            except InvalidChange as error:
+                if error.field != "closing_reason":
+                    raise
+                # The request is fine; the linked SECURITY case is not ready to close.
+                raise ApiError(409, f"{error.message}; {SET_REASON_FIRST}") from None
 
         return await run(request, scope, guarded)
 
@@ -139,10 +164,13 @@ def update_state(call: Call, request: Request) -> Answer:
 
 
 def update_assignee(call: Call, request: Request) -> Answer:
+    """Assign; `meta` says which case the issue has and whether this created it."""
     issue_id = request.path_params["issue_id"]
     user_id = wire.parse_assignee(call.body)
-    _issues(call).assign(issue_id, user_id, actor=actor(call.key))
-    return _issue_answer(call, request, issue_id)
+    assigned = _issues(call).assign(issue_id, user_id, actor=actor(call.key))
+    answer = _issue_answer(call, request, issue_id)
+    answer.document["meta"] = _case_meta(assigned.case)
+    return answer
 
 
 def delete_assignee(call: Call, request: Request) -> Answer:
@@ -178,9 +206,18 @@ def unlink_case(call: Call, request: Request) -> Answer:
 
 
 def comment(call: Call, request: Request) -> Answer:
+    """Comment; `meta` says which case the issue has and whether this created it."""
     text = wire.parse_comment(call.body)
-    entry = _issues(call).comment(request.path_params["issue_id"], text, actor=actor(call.key))
-    return Answer(201, {"data": wire.activity_resource(entry)})
+    done = _issues(call).comment(request.path_params["issue_id"], text, actor=actor(call.key))
+    return Answer(201, {"data": wire.activity_resource(done.entry), "meta": _case_meta(done.case)})
+
+
+def _case_meta(outcome: CaseOutcome) -> dict[str, object]:
+    return {
+        "case_key": outcome.case.key if outcome.case is not None else None,
+        "case_created": outcome.created,
+        "no_case_reason": outcome.not_created,
+    }
 
 
 def list_activity(call: Call, request: Request) -> Answer:
@@ -241,34 +278,46 @@ def delete_rule(call: Call, request: Request) -> Answer:
 
 
 def reorder_rules(call: Call, _request: Request) -> Answer:
-    _rules(call).reorder(wire.parse_rule_order(call.body))
+    try:
+        _rules(call).reorder(wire.parse_rule_order(call.body))
+    except InvalidRule as refusal:
+        # A well-formed order of another rule list (one was added or removed meanwhile).
+        raise ApiError(409, f"{refusal.field}: {refusal.message}") from None
     return _rule_list(call)
 
 
 def routes() -> list[BaseRoute]:
     """Every route, relative to /api/v2/error-tracking."""
     issue = "/issues/{issue_id}"
-    table: tuple[tuple[str, str, KeyScope, Work], ...] = (
-        ("POST", "/events", WRITE, record_event),
-        ("POST", "/issues/search", READ, search_issues),
-        ("GET", issue, READ, get_issue),
-        ("PUT", f"{issue}/state", WRITE, update_state),
-        ("PUT", f"{issue}/assignee", WRITE, update_assignee),
-        ("DELETE", f"{issue}/assignee", WRITE, delete_assignee),
-        ("POST", f"{issue}/case", WRITE, case_for_issue),
-        ("DELETE", f"{issue}/case", WRITE, unlink_case),
-        ("POST", f"{issue}/comment", WRITE, comment),
-        ("GET", f"{issue}/activity", READ, list_activity),
-        ("GET", "/cases/{case_id}/issues", READ, case_issues),
-        ("GET", "/rules", READ, list_rules),
-        ("POST", "/rules", WRITE, create_rule),
-        ("POST", "/rules/reorder", WRITE, reorder_rules),
-        ("GET", "/rules/{rule_id}", READ, get_rule),
-        ("PUT", "/rules/{rule_id}", WRITE, update_rule),
-        ("DELETE", "/rules/{rule_id}", WRITE, delete_rule),
+    # The routes that answer with an issue document take `?include=`.
+    with_include = ("include",)
+    # Order matters: /issues/search and /rules/reorder before the paths they look like.
+    table: tuple[tuple[str, str, KeyScope, Work, tuple[str, ...]], ...] = (
+        ("POST", "/events", WRITE, record_event, ()),
+        ("POST", "/issues/search", READ, search_issues, ()),
+        ("GET", issue, READ, get_issue, with_include),
+        ("PUT", f"{issue}/state", WRITE, update_state, with_include),
+        ("PUT", f"{issue}/assignee", WRITE, update_assignee, with_include),
+        ("DELETE", f"{issue}/assignee", WRITE, delete_assignee, ()),
+        ("POST", f"{issue}/case", WRITE, case_for_issue, ()),
+        ("DELETE", f"{issue}/case", WRITE, unlink_case, with_include),
+        ("POST", f"{issue}/comment", WRITE, comment, ()),
+        ("GET", f"{issue}/activity", READ, list_activity, ()),
+        ("GET", "/cases/{case_id}/issues", READ, case_issues, ()),
+        ("GET", "/rules", READ, list_rules, ()),
+        ("POST", "/rules", WRITE, create_rule, ()),
+        ("POST", "/rules/reorder", WRITE, reorder_rules, ()),
+        ("GET", "/rules/{rule_id}", READ, get_rule, ()),
+        ("PUT", "/rules/{rule_id}", WRITE, update_rule, ()),
+        ("DELETE", "/rules/{rule_id}", WRITE, delete_rule, ()),
     )
+    by_path: dict[str, dict[str, Endpoint]] = {}
+    for method, path, scope, work, params in table:
+        by_path.setdefault(path, {})[method] = _endpoint(scope, work, params)
+    # One route per path, so that another method gets 405 listing every allowed one
+    # (in the API's error shape) rather than a route of a look-alike path.
     return [
-        Route(path, _endpoint(scope, work), methods=[method]) for method, path, scope, work in table
+        Route(path, by_method(handlers), methods=HTTP_METHODS) for path, handlers in by_path.items()
     ]
 
 

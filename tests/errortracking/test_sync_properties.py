@@ -81,14 +81,21 @@ class Model:
 
 
 class World:
-    """One case with issues, a second case, two users, on one connection."""
+    """One case with issues, a second case, two users, on one connection.
 
-    def __init__(self, conn: Connection, size: int) -> None:
+    With `default`, the project is the error-tracking default, so a comment or
+    an assignment on an issue without a case creates one (added to `case_ids`).
+    """
+
+    def __init__(self, conn: Connection, size: int, *, default: bool = False) -> None:
         self.conn = conn
         self.clock = START
         self.listeners = with_issue_sync(())
+        self.default = default
         projects = ProjectService(conn, now=self.clock)
-        project = projects.find("ET") or projects.create(name="Errors", key="ET", handle="et")
+        project = projects.find("ET") or projects.create(
+            name="Errors", key="ET", handle="et", is_error_tracking_default=default
+        )
         self.project = project
         self.users = [
             self.cases().ensure_user(name=f"u{n}", email=f"{uuid.uuid4()}@x") for n in (0, 1)
@@ -116,8 +123,11 @@ class World:
         return str(self.issues().record(event, actor=PERSON).issue.id)
 
     def snapshot(self) -> Model:
-        status = {c: self.cases().get(c).status for c in self.case_ids}
         found = [self.issues().get(i) for i in self.issue_ids]
+        for issue in found:  # a case a comment or an assignment created
+            if issue.case_id is not None and str(issue.case_id) not in self.case_ids:
+                self.case_ids.append(str(issue.case_id))
+        status = {c: self.cases().get(c).status for c in self.case_ids}
         return Model(
             status=status,
             states={str(i.id): i.state for i in found},
@@ -142,7 +152,12 @@ def expected_after(model: Model, world: World, step: tuple[Any, ...]) -> Model:
     status = dict(model.status)
     links = dict(model.links)
     new_state = _new_issue_state(world, states, issue, step)
-    if new_state is not None:
+    if _creates_case(world, links, issue, step):
+        new = case_from_issue(issue, states[issue])
+        status[NEW_CASE] = new.status
+        states.update(new.after.issues)
+        links[issue] = NEW_CASE
+    elif new_state is not None:
         linked_to = links[issue]
         if linked_to is not None:
             decision = sync(model.linked(linked_to), IssueStateChanged(issue, new_state))
@@ -179,11 +194,24 @@ def _new_issue_state(
     return None
 
 
+def _creates_case(
+    world: World, links: dict[str, str | None], issue: str, step: tuple[Any, ...]
+) -> bool:
+    """A comment, or a person's assignment, on an issue without a case, with a project to use."""
+    if step[0] not in ("comment_issue", "assign_issue") or not world.default:
+        return False
+    if links[issue] is not None:
+        return False
+    return step[0] == "comment_issue" or (step[2] is not None and _reassigns(world, issue, step[2]))
+
+
 def _reassigns(world: World, issue: str, who: int) -> bool:
     return world.issues().get(issue).assignee_id != world.users[who].id
 
 
 _CASE_STEPS = {"case_status", "assign_case", "comment_case"}
+# Where the model puts the case a step creates; its id is known only afterwards.
+NEW_CASE = "new case"
 
 
 def run_step(world: World, step: tuple[Any, ...]) -> None:
@@ -225,6 +253,21 @@ def run_step(world: World, step: tuple[Any, ...]) -> None:
         issues.record(event, actor=PERSON)
 
 
+def _with_new_case(
+    expected: Model, before: list[str], after: list[str], step: tuple[Any, ...]
+) -> Model:
+    """`expected` with the id of the case the step created in place of NEW_CASE."""
+    created = [case_id for case_id in after if case_id not in before]
+    if NEW_CASE not in expected.status:
+        assert not created, f"a case was created by {step}"
+        return expected
+    assert len(created) == 1, f"expected one new case after {step}, got {created}"
+    (new_id,) = created
+    status = {(new_id if c == NEW_CASE else c): s for c, s in expected.status.items()}
+    links = {i: (new_id if c == NEW_CASE else c) for i, c in expected.links.items()}
+    return Model(status, expected.states, links)
+
+
 def check_invariants(world: World, model: Model) -> None:
     for case_id in world.case_ids:
         case = world.cases().get(case_id)
@@ -243,31 +286,34 @@ def check_invariants(world: World, model: Model) -> None:
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-@given(size=st.integers(1, 5), plan=st.lists(steps, max_size=20))
+@given(size=st.integers(1, 5), plan=st.lists(steps, max_size=20), default=st.booleans())
 def test_random_changes_keep_case_and_issues_in_sync(
-    engine: Engine, size: int, plan: list[tuple[Any, ...]]
+    engine: Engine, size: int, plan: list[tuple[Any, ...]], default: bool
 ) -> None:
     with engine.connect() as conn:
         transaction = conn.begin()
         try:
-            world = World(conn, size)
+            world = World(conn, size, default=default)
             model = world.snapshot()
             for step in plan:
                 world.tick()
                 expected = expected_after(model, world, step)
-                status_entries = [world.status_entries(c) for c in world.case_ids]
+                before = list(world.case_ids)
+                status_entries = [world.status_entries(c) for c in before]
                 previous = model
                 run_step(world, step)
                 model = world.snapshot()
+                expected = _with_new_case(expected, before, world.case_ids, step)
                 changed = {i for i, s in model.states.items() if previous.states[i] != s}
-                for case_id in world.case_ids:
+                # A created case starts from its issue (no ISSUE_STATE entry): the old ones count.
+                for case_id in before:
                     linked_changes = sum(1 for i in changed if model.links[i] == case_id)
                     new_entries = model.issue_entries[case_id] - previous.issue_entries[case_id]
                     assert new_entries == linked_changes, f"timeline missed a change: {step}"
                 assert model.status == expected.status, step
                 assert model.states == expected.states, step
                 assert model.links == expected.links, step
-                for count, case_id in zip(status_entries, world.case_ids, strict=True):
+                for count, case_id in zip(status_entries, before, strict=True):
                     assert world.status_entries(case_id) - count <= 1, f"echo after {step}"
                 check_invariants(world, model)
         finally:
