@@ -147,7 +147,7 @@ def _time(member: Member) -> datetime | None:
             raise bad_request(f"{member.path} is not a time in epoch milliseconds")
         return datetime.fromtimestamp(value / 1000, UTC)
     if isinstance(value, str):
-        # RFC 3339 allows a lower-case `z`; fromisoformat takes neither spelling before 3.11.
+        # RFC 3339 allows a lower-case `z`, which datetime.fromisoformat does not read.
         text = value[:-1] + "+00:00" if value[-1:] in ("Z", "z") else value
         try:
             parsed = datetime.fromisoformat(text)
@@ -306,11 +306,14 @@ def parse_rule_order(raw: bytes) -> list[str]:
     body = decode(raw).get("data")
     if not isinstance(body.value, list):
         raise bad_request("data must be an array of {id, type} naming every rule in order")
-    ids = []
+    ids: list[str] = []
     for index, item in enumerate(body.value):
         member = Member(f"data[{index}]", item).obj()
         member.get("type").resource_type(RULE_TYPE)
-        ids.append(member.get("id").string())
+        rule_id = member.get("id")
+        if rule_id.string() in ids:
+            raise bad_request(f"{rule_id.path}: the new order names rule {rule_id.value} twice")
+        ids.append(rule_id.value)
     return ids
 
 

@@ -183,7 +183,7 @@ def test_create_case_project_rule_then_named_then_default(api: EtApi) -> None:
     web = api.project("WEB")
     api.project("NAMED")
     issue = api.new_issue("checkout", "KeyError")
-    answer = api.create_case(issue, expect=400)
+    answer = api.create_case(issue, expect=409)
     assert "no automation rule matches this issue, no project was named" in answer["errors"][0]
 
     api.project("OPS", default=True)
@@ -239,6 +239,51 @@ def test_get_issue_includes_case_and_assignee_on_request(api: EtApi) -> None:
     assert "include: unknown" in answer["errors"][0]
     assert api.call("GET", f"{ISSUES}/00000000-0000-0000-0000-000000000000", expect=404)
     assert api.call("GET", f"{ISSUES}/not-an-id", expect=404)
+
+
+def test_a_change_that_would_close_a_security_case_without_a_reason_is_a_conflict(
+    api: EtApi,
+) -> None:
+    api.project("OPS", default=True)
+    issue = api.new_issue()
+    attributes = {"title": "Token leak", "type": "SECURITY"}
+    project = {"project": {"data": {"id": "OPS", "type": "project"}}}
+    body = {"data": {"type": "case", "attributes": attributes, "relationships": project}}
+    key = api.call("POST", "/api/v2/cases", body, expect=201)["data"]["attributes"]["key"]
+    api.link(issue, key)
+    answer = api.set_state(issue, "RESOLVED", expect=409)
+    assert answer["errors"][0].endswith(
+        "set the case's closing reason first with POST /api/v2/cases/{case_id}/resolved_reason"
+    )
+    assert api.state(issue) == "OPEN"  # nothing of the refused change stays
+    reason = {
+        "data": {"type": "case", "attributes": {"security_resolved_reason": "FALSE_POSITIVE"}}
+    }
+    api.call("POST", f"/api/v2/cases/{key}/resolved_reason", reason)
+    api.set_state(issue, "RESOLVED")
+    assert api.call("GET", f"/api/v2/cases/{key}")["data"]["attributes"]["status"] == "CLOSED"
+
+
+def test_another_method_on_a_path_is_a_405_listing_the_allowed_ones(api: EtApi) -> None:
+    issue = api.new_issue()
+    for method, path, allow in (
+        ("PATCH", f"{ISSUES}/{issue}/assignee", "PUT, DELETE"),
+        ("GET", f"{ISSUES}/search", "POST"),
+        ("PUT", "/api/v2/error-tracking/rules/reorder", "POST"),
+    ):
+        response = api.client.request(method, path, headers=api.headers)
+        assert (response.status_code, response.headers["allow"]) == (405, allow)
+        assert response.json() == {"errors": [f"{method} is not allowed on {path}; use {allow}"]}
+
+
+def test_unknown_query_parameters_are_refused(api: EtApi) -> None:
+    issue = api.new_issue()
+    answer = api.call("GET", f"{ISSUES}/{issue}?includes=case", expect=400)
+    assert answer == {
+        "errors": ["unknown query parameter 'includes'; this endpoint takes: include"]
+    }
+    answer = api.call("GET", "/api/v2/error-tracking/rules?page=2", expect=400)
+    assert answer == {"errors": ["unknown query parameter 'page'; this endpoint takes: none"]}
 
 
 # --- Search ------------------------------------------------------------------------------

@@ -70,8 +70,11 @@ def test_bad_rules_are_refused_with_what_is_wrong(api: EtApi) -> None:
     one = _add(api, "service:a", web)
     _add(api, "service:b", web)
     partial = {"data": [{"id": one, "type": "error_tracking_rule"}]}
-    answer = api.call("POST", f"{RULES}/reorder", partial, expect=400)
+    answer = api.call("POST", f"{RULES}/reorder", partial, expect=409)
     assert answer["errors"][0].startswith("order: the new order must name every rule")
+    twice = {"data": [{"id": one, "type": "error_tracking_rule"}] * 2}
+    answer = api.call("POST", f"{RULES}/reorder", twice, expect=400)
+    assert answer == {"errors": [f"data[1].id: the new order names rule {one} twice"]}
 
 
 def test_the_first_matching_rule_routes_a_new_issue(api: EtApi) -> None:

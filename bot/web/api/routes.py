@@ -107,7 +107,7 @@ def _case_change(work: Callable[[Call, str], Answer]) -> Endpoint:
     return endpoint(Scope.CASES_WRITE, case_id, work)
 
 
-def _by_method(handlers: dict[str, Endpoint]) -> Endpoint:
+def by_method(handlers: dict[str, Endpoint]) -> Endpoint:
     """One endpoint for a path: dispatch on the method; others get 405 listing the allowed."""
     allow = ", ".join(handlers)
 
@@ -157,5 +157,5 @@ def routes() -> list[BaseRoute]:
     }
     # Every method reaches the dispatcher, which answers 405 in the API's error shape.
     return [
-        Route(path, _by_method(handlers), methods=HTTP_METHODS) for path, handlers in table.items()
+        Route(path, by_method(handlers), methods=HTTP_METHODS) for path, handlers in table.items()
     ]
