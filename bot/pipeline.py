@@ -179,7 +179,7 @@ class Pipeline:
         reports = tuple(
             self._event(conn, cases, memo, inbox_id, e, now=now, groups=groups) for e in events
         )
-        outcome, reason = summarize(reports)
+        outcome, reason = summarize(reports, events)
         result = {"events": [r.as_json() for r in reports]}
         inbox_store.finish(conn, inbox_id, outcome, reason, result, now)
         return DeliveryReport(inbox_id, source, outcome, reason, reports)
@@ -247,7 +247,7 @@ class Pipeline:
                     self._event(conn, cases, memo, ids[i], e, now=now, groups=groups)
                     for e in events
                 )
-                outcome, summary = summarize(events_report)
+                outcome, summary = summarize(events_report, events)
                 report = DeliveryReport(ids[i], delivery.source, outcome, summary, events_report)
                 result = {"events": [r.as_json() for r in events_report]}
             reports.append(report)

@@ -99,16 +99,34 @@ class NotificationListener(Protocol):
     def on_notification(self, conn: Connection, notification: Notification) -> None: ...
 
 
-def summarize(reports: Sequence[EventReport]) -> tuple[InboxOutcome, str | None]:
-    """A delivery is a duplicate (or late) only when all its events are."""
+def summarize(
+    reports: Sequence[EventReport], events: Sequence[MonitorEvent] = ()
+) -> tuple[InboxOutcome, str | None]:
+    """A delivery is a duplicate (or late) only when all its events are. The reason
+    also says when the sender left alerts out of the delivery (`events` tell)."""
     outcomes = {r.outcome for r in reports}
-    skipped = [f"@case-{h} ({reason})" for r in reports for h, reason in r.skipped]
-    reason = ("opened nothing for " + ", ".join(dict.fromkeys(skipped))) if skipped else None
+    reason: str | None
     if outcomes == {Outcome.DUPLICATE.value}:
-        return InboxOutcome.DUPLICATE, "every event was already applied"
-    if outcomes and outcomes <= {Outcome.DUPLICATE.value, Outcome.LATE.value}:
-        return InboxOutcome.LATE, "older than the group's last transition"
-    return InboxOutcome.PROCESSED, reason
+        outcome, reason = InboxOutcome.DUPLICATE, "every event was already applied"
+    elif outcomes and outcomes <= {Outcome.DUPLICATE.value, Outcome.LATE.value}:
+        outcome, reason = InboxOutcome.LATE, "older than the group's last transition"
+    else:
+        skipped = [f"@case-{h} ({why})" for r in reports for h, why in r.skipped]
+        outcome = InboxOutcome.PROCESSED
+        reason = ("opened nothing for " + ", ".join(dict.fromkeys(skipped))) if skipped else None
+    left_out = max((_truncated(e) for e in events), default=0)
+    if left_out:
+        note = (
+            f"the sender left out {left_out} alert{'s' if left_out > 1 else ''} "
+            "(truncatedAlerts; set max_alerts to 0): their changes did not reach casebot"
+        )
+        reason = f"{reason}; {note}" if reason else note
+    return outcome, reason
+
+
+def _truncated(event: MonitorEvent) -> int:
+    count = event.attributes.get("truncated_alerts") if event.attributes else None
+    return count if isinstance(count, int) else 0
 
 
 def applied_report(

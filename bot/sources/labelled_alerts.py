@@ -80,12 +80,24 @@ def alert_list(payload: JSONObject) -> list[object]:
 
 def notification_attributes(payload: JSONObject) -> dict[str, object]:
     """What the whole notification says about where it came from."""
-    found = {
+    found: dict[str, object | None] = {
         "group_key": optional_str(payload, "groupKey"),
         "receiver": optional_str(payload, "receiver"),
         "external_url": optional_str(payload, "externalURL"),
+        "truncated_alerts": truncated_alerts(payload),
     }
     return {key: value for key, value in found.items() if value is not None}
+
+
+def truncated_alerts(payload: JSONObject) -> int | None:
+    """How many alerts the sender left out (`truncatedAlerts`, when `max_alerts` is
+    set): their changes never reach casebot, which the inbox then says."""
+    value = payload.get("truncatedAlerts")
+    if value is None or value == 0:
+        return None
+    if type(value) is not int or value < 0:
+        raise SourceError("truncatedAlerts", f"expected a count, got {describe(value)}")
+    return value
 
 
 def read_alert(value: object, field: str) -> Alert:
