@@ -1,13 +1,14 @@
 """Schemathesis fuzzes every operation of `/openapi.json` against a real server.
 
 Positive and negative cases, a bounded number per operation, with a key pair
-holding both scopes. Every response must be a non-5xx with a declared status,
+holding the case and error-tracking scopes. Every response must be a non-5xx with a declared status,
 content type and body shape; schema-invalid requests must be refused (4xx);
 and a request without keys must be refused (Schemathesis' `ignored_auth`).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,8 +19,12 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
+from starlette.applications import Starlette
+from starlette.testclient import TestClient
 
 from bot.db.migrate import upgrade
+from bot.web import api as case_api
+from bot.web import error_tracking
 from bot.web.api import openapi, routes
 from tests.api.server import NEW_CASE_BODY, Keys, casebot_app, key_pair, running
 
@@ -28,10 +33,61 @@ from tests.api.server import NEW_CASE_BODY, Keys, casebot_app, key_pair, running
 MAX_EXAMPLES = 15
 
 
+ET = error_tracking.PREFIX
+SCOPES = ("cases_read", "cases_write", "error_tracking_read", "error_tracking_write")
+UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.IGNORECASE)
+
+
 @dataclass(frozen=True)
 class Served:
     base_url: str
     keys: Keys
+
+
+# Ids that exist on the running server, by path parameter (`user` for assignees,
+# `project` for relationships), for the `map_case` hook below: a random UUID never
+# names an issue or a rule.
+KNOWN: dict[str, list[str]] = {}
+
+
+def _event(service: str, error_type: str) -> dict[str, object]:
+    attributes = {"service": service, "error": {"type": error_type, "message": "boom"}}
+    return {"data": {"type": "error_event", "attributes": attributes}}
+
+
+def _seed_error_tracking(client: httpx.Client, keys: Keys) -> dict[str, list[str]]:
+    """Issues (two routed to OPS by a rule, one no rule matches) and a second rule.
+
+    Returns the ids to swap generated ones for (see `map_case`)."""
+    rules = []
+    for query in ("service:web-store", "service:billing env:prod"):
+        body = {
+            "data": {
+                "type": "error_tracking_rule",
+                "attributes": {"query": query},
+                "relationships": {"project": {"data": {"id": "OPS", "type": "project"}}},
+            }
+        }
+        answer = client.post(f"{ET}/rules", json=body)
+        assert answer.status_code == 201, answer.text
+        rules.append(answer.json()["data"]["id"])
+    issues = []
+    for service, error_type in (
+        ("web-store", "TypeError"),
+        ("web-store", "KeyError"),
+        ("api", "E"),
+    ):
+        answer = client.post(f"{ET}/events", json=_event(service, error_type))
+        assert answer.status_code == 201, answer.text
+        issues.append(answer.json()["data"]["id"])
+    cases = ["OPS-1", "OPS-2", "OPS-3"]
+    return {
+        "issue_id": issues,
+        "rule_id": rules,
+        "case_id": cases,
+        "user": [keys.user_id],
+        "project": ["OPS"],
+    }
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +95,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     directory: Path = tmp_path_factory.mktemp("fuzz")
     url = f"sqlite:///{directory / 'casebot.db'}"
     upgrade(url)
-    keys = key_pair(url, "cases_read", "cases_write", name="fuzz")
+    keys = key_pair(url, *SCOPES, name="fuzz")
     with running(casebot_app(url)) as base_url:
         # Something for generated ids and keys to find: project OPS, cases OPS-1..3.
         with httpx.Client(base_url=base_url, headers=keys.headers) as client:
@@ -50,7 +106,10 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
             assert project.status_code == 201, project.text
             for _ in range(3):
                 assert client.post("/api/v2/cases", json=NEW_CASE_BODY).status_code == 201
+            known = _seed_error_tracking(client, keys)
+        KNOWN.update(known)
         yield Served(base_url, keys)
+        KNOWN.clear()
 
 
 # What the app serves at /openapi.json (FastAPI's route answers `app.openapi()`; making
@@ -60,12 +119,104 @@ schema = schemathesis.openapi.from_dict(casebot_app("sqlite:///:memory:").openap
 )
 
 
+@schema.hook
+def map_case(_context: Any, case: Any) -> Any:
+    """In error-tracking requests, swap most generated ids for ones that exist: issue,
+    rule and case ids in paths, assignee ids, and project ids in relationships.
+
+    Only values the schema allows are swapped (a UUID for a UUID, a project id for a
+    non-blank string), so a negative case stays negative; which known id (or none)
+    depends on the generated value, so runs repeat.
+    """
+    if not case.operation.path.startswith(f"{ET}/"):
+        return case
+    for name, value in (case.path_parameters or {}).items():
+        if isinstance(value, str) and UUID.fullmatch(value):
+            case.path_parameters[name] = _known(name, value)
+    data = case.body.get("data") if isinstance(case.body, dict) else None
+    if not isinstance(data, dict):
+        return case
+    user_id = data.get("id")
+    if case.operation.path.endswith("/assignee") and isinstance(user_id, str):
+        data["id"] = _known("user", user_id) if UUID.fullmatch(user_id) else user_id
+    relationships = data.get("relationships")
+    project = relationships.get("project") if isinstance(relationships, dict) else None
+    target = project.get("data") if isinstance(project, dict) else None
+    if isinstance(target, dict) and isinstance(target.get("id"), str) and target["id"].strip():
+        target["id"] = _known("project", target["id"])
+    return case
+
+
+def _known(name: str, value: str) -> str:
+    if not KNOWN.get(name):
+        return value
+    choice = sum(value.encode()) % (len(KNOWN[name]) + 1)
+    return KNOWN[name][choice - 1] if choice else value
+
+
+def _mounted_error_tracking_operations(base_url: str) -> set[tuple[str, str]]:
+    """(METHOD, path) of every route the app serves under /api/v2/error-tracking.
+
+    The paths are the mounted routes'; the methods, what the server's 405 to an
+    OPTIONS request (which no route takes) lists in `Allow`.
+    """
+    app = casebot_app("sqlite:///:memory:")
+    mounts = [r for r in app.router.routes if getattr(r, "path", None) == ET]
+    assert len(mounts) == 1, "the error-tracking API is mounted once"
+    found = set()
+    for route in mounts[0].routes:
+        path = ET + route.path
+        concrete = re.sub(r"\{[^}]+\}", "00000000-0000-0000-0000-000000000000", path)
+        response = httpx.options(base_url + concrete)
+        assert response.status_code == 405, (path, response.text)
+        found |= {(method.strip(), path) for method in response.headers["allow"].split(",")}
+    return found
+
+
 def test_the_document_covers_every_route(served: Served) -> None:
     published = httpx.get(f"{served.base_url}/openapi.json").json()
     ours = openapi.document()
     assert {path: published["paths"][path] for path in ours["paths"]} == ours["paths"]
     mounted = {f"/api/v2{route.path}" for route in routes.routes()}  # type: ignore[attr-defined]
     assert mounted == set(ours["paths"])
+
+
+def test_the_document_covers_every_error_tracking_route(served: Served) -> None:
+    published = httpx.get(f"{served.base_url}/openapi.json").json()
+    documented = {
+        (method.upper(), path)
+        for path, item in published["paths"].items()
+        if path.startswith(f"{ET}/")
+        for method in item
+        if method != "parameters"
+    }
+    assert documented == _mounted_error_tracking_operations(served.base_url)
+    for method, path in documented:
+        operation = published["paths"][path][method.lower()]
+        scope = operation["x-permission"]
+        assert scope.startswith("error_tracking_"), (method, path)
+        assert f"`{scope}`" in operation["description"]
+        assert operation["security"] == [{"apiKeyAuth": [], "appKeyAuth": []}]
+        assert {"401", "403"} <= set(operation["responses"]), (method, path)
+
+
+def test_a_plain_starlette_app_serves_the_error_tracking_document_too() -> None:
+    app = Starlette()
+    case_api.install(app)  # no FastAPI document to merge into: it serves its own
+    with TestClient(app) as client:
+        published = client.get("/openapi.json").json()
+    assert published == case_api.document()
+    assert {f"{ET}/events", "/api/v2/cases"} <= set(published["paths"])
+    assert "ErrorTrackingIssue" in published["components"]["schemas"]
+
+
+# The operations that take a query in the rule and search language.
+QUERIED = {
+    ("GET", "/api/v2/cases"),
+    ("POST", f"{ET}/issues/search"),
+    ("POST", f"{ET}/rules"),
+    ("PUT", f"{ET}/rules/{{rule_id}}"),
+}
 
 
 @pytest.mark.slow
@@ -78,9 +229,10 @@ def test_the_document_covers_every_route(served: Served) -> None:
 )
 def test_no_server_errors_and_no_schema_violations(case: Any, served: Served) -> None:
     excluded = []
-    if case.operation.method.upper() == "GET" and case.operation.path == "/api/v2/cases":
-        # A schema-valid `filter` is any string; one the query grammar cannot read is a
-        # 400 naming the column (tested in test_refusals.py), which this check forbids.
+    if (case.operation.method.upper(), case.operation.path) in QUERIED:
+        # A schema-valid query is any string; one the query grammar cannot read is a 400
+        # naming the column (tested in test_refusals.py and tests/errortracking), which
+        # this check forbids.
         excluded.append(positive_data_acceptance)
     case.call_and_validate(
         base_url=served.base_url, headers=served.keys.headers, excluded_checks=excluded

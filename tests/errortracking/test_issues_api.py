@@ -95,7 +95,8 @@ def test_a_bad_event_names_the_member(api: EtApi) -> None:
     answer = api.call("POST", "/api/v2/error-tracking/events", body, expect=400)
     assert "data.attributes.timestamp must be an RFC 3339 time" in answer["errors"][0]
     for far in ("0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00"):
-        body["data"]["attributes"]["timestamp"] = far
+        attributes = {"service": "a", "error_type": "E", "timestamp": far}
+        body = {"data": {"type": "error_event", "attributes": attributes}}
         answer = api.call("POST", "/api/v2/error-tracking/events", body, expect=400)
         assert answer == {
             "errors": [f"data.attributes.timestamp is out of range in UTC, got {far!r}"]

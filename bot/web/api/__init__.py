@@ -1,7 +1,8 @@
 """The Datadog Case Management v2-compatible API, mounted under /api/v2.
 
 `install(app)` mounts the routes and publishes their OpenAPI document
-at `/openapi.json` (merged into FastAPI's own document when `app` is FastAPI).
+at `/openapi.json` (merged into FastAPI's own document when `app` is FastAPI),
+together with the error-tracking API's (bot/web/error_tracking_openapi.py).
 The routes are plain Starlette routes: each parses its own JSON:API body, so a
 request costs no per-request model validation on top of the work it asks for.
 """
@@ -21,7 +22,7 @@ from bot.web.api import openapi, routes
 from bot.web.api.endpoint import Backend
 from bot.web.api.errors import ApiError, error_response
 
-__all__ = ["Backend", "install", "router"]
+__all__ = ["Backend", "document", "install", "router"]
 
 PREFIX = openapi.PREFIX
 
@@ -55,8 +56,16 @@ def install(app: Starlette, backend: Backend | None = None) -> None:
         app.router.routes.append(Route("/openapi.json", _openapi_json, methods=["GET"]))
 
 
+def document() -> dict[str, Any]:
+    """The OpenAPI document served at /openapi.json: the case API and error tracking."""
+    # Imported here, not at the top: the error-tracking modules import this package's.
+    from bot.web import error_tracking_openapi
+
+    return error_tracking_openapi.merge(openapi.document())
+
+
 async def _openapi_json(_request: Request) -> Response:
-    return JSONResponse(openapi.document())
+    return JSONResponse(document())
 
 
 def _merge_openapi(app: Any, generate: Callable[[], dict[str, Any]]) -> None:
@@ -66,10 +75,10 @@ def _merge_openapi(app: Any, generate: Callable[[], dict[str, Any]]) -> None:
         if getattr(app, "openapi_schema", None):
             cached: dict[str, Any] = app.openapi_schema
             return cached
-        ours = openapi.document()
-        document = dict(generate())
-        document["paths"] = {**document.get("paths", {}), **ours["paths"]}
-        components = dict(document.get("components", {}))
+        ours = document()
+        combined = dict(generate())
+        combined["paths"] = {**combined.get("paths", {}), **ours["paths"]}
+        components = dict(combined.get("components", {}))
         components["schemas"] = {
             **components.get("schemas", {}),
             **ours["components"]["schemas"],
@@ -78,8 +87,9 @@ def _merge_openapi(app: Any, generate: Callable[[], dict[str, Any]]) -> None:
             **components.get("securitySchemes", {}),
             **ours["components"]["securitySchemes"],
         }
-        document["components"] = components
-        app.openapi_schema = document
-        return document
+        combined["components"] = components
+        combined["tags"] = [*combined.get("tags", []), *ours.get("tags", [])]
+        app.openapi_schema = combined
+        return combined
 
     app.openapi = merged
