@@ -7,9 +7,11 @@ listener list — the pipeline's case listeners, which the Slack app extends at
 start-up — reaches both the case and the issue side.
 
 Issue changes on a linked issue are written on its case's timeline, so case
-listeners hear of them; the one change that comes after its case entries —
-creating a case from an issue marks the issue REVIEWED — is told to the
-listeners that also have `on_issue_changed` (an `IssueChangeListener`).
+listeners hear of them. Two kinds of change have no case entry to ride on and
+are told to the listeners that also have `on_issue_changed` (an
+`IssueChangeListener`): creating a case from an issue (which marks the issue
+REVIEWED after its case entries), and every state change of an issue that has
+no case (set through the API, a regression, an assignment).
 """
 
 from __future__ import annotations

@@ -143,7 +143,8 @@ class IssueService:
     ) -> Issue:
         """Move a loaded (locked) issue to `state` and carry the change to its case.
 
-        `reason` names an automatic change (`assigned`) in the activity data.
+        `reason` names an automatic change (`assigned`) in the activity data. A
+        change to an issue without a case is told to the issue listeners.
         """
         if issue.state is state:
             return issue
@@ -151,7 +152,10 @@ class IssueService:
         if reason is not None:
             extra["reason"] = reason
         if issue.case_id is None:
-            return self.store.set_state(issue, state, actor, **extra)
+            # No case timeline to carry the news: tell the issue listeners (its Slack message).
+            changed = self.store.set_state(issue, state, actor, **extra)
+            tell_issue_changed(self.cases.listeners, self.conn, issue.id, now=self.now)
+            return changed
         case = self.cases.get(issue.case_id)
         before = self.store.linked_case(case.status, case.id)
         decision = sync(before, IssueStateChanged(str(issue.id), state))

@@ -8,8 +8,9 @@
   case (`issue_linked`, `issue_unlinked`, `issue_state`) and the case's own
   status, auto-close and move re-render the issue's messages (View case KEY and
   the case's status instead of Create Case), queued as chat.update through the
-  outbox like alert messages. `on_issue_changed` catches what comes after those
-  entries (creating a case marks the issue REVIEWED).
+  outbox like alert messages. `on_issue_changed` catches what has no such
+  entry: creating a case marks the issue REVIEWED after them, and an issue
+  without a case has no timeline at all (its state changes come only here).
 - `create_case` is what the message's Create Case button does: synchronous, one
   transaction, run in a worker thread by the Bolt listener.
 

@@ -111,14 +111,19 @@ def test_linking_to_an_existing_case_and_unlinking(desk: Desk) -> None:
 
 def test_a_regression_message_keeps_its_badge_and_both_messages_follow(desk: Desk) -> None:
     issue_id = desk.event().json()["data"]["id"]
+    (first,) = desk.posted()
+    desk.slack.wait_until_stored()
     body = {"data": {"id": issue_id, "type": "error_tracking_issue", "attributes": {}}}
     body["data"]["attributes"] = {"state": "RESOLVED"}
     desk.api("PUT", f"/issues/{issue_id}/state", body)
-    desk.event()  # comes back: a REGRESSION message
-    first, again = desk.posted(2)
+    desk.updates(first)  # an issue without a case: its message shows RESOLVED
+    desk.event()  # comes back: a REGRESSION message, and the first shows FOR REVIEW
+    _, again = desk.posted(2)
+    desk.updates(first, 2)
     desk.slack.wait_until_stored()
     desk.api("POST", f"/issues/{issue_id}/case", expect=201)
-    (update_first,) = desk.updates(first)
+    update_first = desk.updates(first, 3)[-1]
+    _shows(update_first, "OPS-1", "In progress", "REVIEWED")
     (update_again,) = desk.updates(again)
     assert "NEW ISSUE" in update_first.body["blocks"][0]["text"]["text"]
     assert "REGRESSION" in update_again.body["blocks"][0]["text"]["text"]
