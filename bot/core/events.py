@@ -10,6 +10,11 @@ from enum import StrEnum
 from bot.core.records import record
 from handles.types import State
 
+# The longest monitor id and alert-cycle key casebot stores (the width of their
+# columns): a source refuses a longer one, naming its field, rather than let the
+# database refuse the delivery after it was accepted.
+MONITOR_ID_MAX = 200
+
 
 class Source(StrEnum):
     DATADOG = "datadog"

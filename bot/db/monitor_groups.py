@@ -13,6 +13,7 @@ from sqlalchemy import (
     Uuid,
 )
 
+from bot.core.events import MONITOR_ID_MAX
 from bot.db.metadata import AutoId, UTCDateTime, metadata
 
 monitor_groups = Table(
@@ -20,7 +21,7 @@ monitor_groups = Table(
     metadata,
     Column("id", AutoId, primary_key=True, autoincrement=True),
     Column("source", String(30), nullable=False),
-    Column("monitor_id", String(200), nullable=False),
+    Column("monitor_id", String(MONITOR_ID_MAX), nullable=False),
     # Canonical group key: sorted `k:v` tags joined by ",", or "*".
     Column("group_key", Text, nullable=False),
     Column("monitor_name", Text, nullable=False, server_default=""),
@@ -29,7 +30,7 @@ monitor_groups = Table(
     # Current alert cycle number; 0 = the group never left OK.
     Column("cycle", Integer, nullable=False, server_default="0"),
     # The sender's own cycle id (Datadog $ALERT_CYCLE_KEY), when it has one.
-    Column("cycle_key", String(200), nullable=True),
+    Column("cycle_key", String(MONITOR_ID_MAX), nullable=True),
     # When the current cycle began and when the group last moved into a non-OK
     # state: Datadog's `first_triggered_at` and `last_triggered_at` for rendering.
     Column("cycle_started_at", UTCDateTime, nullable=True),

@@ -10,7 +10,7 @@ from __future__ import annotations
 from bot.core.events import MonitorEvent, Source
 from bot.sources.config import LabelSourceConfig
 from bot.sources.errors import SourceError
-from bot.sources.fields import JSONObject
+from bot.sources.fields import JSONObject, bounded_id
 from bot.sources.labelled_alerts import (
     alert_list,
     notification_attributes,
@@ -40,7 +40,7 @@ def parse(payload: JSONObject, *, config: LabelSourceConfig) -> list[MonitorEven
                 alert,
                 source=Source.ALERTMANAGER,
                 config=config,
-                monitor_id=name,
+                monitor_id=bounded_id(name, f"{alert.field}.labels.alertname"),
                 monitor_name=name,
                 identity_labels=("alertname",),
                 attributes=common,

@@ -17,6 +17,7 @@ from bot.core.events import MonitorEvent, Source
 from bot.sources.errors import SourceError
 from bot.sources.fields import (
     JSONObject,
+    bounded_id,
     normalize_priority,
     optional_str,
     parse_epoch_ms,
@@ -117,7 +118,7 @@ def parse(payload: JSONObject) -> list[MonitorEvent]:
     return [
         MonitorEvent(
             source=Source.DATADOG,
-            monitor_id=optional_str(payload, "alert_id") or _monitor_id_from_body(body),
+            monitor_id=_monitor_id(payload, body),
             monitor_name=title.name if title is not None and title.name else title_text,
             group=group_key(split_tags(scope)) if scope is not None else SIMPLE_GROUP,
             state=state,
@@ -133,7 +134,7 @@ def parse(payload: JSONObject) -> list[MonitorEvent]:
             tags=split_tags(tags_text if tags_text is not None else scope or ""),
             attributes=_attributes(payload),
             delivery_id=optional_str(payload, "id"),
-            cycle_key=optional_str(payload, "alert_cycle_key"),
+            cycle_key=_cycle_key(payload),
             link=optional_str(payload, "link"),
         )
     ]
@@ -195,6 +196,18 @@ def _renotified_state(payload: JSONObject, title: Title | None) -> State:
         "`Renotify` does not say which state it repeats: send alert_type (error or warning) "
         "or keep the title's `[Re-Triggered …]`/`[Re-Warn …]` prefix",
     )
+
+
+def _monitor_id(payload: JSONObject, body: str) -> str:
+    alert_id = optional_str(payload, "alert_id")
+    if alert_id is not None:
+        return bounded_id(alert_id, "alert_id")
+    return bounded_id(_monitor_id_from_body(body), "body")
+
+
+def _cycle_key(payload: JSONObject) -> str | None:
+    key = optional_str(payload, "alert_cycle_key")
+    return bounded_id(key, "alert_cycle_key") if key is not None else None
 
 
 def _monitor_id_from_body(body: str) -> str:

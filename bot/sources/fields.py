@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import UTC, datetime
 
+from bot.core.events import MONITOR_ID_MAX
 from bot.sources.errors import SourceError
 
 JSONObject = Mapping[str, object]
@@ -46,6 +47,15 @@ def required_str(obj: JSONObject, key: str, prefix: str = "", *, allow_empty: bo
         raise SourceError(field, f"expected a string, got {describe(value)}")
     if not allow_empty and not value.strip():
         raise SourceError(field, "is empty")
+    return value
+
+
+def bounded_id(value: str, field: str) -> str:
+    """A monitor id or cycle key, refused when longer than casebot stores."""
+    if len(value) > MONITOR_ID_MAX:
+        raise SourceError(
+            field, f"is {len(value)} characters long; at most {MONITOR_ID_MAX} are kept"
+        )
     return value
 
 

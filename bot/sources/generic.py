@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from bot.core.events import MonitorEvent, Source
+from bot.core.events import MONITOR_ID_MAX, MonitorEvent, Source
 from bot.sources.errors import SourceError
 from bot.sources.fields import JSONObject, parse_rfc3339
 from bot.sources.groups import group_key
@@ -37,7 +37,7 @@ SCHEMA: dict[str, object] = {
             "required": ["id"],
             "additionalProperties": False,
             "properties": {
-                "id": {"type": "string", "minLength": 1, "maxLength": 255},
+                "id": {"type": "string", "minLength": 1, "maxLength": MONITOR_ID_MAX},
                 "name": {"description": "Defaults to the id.", "type": "string"},
                 "priority": {"enum": ["P1", "P2", "P3", "P4", "P5", None]},
                 "message": {
@@ -88,6 +88,7 @@ SCHEMA: dict[str, object] = {
             "description": "The sender's id for the alert cycle (trigger to recovery), if any.",
             "type": "string",
             "minLength": 1,
+            "maxLength": MONITOR_ID_MAX,
         },
         "link": {"type": "string"},
     },

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from bot.core.events import MonitorEvent, Source
 from bot.sources.config import GrafanaConfig
 from bot.sources.errors import SignatureError, SourceError
-from bot.sources.fields import JSONObject, describe, optional_str
+from bot.sources.fields import JSONObject, bounded_id, describe, optional_str
 from bot.sources.labelled_alerts import (
     Alert,
     alert_list,
@@ -134,9 +134,9 @@ def _alert_attributes(alert: Alert, payload: JSONObject) -> dict[str, object]:
 def _monitor_id(alert: Alert, name: str) -> str:
     rule_uid = optional_str(alert.raw, "ruleUID", alert.field)
     if rule_uid is not None:
-        return rule_uid
+        return bounded_id(rule_uid, f"{alert.field}.ruleUID")
     folder = alert.labels.get("grafana_folder")
-    return f"{folder}/{name}" if folder else name
+    return bounded_id(f"{folder}/{name}" if folder else name, f"{alert.field}.labels.alertname")
 
 
 def _values(alert: Alert) -> dict[str, float | int]:
