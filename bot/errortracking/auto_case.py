@@ -4,7 +4,8 @@ Datadog: "In Error Tracking, cases are automatically created when an issue is
 commented on or assigned." Such a case is made exactly as a person's "create a
 case from this issue" makes one (`Linker.create_case`): in the project of the
 first matching rule, else the error-tracking default; the issue becomes
-REVIEWED and the case starts In Progress. When no project can be chosen the
+REVIEWED and the case starts In Progress. A closed issue (RESOLVED, IGNORED,
+EXCLUDED) gets no case this way: that would reopen it. When no project can be chosen the
 comment or assignment still stands and the issue stays without a case;
 `CaseOutcome.not_created` says why, for the caller to pass on.
 """
@@ -21,6 +22,10 @@ from bot.errortracking.linking import Linker
 NO_PROJECT = (
     "no automation rule matches this issue and no project is the error-tracking default, "
     "so no case was created; mark one with `casebot issues default-project <KEY>`"
+)
+CLOSED_ISSUE = (
+    "the issue is {state}: a comment or an assignment does not reopen a closed issue, so no "
+    "case was created; POST /api/v2/error-tracking/issues/{{id}}/case makes one"
 )
 UNCHANGED = "nothing changed (the issue already has this assignee), so no case was created"
 
@@ -57,6 +62,10 @@ def case_for(linker: Linker, issue: Issue, *, actor: Actor) -> CaseOutcome:
     """The issue's case; for an issue without one, a new case if a project can be chosen."""
     if issue.case_id is not None:
         return CaseOutcome(linker.cases.get(issue.case_id))
+    if issue.state.is_closed:
+        # Making the case would move the issue to REVIEWED (and restart an EXCLUDED
+        # issue's collection): a note on a closed issue is not a request for work.
+        return CaseOutcome(None, not_created=CLOSED_ISSUE.format(state=issue.state.label))
     try:
         project = linker.case_project(issue, None)
     except NoProjectForCase:

@@ -120,3 +120,25 @@ def test_with_no_project_to_choose_the_change_stands_and_no_case_is_made(api: Et
     api.project("OPS", default=True)
     api.call("DELETE", f"{ISSUES}/{issue}/assignee", expect=204)
     assert _case_of(api, issue) is None
+
+
+def test_a_closed_issue_is_commented_and_assigned_without_a_case_or_a_reopening(
+    api: EtApi,
+) -> None:
+    api.project("OPS", default=True)
+    ann = api.user("ann")
+    for state in ("RESOLVED", "IGNORED", "EXCLUDED"):
+        issue = api.new_issue()
+        api.set_state(issue, state)
+
+        commented = api.comment_issue(issue, "won't fix: the old checkout is gone")["meta"]
+        assigned = api.assign_issue(issue, ann)["meta"]
+
+        for meta in (commented, assigned):
+            assert (meta["case_key"], meta["case_created"]) == (None, False)
+            assert meta["no_case_reason"].startswith(
+                f"the issue is {state}: a comment or an assignment does not reopen"
+            )
+        assert api.state(issue) == state
+        assert _case_of(api, issue) is None
+        assert api.issue(issue)["relationships"]["assignee"]["data"]["id"] == ann

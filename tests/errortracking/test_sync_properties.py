@@ -152,7 +152,7 @@ def expected_after(model: Model, world: World, step: tuple[Any, ...]) -> Model:
     status = dict(model.status)
     links = dict(model.links)
     new_state = _new_issue_state(world, states, issue, step)
-    if _creates_case(world, links, issue, step):
+    if _creates_case(world, links, states, issue, step):
         new = case_from_issue(issue, states[issue])
         status[NEW_CASE] = new.status
         states.update(new.after.issues)
@@ -195,12 +195,17 @@ def _new_issue_state(
 
 
 def _creates_case(
-    world: World, links: dict[str, str | None], issue: str, step: tuple[Any, ...]
+    world: World,
+    links: dict[str, str | None],
+    states: dict[str, IssueState],
+    issue: str,
+    step: tuple[Any, ...],
 ) -> bool:
-    """A comment, or a person's assignment, on an issue without a case, with a project to use."""
+    """A comment, or a person's assignment, on an open issue without a case, with a project
+    to use (a closed issue is not reopened by a case made for it)."""
     if step[0] not in ("comment_issue", "assign_issue") or not world.default:
         return False
-    if links[issue] is not None:
+    if links[issue] is not None or states[issue].is_closed:
         return False
     return step[0] == "comment_issue" or (step[2] is not None and _reassigns(world, issue, step[2]))
 
