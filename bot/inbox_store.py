@@ -115,6 +115,8 @@ _NEXT_IDS_PG = text(
     "SELECT nextval(pg_get_serial_sequence('inbox', 'id')) FROM generate_series(1, :n)"
 )
 _MAX_ID = select(func.coalesce(func.max(_i.id), 0))
+
+
 def allocate_ids(conn: Connection, count: int) -> list[int]:
     """`count` new inbox ids, ascending, for rows this transaction will insert.
 

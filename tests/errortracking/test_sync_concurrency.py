@@ -35,9 +35,7 @@ def test_racing_issue_and_case_changes(engine: Engine) -> None:
     with engine.begin() as conn:
         ProjectService(conn, now=_now()).create(name="Race", key="RACE", handle="race")
         issues = IssueService(conn, now=_now(), listeners=LISTENERS)
-        ids = [
-            issues.record(ErrorEvent("svc", f"E{n}"), actor=PERSON).issue.id for n in range(3)
-        ]
+        ids = [issues.record(ErrorEvent("svc", f"E{n}"), actor=PERSON).issue.id for n in range(3)]
         case = issues.create_case(ids[0], actor=PERSON, project="RACE")
         for issue_id in ids[1:]:
             issues.link(issue_id, case.key, actor=PERSON)
