@@ -31,6 +31,7 @@ from bot.case_errors import (
     UserNotFound,
 )
 from bot.core.cases import (
+    ACTOR_NAME_MAX,
     Actor,
     AutoClose,
     Case,
@@ -534,7 +535,7 @@ class CaseService:
                 "kind": str(kind),
                 "actor_user_id": actor.user_id,
                 "actor_source": str(actor.source),
-                "actor_name": actor.name,
+                "actor_name": actor.name[:ACTOR_NAME_MAX],
                 "body": body,
                 "data": dict(data),
                 "created_at": self.now,

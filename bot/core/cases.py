@@ -208,6 +208,9 @@ class CaseEvent:
 # --- Parsing values -------------------------------------------------------------
 
 TITLE_MAX = 500
+# Timeline and activity rows keep at most this much of an actor's name (a monitor
+# actor is named after its monitor, whose name no sender bounds).
+ACTOR_NAME_MAX = 200
 DESCRIPTION_MAX = 100_000
 COMMENT_MAX = 100_000
 ATTRIBUTE_KEY_MAX = 100

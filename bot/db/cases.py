@@ -19,7 +19,7 @@ from sqlalchemy import (
     Uuid,
 )
 
-from bot.core.cases import Actor, Case, CaseStatus, Priority, TimelineEntry
+from bot.core.cases import ACTOR_NAME_MAX, Actor, Case, CaseStatus, Priority, TimelineEntry
 from bot.db.metadata import AutoId, Document, UTCDateTime, metadata
 
 cases = Table(
@@ -73,7 +73,7 @@ case_timeline = Table(
     Column("actor_user_id", Uuid, ForeignKey("users.id", ondelete="SET NULL"), nullable=True),
     # Where the change came from: monitor, slack, api, cli, error_tracking, system.
     Column("actor_source", String(30), nullable=False),
-    Column("actor_name", String(200), nullable=False, server_default=""),
+    Column("actor_name", String(ACTOR_NAME_MAX), nullable=False, server_default=""),
     Column("body", Text, nullable=False, server_default=""),
     Column("data", Document, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),

@@ -29,7 +29,7 @@ from sqlalchemy import (
     false,
 )
 
-from bot.core.cases import Actor
+from bot.core.cases import ACTOR_NAME_MAX, Actor
 from bot.core.issues import IssueState, Regression
 from bot.core.rules import Rule
 from bot.db.metadata import AutoId, Document, UTCDateTime, metadata
@@ -125,7 +125,7 @@ error_tracking_activity = Table(
     Column("kind", String(40), nullable=False),
     Column("actor_user_id", Uuid, ForeignKey("users.id", ondelete="SET NULL"), nullable=True),
     Column("actor_source", String(30), nullable=False),
-    Column("actor_name", String(200), nullable=False, server_default=""),
+    Column("actor_name", String(ACTOR_NAME_MAX), nullable=False, server_default=""),
     Column("body", Text, nullable=False, server_default=""),
     Column("data", Document, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),

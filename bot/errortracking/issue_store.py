@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
 
-from bot.core.cases import Actor, CaseStatus
+from bot.core.cases import ACTOR_NAME_MAX, Actor, CaseStatus
 from bot.core.issue_sync import LinkedCase
 from bot.core.issues import IssueState
 from bot.db.error_tracking import (
@@ -163,7 +163,7 @@ class IssueStore:
                 "kind": str(kind),
                 "actor_user_id": actor.user_id,
                 "actor_source": str(actor.source),
-                "actor_name": actor.name,
+                "actor_name": actor.name[:ACTOR_NAME_MAX],
                 "body": body,
                 "data": dict(data or {}),
                 "created_at": self.now,

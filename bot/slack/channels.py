@@ -31,6 +31,10 @@ class ChannelNotFound(Exception):
     """The channel name is not in the workspace (or the bot cannot see it)."""
 
 
+# Slack's longest channel name: a longer `@slack-…` handle cannot name a channel.
+CHANNEL_NAME_MAX = 80
+
+
 def channel_ref(mention_name: str, *, workspace: str | None = None) -> str:
     """The channel a `@slack-…` handle names: `ops-alerts`, `C07OPSALRT`.
 

@@ -27,7 +27,7 @@ from bot.pipeline_reports import Notification
 from bot.slack import outbox
 from bot.slack.blocks import alert_message, notice
 from bot.slack.case_links import CaseLinks
-from bot.slack.channels import channel_ref, is_quiet
+from bot.slack.channels import CHANNEL_NAME_MAX, channel_ref, is_quiet
 from bot.slack.outbox import LiveMessage
 from bot.slack.views import AlertView, CaseSummary
 from handles.types import State
@@ -59,9 +59,10 @@ class SlackNotifier:
     def on_notification(self, conn: Connection, note: Notification) -> None:
         existing = outbox.messages_of_cycle(conn, note.group_id, note.cycle)
         wanted = [
-            channel_ref(m.name, workspace=self.workspace)
+            ref
             for m in note.rendered.mentions
             if m.kind == "slack"
+            and len(ref := channel_ref(m.name, workspace=self.workspace)) <= CHANNEL_NAME_MAX
         ]
         if not existing and not wanted:
             return

@@ -137,3 +137,16 @@ def test_slack_handles_name_a_channel(name: str, workspace: str | None, expected
     from bot.slack.channels import channel_ref
 
     assert channel_ref(name, workspace=workspace) == expected
+
+
+def test_a_handle_too_long_for_a_slack_channel_is_passed_over(slack: Client) -> None:
+    """Slack channel names stop at 80 characters: a longer `@slack-…` names none (one past
+    the stored width failed the whole delivery on PostgreSQL), and
+    the alert still reaches the channels the text does name."""
+    too_long = "c" * 250
+    response = slack.alert("Alert", message=f"5xx. @slack-{too_long} @slack-ops-alerts")
+    assert response.json()["outcome"] == "processed"
+    (post,) = slack.fake.wait_for("chat.postMessage")
+    assert post.body["channel"] == "C07OPSALRT"
+    time.sleep(0.3)
+    assert [c.body["channel"] for c in slack.fake.calls("chat.postMessage")] == ["C07OPSALRT"]

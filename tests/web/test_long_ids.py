@@ -86,3 +86,22 @@ def test_the_longest_kept_is_processed(
     assert response.status_code == 202, response.text
     (row,) = inbox_rows(engine)
     assert (row.outcome, row.reason) == ("processed", None)
+
+
+def test_a_monitor_name_longer_than_an_actor_name_still_opens_its_case(
+    base_url: str, engine: Engine
+) -> None:
+    """The case's timeline names its monitor actor by the first 200 characters."""
+    from sqlalchemy import select
+
+    from bot.db.cases import case_timeline
+
+    name = "Checkout latency " + "very " * 80 + "high"
+    body = _generic("disk")
+    body["monitor"] = {"id": "disk", "name": name, "message": "slow @case-storage"}
+    response = _post(base_url, "generic", body)
+    assert response.status_code == 202, response.text
+    assert response.json()["outcome"] == "processed"
+    with engine.connect() as conn:
+        names = set(conn.execute(select(case_timeline.c.actor_name)).scalars())
+    assert names == {name[:200]}
