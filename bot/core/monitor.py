@@ -158,6 +158,8 @@ def transition_for(group: GroupState | None, event: MonitorEvent) -> Transition:
     """
     if event.previous_state is not None:
         previous: State | None = event.previous_state
+    elif group is not None and group.in_cycle and starts_new_cycle(group, event):
+        previous = State.OK  # a new episode: the recovery in between was lost
     else:
         previous = group.state if group is not None else None
     repeat = previous is not None and previous == event.state and event.state is not State.OK
@@ -185,17 +187,27 @@ def starts_new_cycle(group: GroupState | None, event: MonitorEvent) -> bool:
     """Does this notification open a new alert cycle?
 
     Yes when a non-OK state arrives for a group that is new or OK. Also yes when
-    the sender names a different cycle (Datadog `$ALERT_CYCLE_KEY`) than the one
-    in progress: the recovery in between was lost, and the old cycle is over.
+    the recovery in between was lost, and the old cycle is over:
+
+    - the sender names a different cycle (Datadog `$ALERT_CYCLE_KEY`) than the one
+      in progress;
+    - the sender says when the firing episode began (Alertmanager and Grafana
+      `startsAt`), and an episode in the same state began after the group's last
+      notification. A repeat of the episode in progress carries its old `startsAt`;
+      a later one means the episode ended in between, and its resolve never came
+      (Alertmanager drops resolves in known cases). A change of state (Warn ->
+      Alert of one group) is not a new episode.
     """
     if event.state is State.OK:
         return False
     if group is None or not group.in_cycle:
         return True
+    if event.cycle_key is not None and group.cycle_key is not None:
+        return event.cycle_key != group.cycle_key
     return (
-        event.cycle_key is not None
-        and group.cycle_key is not None
-        and event.cycle_key != group.cycle_key
+        event.first_triggered_at is not None
+        and event.state is group.state
+        and event.first_triggered_at > group.last_transition_at
     )
 
 

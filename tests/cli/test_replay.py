@@ -34,6 +34,8 @@ SEQUENCES: dict[str, tuple[list[str], dict[str, str]]] = {
     "datadog-rich-warn-alert-no-data": (["processed"] * 4, {"WEB-1": "CLOSED"}),
     "alertmanager-grouped": (["processed"] * 3, {"STO-1": "CLOSED", "STO-2": "CLOSED"}),
     "alertmanager-severity": (["processed"] * 4, {"WEB-1": "CLOSED"}),
+    # The first episode's resolve never came: the second firing ends its cycle.
+    "alertmanager-lost-resolve": (["processed"] * 3, {"STO-1": "CLOSED", "STO-2": "CLOSED"}),
     "grafana": (["processed"] * 2, {"STO-1": "CLOSED", "STO-2": "CLOSED"}),
     "generic": (["processed"] * 3, {"WEB-1": "CLOSED"}),
     "malformed": (["rejected"] * 17, {}),
