@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.web.api.openapi import CASE_ID
+from bot.web.api.openapi import CASE_ID, keyed_operation
 from bot.web.api.openapi_schemas import ref
 from bot.web.error_tracking import INCLUDES, PREFIX
 from bot.web.error_tracking_openapi_schemas import schemas
@@ -68,23 +68,16 @@ def _operation(
             "description": text,
             "content": {"application/json": {"schema": ref("APIErrorResponse")}},
         }
-    operation: Json = {
-        "operationId": operation_id,
-        "summary": summary,
-        "tags": [TAG],
-        "security": [{"apiKeyAuth": [], "appKeyAuth": []}],
-        "x-permission": scope,
-        "description": f"Needs the `{scope}` scope.",
-        "responses": responses,
-    }
-    if parameters:
-        operation["parameters"] = parameters
-    if body is not None:
-        operation["requestBody"] = {
-            "required": body_required,
-            "content": {"application/json": {"schema": ref(body)}},
-        }
-    return operation
+    return keyed_operation(
+        operation_id,
+        summary,
+        tag=TAG,
+        scope=scope,
+        responses=responses,
+        parameters=parameters,
+        body=body,
+        body_required=body_required,
+    )
 
 
 def _path_parameter(name: str, description: str) -> Json:

@@ -63,10 +63,36 @@ def _operation(
     conflict: str | None = None,
 ) -> Json:
     responses = _responses(ok, not_found=not_found, conflict=conflict)
+    if body is not None:
+        responses["413"] = _error("Payload Too Large: the body is over 1 MiB")
+    return keyed_operation(
+        operation_id,
+        summary,
+        tag="Case Management",
+        scope=scope,
+        responses=responses,
+        parameters=parameters,
+        body=body,
+    )
+
+
+def keyed_operation(
+    operation_id: str,
+    summary: str,
+    *,
+    tag: str,
+    scope: str,
+    responses: Json,
+    parameters: list[Json] | None = None,
+    body: str | None = None,
+    body_required: bool = True,
+) -> Json:
+    """An operation behind the key pair (DD-API-KEY and DD-APPLICATION-KEY) and `scope`:
+    the one shape every route of both APIs (cases, error tracking) is documented in."""
     operation: Json = {
         "operationId": operation_id,
         "summary": summary,
-        "tags": ["Case Management"],
+        "tags": [tag],
         "security": [{"apiKeyAuth": [], "appKeyAuth": []}],
         "x-permission": scope,
         "description": f"Needs the `{scope}` scope.",
@@ -75,9 +101,8 @@ def _operation(
     if parameters:
         operation["parameters"] = parameters
     if body is not None:
-        responses["413"] = _error("Payload Too Large: the body is over 1 MiB")
         operation["requestBody"] = {
-            "required": True,
+            "required": body_required,
             "content": {"application/json": {"schema": ref(body)}},
         }
     return operation
