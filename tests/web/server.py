@@ -7,8 +7,15 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import httpx
+import orjson
 import uvicorn
 from starlette.types import ASGIApp
+
+from bot.settings import Settings
+from bot.web.app import create_app
+
+WEBHOOK_TOKEN = "test-webhook-token-0123456789"
 
 
 @contextmanager
@@ -29,3 +36,20 @@ def running(app: ASGIApp) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(20)
+
+
+@contextmanager
+def casebot_server(database_url: str) -> Iterator[str]:
+    """casebot on `database_url` (migrated), taking deliveries with WEBHOOK_TOKEN."""
+    settings = Settings(database_url=database_url, webhook_token=WEBHOOK_TOKEN)
+    with running(create_app(settings)) as url:
+        yield url
+
+
+def post_json(base_url: str, source: str, body: object) -> httpx.Response:
+    """POST `body` as JSON to `/webhooks/<source>` with the webhook token."""
+    return httpx.post(
+        f"{base_url}/webhooks/{source}",
+        content=orjson.dumps(body),
+        headers={"Authorization": f"Bearer {WEBHOOK_TOKEN}"},
+    )

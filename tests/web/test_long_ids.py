@@ -9,19 +9,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-import httpx
-import orjson
 import pytest
 from sqlalchemy import Engine
 
 from bot.core.events import MONITOR_ID_MAX
-from bot.settings import Settings
-from bot.web.app import create_app
 from tests.engine.builders import add_project, inbox_rows
 from tests.sources.builders import am_alert, am_message, datadog_rich, grafana_message
-from tests.web.server import running
+from tests.web.server import casebot_server, post_json
 
-TOKEN = "test-webhook-token-0123456789"
 LONG = "m" * (MONITOR_ID_MAX + 1)
 LONGEST = "m" * MONITOR_ID_MAX
 
@@ -52,24 +47,15 @@ CASES = {
 @pytest.fixture
 def base_url(engine: Engine, migrated_database_url: str) -> Iterator[str]:
     add_project(engine, handle="storage", key="STORAGE")
-    settings = Settings(database_url=migrated_database_url, webhook_token=TOKEN)
-    with running(create_app(settings)) as url:
+    with casebot_server(migrated_database_url) as url:
         yield url
-
-
-def _post(base_url: str, source: str, body: dict[str, Any]) -> httpx.Response:
-    return httpx.post(
-        f"{base_url}/webhooks/{source}",
-        content=orjson.dumps(body),
-        headers={"Authorization": f"Bearer {TOKEN}"},
-    )
 
 
 @pytest.mark.parametrize("source, build, field", CASES.values(), ids=CASES.keys())
 def test_one_character_too_many_is_a_422_naming_the_field(
     base_url: str, engine: Engine, source: str, build: Any, field: str
 ) -> None:
-    response = _post(base_url, source, build(LONG))
+    response = post_json(base_url, source, build(LONG))
     assert response.status_code == 422, response.text
     (error,) = response.json()["errors"]
     assert error["field"] == field
@@ -82,7 +68,7 @@ def test_one_character_too_many_is_a_422_naming_the_field(
 def test_the_longest_kept_is_processed(
     base_url: str, engine: Engine, source: str, build: Any, field: str
 ) -> None:
-    response = _post(base_url, source, build(LONGEST))
+    response = post_json(base_url, source, build(LONGEST))
     assert response.status_code == 202, response.text
     (row,) = inbox_rows(engine)
     assert (row.outcome, row.reason) == ("processed", None)
@@ -99,7 +85,7 @@ def test_a_monitor_name_longer_than_an_actor_name_still_opens_its_case(
     name = "Checkout latency " + "very " * 80 + "high"
     body = _generic("disk")
     body["monitor"] = {"id": "disk", "name": name, "message": "slow @case-storage"}
-    response = _post(base_url, "generic", body)
+    response = post_json(base_url, "generic", body)
     assert response.status_code == 202, response.text
     assert response.json()["outcome"] == "processed"
     with engine.connect() as conn:

@@ -4,31 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-import httpx
-import orjson
 import pytest
 from sqlalchemy import Engine
 
-from bot.settings import Settings
-from bot.web.app import create_app
 from tests.engine.builders import add_project, case_rows, inbox_rows
 from tests.sources.builders import am_alert, am_message, grafana_message
-from tests.web.server import running
-
-TOKEN = "test-webhook-token-0123456789"
-AUTH = {"Authorization": f"Bearer {TOKEN}"}
+from tests.web.server import casebot_server, post_json
 
 
 @pytest.fixture
 def base_url(engine: Engine, migrated_database_url: str) -> Iterator[str]:
     add_project(engine, handle="storage", key="STORAGE")
-    settings = Settings(database_url=migrated_database_url, webhook_token=TOKEN)
-    with running(create_app(settings)) as url:
+    with casebot_server(migrated_database_url) as url:
         yield url
-
-
-def _post(base_url: str, source: str, body: dict[str, object]) -> httpx.Response:
-    return httpx.post(f"{base_url}/webhooks/{source}", content=orjson.dumps(body), headers=AUTH)
 
 
 @pytest.mark.parametrize("source", ["alertmanager", "grafana"])
@@ -37,7 +25,7 @@ def test_left_out_alerts_are_named_in_the_inbox_and_the_rest_is_applied(
 ) -> None:
     body = am_message(am_alert()) if source == "alertmanager" else grafana_message()
     body["truncatedAlerts"] = 7
-    response = _post(base_url, source, body)
+    response = post_json(base_url, source, body)
     assert response.status_code == 202, response.text
     assert response.json()["outcome"] == "processed"
     (row,) = inbox_rows(engine)
@@ -49,7 +37,7 @@ def test_left_out_alerts_are_named_in_the_inbox_and_the_rest_is_applied(
 
 
 def test_a_whole_notification_says_nothing_more(base_url: str, engine: Engine) -> None:
-    response = _post(base_url, "alertmanager", am_message(am_alert()))
+    response = post_json(base_url, "alertmanager", am_message(am_alert()))
     assert response.status_code == 202, response.text
     (row,) = inbox_rows(engine)
     assert row.reason is None
@@ -58,7 +46,7 @@ def test_a_whole_notification_says_nothing_more(base_url: str, engine: Engine) -
 def test_a_truncated_count_that_is_not_a_count_is_refused(base_url: str, engine: Engine) -> None:
     body = am_message(am_alert())
     body["truncatedAlerts"] = "seven"
-    response = _post(base_url, "alertmanager", body)
+    response = post_json(base_url, "alertmanager", body)
     assert response.status_code == 422
     assert response.json()["errors"] == [
         {"field": "truncatedAlerts", "message": "expected a count, got a string"}
