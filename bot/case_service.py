@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, update
 
 from bot.case_errors import (
     CaseNotFound,
@@ -30,6 +30,7 @@ from bot.case_errors import (
     ProjectNotFound,
     UserNotFound,
 )
+from bot.case_reader import CaseReader, CaseRef, reference
 from bot.core.cases import (
     ACTOR_NAME_MAX,
     Actor,
@@ -64,7 +65,6 @@ from bot.db.cases import (
     case_timeline,
     case_to_row,
     cases,
-    timeline_entry_from_row,
     with_row_values,
 )
 from bot.db.projects import find_project, next_case_number
@@ -85,7 +85,6 @@ __all__ = [
     "UserNotFound",
 ]
 
-CaseRef = uuid.UUID | str | Case
 ProjectRef = uuid.UUID | str | Project
 _c = cases.c
 
@@ -103,14 +102,7 @@ def _ok(value: _T | Invalid) -> _T:
     return value
 
 
-def _parse_uuid(text: str) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(text)
-    except ValueError:
-        return None
-
-
-class CaseService:
+class CaseService(CaseReader):
     """Case operations on one connection, inside the caller's transaction, at time `now`."""
 
     def __init__(
@@ -120,7 +112,7 @@ class CaseService:
         now: datetime,
         listeners: Iterable[CaseListener] = (),
     ) -> None:
-        self.conn = conn
+        super().__init__(conn)
         self.now = now
         self.listeners = tuple(listeners)
         # Projects looked up by id, read once for the many cases a batch of alerts
@@ -130,52 +122,6 @@ class CaseService:
         # Cases created by this service: their `modified_at` is already `now`, so a
         # timeline entry appended to them needs no touch of the row.
         self._created: set[uuid.UUID] = set()
-
-    # --- Reading ---------------------------------------------------------------
-
-    def find(self, ref: CaseRef) -> Case | None:
-        """The case with this id or key (`OPS-12`, any case), or None."""
-        return self._load(ref, for_update=False)
-
-    def get(self, ref: CaseRef) -> Case:
-        """Like `find`, but raises `CaseNotFound`."""
-        found = self.find(ref)
-        if found is None:
-            raise CaseNotFound(ref.key if isinstance(ref, Case) else ref)
-        return found
-
-    def timeline(self, ref: CaseRef) -> list[TimelineEntry]:
-        """The case's timeline, oldest first."""
-        case_id = self.get(ref).id if not isinstance(ref, uuid.UUID) else ref
-        rows = self.conn.execute(
-            select(case_timeline)
-            .where(case_timeline.c.case_id == case_id)
-            .order_by(case_timeline.c.id)
-        )
-        return [timeline_entry_from_row(row) for row in rows]
-
-    def list_cases(
-        self,
-        *,
-        project_id: uuid.UUID | None = None,
-        statuses: Sequence[CaseStatus] = (),
-        include_archived: bool = False,
-        limit: int | None = None,
-        offset: int = 0,
-    ) -> list[Case]:
-        """Cases, newest first, optionally of one project and some statuses."""
-        query = select(cases).order_by(_c.created_at.desc(), _c.key.desc())
-        if project_id is not None:
-            query = query.where(_c.project_id == project_id)
-        if statuses:
-            query = query.where(_c.status.in_([s.value for s in statuses]))
-        if not include_archived:
-            query = query.where(_c.archived_at.is_(None))
-        if limit is not None:
-            query = query.limit(limit)
-        if offset:
-            query = query.offset(offset)
-        return [case_from_row(row) for row in self.conn.execute(query)]
 
     # --- Creating --------------------------------------------------------------
 
@@ -475,19 +421,11 @@ class CaseService:
 
     def _touch(self, ref: CaseRef) -> Case:
         """Bump `modified_at` and return the case, in one statement (which locks the row)."""
-        column, value = _reference(ref)
+        column, value = reference(ref)
         row = self.conn.execute(_TOUCH[column], {"b_ref": value, "b_now": self.now}).first()
         if row is None:
             raise CaseNotFound(ref.key if isinstance(ref, Case) else ref)
         return case_from_row(row)
-
-    def _load(self, ref: CaseRef, *, for_update: bool) -> Case | None:
-        column, value = _reference(ref)
-        # FOR UPDATE: a row lock on PostgreSQL; SQLite's BEGIN IMMEDIATE already
-        # serialises writers and the clause is left out there.
-        query = (_SELECT_FOR_UPDATE if for_update else _SELECT)[column]
-        row = self.conn.execute(query, {"b_ref": value}).first()
-        return case_from_row(row) if row is not None else None
 
     def _load_for_change(self, ref: CaseRef) -> Case:
         case = self._load(ref, for_update=True)
@@ -551,23 +489,8 @@ class CaseService:
         return entry
 
 
-def _reference(ref: CaseRef) -> tuple[str, uuid.UUID | str]:
-    """Which column a reference names (`id` or `key`), and the value to look for."""
-    if isinstance(ref, Case):
-        return "id", ref.id
-    if isinstance(ref, str):
-        parsed = _parse_uuid(ref)
-        return ("id", parsed) if parsed else ("key", ref.strip().upper())
-    return "id", ref
-
-
 # Statements built once: building and caching a statement per call costs more
 # than executing it on SQLite.
-_SELECT = {
-    "id": select(cases).where(_c.id == bindparam("b_ref")),
-    "key": select(cases).where(_c.key == bindparam("b_ref")),
-}
-_SELECT_FOR_UPDATE = {column: query.with_for_update() for column, query in _SELECT.items()}
 _TOUCH = {
     column: update(cases)
     .where(cases.c[column] == bindparam("b_ref"))
