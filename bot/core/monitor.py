@@ -187,27 +187,19 @@ def starts_new_cycle(group: GroupState | None, event: MonitorEvent) -> bool:
     """Does this notification open a new alert cycle?
 
     Yes when a non-OK state arrives for a group that is new or OK. Also yes when
-    the recovery in between was lost, and the old cycle is over:
-
-    - the sender names a different cycle (Datadog `$ALERT_CYCLE_KEY`) than the one
-      in progress;
-    - the sender says when the firing episode began (Alertmanager and Grafana
-      `startsAt`), and an episode in the same state began after the group's last
-      notification. A repeat of the episode in progress carries its old `startsAt`;
-      a later one means the episode ended in between, and its resolve never came
-      (Alertmanager drops resolves in known cases). A change of state (Warn ->
-      Alert of one group) is not a new episode.
+    the sender names a different cycle than the one in progress (Datadog
+    `$ALERT_CYCLE_KEY`; for a group that is one Alertmanager or Grafana alert, the
+    episode's `startsAt`): the recovery in between was lost, and the old cycle is
+    over.
     """
     if event.state is State.OK:
         return False
     if group is None or not group.in_cycle:
         return True
-    if event.cycle_key is not None and group.cycle_key is not None:
-        return event.cycle_key != group.cycle_key
     return (
-        event.first_triggered_at is not None
-        and event.state is group.state
-        and event.first_triggered_at > group.last_transition_at
+        event.cycle_key is not None
+        and group.cycle_key is not None
+        and event.cycle_key != group.cycle_key
     )
 
 

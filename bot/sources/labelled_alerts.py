@@ -211,5 +211,20 @@ def to_event(
             **(attributes or {}),
         },
         delivery_id=alert.identity,
+        cycle_key=_episode(alert, public, config),
         link=link if link is not None else alert.generator_url,
     )
+
+
+def _episode(alert: Alert, labels: Mapping[str, str], config: LabelSourceConfig) -> str | None:
+    """The alert's firing episode, as an alert-cycle key: when it began (`startsAt`).
+
+    A repeat of the episode carries the same `startsAt`; an alert firing again
+    after a resolve that never reached casebot carries a later one, which ends the
+    old cycle (Alertmanager drops resolves in known cases). Only for a group that is
+    this one alert: when configured exclusions fold several alerts into one group,
+    their episodes begin at different times without any resolve lost between them.
+    """
+    if not config.group_exclude_labels.isdisjoint(labels):
+        return None
+    return alert.starts_at.isoformat()

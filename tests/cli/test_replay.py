@@ -133,3 +133,36 @@ def test_unreadable_recording_is_exit_2(tmp_path: Path, capsys: pytest.CaptureFi
     (tmp_path / "broken.json").write_text("{")
     assert main(["replay", str(tmp_path)]) == 2
     assert "broken.json" in capsys.readouterr().err
+
+
+def test_alerts_folded_into_one_group_share_its_cycle(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With `instance` excluded, web-2 firing after web-1 is the same group's renotification,
+    not a new episode of it (their different starts say nothing of a lost resolve)."""
+    import orjson
+
+    from tests.sources.builders import am_alert, am_message
+
+    monkeypatch.setenv("CASEBOT_ALERTMANAGER_GROUP_EXCLUDE_LABELS", "instance")
+    message = {"message": "Disk full <<#is_alert>>@case-storage<</is_alert>>", "summary": "S"}
+    for name, instance, starts in (
+        ("01.json", "web-1", "09:12:41Z"),
+        ("02.json", "web-2", "09:20:00Z"),
+    ):
+        alert = am_alert(
+            labels={"alertname": "DiskFull", "instance": instance},
+            annotations=message,
+            starts_at=f"2026-11-20T{starts}",
+        )
+        alert["fingerprint"] = instance
+        (tmp_path / name).write_bytes(orjson.dumps(am_message(alert)))
+    document = replay(capsys, "--source", "alertmanager", str(tmp_path))
+    assert [d["outcome"] for d in document["deliveries"]] == ["processed", "processed"]
+    (case,) = document["cases"]
+    kinds = [e["kind"] for e in case["timeline"]]
+    assert (case["key"], case["status"], kinds) == (
+        "STORAGE-1",
+        "OPEN",
+        ["created", "monitor_transition", "monitor_transition"],
+    )

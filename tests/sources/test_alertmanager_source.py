@@ -206,3 +206,33 @@ def test_malformed_alertmanager_payload_names_the_field(body: dict[str, Any], fi
     with pytest.raises(SourceError) as caught:
         parse(body)
     assert caught.value.field == field
+
+
+def test_an_alert_that_is_its_whole_group_names_its_episode_as_the_cycle_key() -> None:
+    """`startsAt` is the episode: a later one after a lost resolve starts a new cycle."""
+    firing = parse_one(am_alert(labels=LABELS, starts_at="2026-11-20T09:12:41.823Z"))
+    resolved = parse_one(
+        am_alert(
+            "resolved",
+            labels=LABELS,
+            starts_at="2026-11-20T09:12:41.823Z",
+            ends_at="2026-11-20T09:41:26.823Z",
+        )
+    )
+    assert firing.cycle_key == resolved.cycle_key == "2026-11-20T09:12:41.823000+00:00"
+
+
+def test_alerts_folded_into_one_group_by_exclusions_name_no_cycle() -> None:
+    """web-1 and web-2 share the group when `instance` is excluded, and began firing at
+    different times with no resolve lost in between: their start is no cycle key."""
+    config = SourcesConfig(
+        alertmanager=LabelSourceConfig(group_exclude_labels=frozenset({"instance"}))
+    )
+    events = parse(
+        am_message(
+            am_alert(labels=LABELS, starts_at="2026-11-20T09:12:41.823Z"),
+            am_alert(labels=LABELS | {"instance": "web-2"}, starts_at="2026-11-20T09:20:00Z"),
+        ),
+        config,
+    )
+    assert [(e.group, e.cycle_key) for e in events] == [("*", None), ("*", None)]
