@@ -83,12 +83,7 @@ def test_assigning_the_only_issue_of_an_open_case_puts_the_case_in_progress(api:
 
 
 def test_assigning_one_issue_reviews_only_that_one_and_the_case_stays_open(api: EtApi) -> None:
-    api.project("OPS", default=True)
-    ann = api.user("ann")
-    first, second = api.new_issue(), api.new_issue()
-    key = api.create_case(first)["data"]["attributes"]["key"]
-    api.link(second, key)
-    api.set_case_status(key, "OPEN")
+    ann, first, second, key = _open_case_with_two_issues(api)
 
     api.assign_issue(first, ann)
 
@@ -99,12 +94,7 @@ def test_assigning_one_issue_reviews_only_that_one_and_the_case_stays_open(api: 
 
 
 def test_assigning_a_case_carries_the_assignee_but_reviews_no_issue(api: EtApi) -> None:
-    api.project("OPS", default=True)
-    ann = api.user("ann")
-    first, second = api.new_issue(), api.new_issue()
-    key = api.create_case(first)["data"]["attributes"]["key"]
-    api.link(second, key)
-    api.set_case_status(key, "OPEN")
+    ann, first, second, key = _open_case_with_two_issues(api)
 
     api.assign_case(key, ann)
 
@@ -112,3 +102,14 @@ def test_assigning_a_case_carries_the_assignee_but_reviews_no_issue(api: EtApi) 
         assert _assignee(api.issue(issue))["id"] == ann
         assert api.state(issue) == FOR_REVIEW
     assert api.case_status(key) == "OPEN"
+
+
+def _open_case_with_two_issues(api: EtApi) -> tuple[str, str, str, str]:
+    """User ann, and two FOR REVIEW issues linked to one Open case: (ann, first, second, key)."""
+    api.project("OPS", default=True)
+    ann = api.user("ann")
+    first, second = api.new_issue(), api.new_issue()
+    key = api.create_case(first)["data"]["attributes"]["key"]
+    api.link(second, key)
+    api.set_case_status(key, "OPEN")
+    return ann, first, second, key

@@ -42,6 +42,12 @@ def _reply(desk: Desk, under: Call, event_id: str, *, retry_num: int | None = No
     assert desk.slack.event(event, event_id=event_id, retry_num=retry_num).status_code == 200
 
 
+def _reply_and_retry(desk: Desk, under: Call, event_id: str) -> None:
+    """The reply, then Slack's retry of the same event (which must change nothing)."""
+    _reply(desk, under, event_id)
+    _reply(desk, under, event_id, retry_num=1)
+
+
 def _comments_on_issue(desk: Desk, issue_id: str, count: int) -> list[dict[str, Any]]:
     deadline = time.monotonic() + 10
     while True:
@@ -70,8 +76,7 @@ def test_a_reply_under_an_alert_reaches_the_issues_linked_to_its_case(desk: Desk
     desk.api("POST", f"/issues/{issue_id}/case", {"data": {"type": "case", "id": "OPS-1"}})
     desk.slack.wait_until_stored()
 
-    _reply(desk, alert_post, "Ev0ALERTREPLY")
-    _reply(desk, alert_post, "Ev0ALERTREPLY", retry_num=1)
+    _reply_and_retry(desk, alert_post, "Ev0ALERTREPLY")
 
     (comment,) = _comments_on_issue(desk, issue_id, 1)
     assert comment["message"] == REPLY
@@ -87,8 +92,7 @@ def test_a_reply_under_an_issue_message_comments_on_the_issue_and_its_case(desk:
     desk.api("POST", f"/issues/{issue_id}/case", expect=201)
     desk.slack.wait_until_stored()
 
-    _reply(desk, issue_post, "Ev0ISSUEREPLY")
-    _reply(desk, issue_post, "Ev0ISSUEREPLY", retry_num=1)
+    _reply_and_retry(desk, issue_post, "Ev0ISSUEREPLY")
 
     (comment,) = _comments_on_issue(desk, issue_id, 1)
     assert comment["message"] == REPLY
