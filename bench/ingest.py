@@ -238,9 +238,11 @@ def free_port() -> int:
 
 
 @contextmanager
-def server(command: Sequence[str], port: int, env: dict[str, str]) -> Iterator[None]:
+def server(
+    command: Sequence[str], port: int, env: dict[str, str], *, cwd: Path = ROOT
+) -> Iterator[None]:
     process = subprocess.Popen(
-        command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )
     if hasattr(os, "sched_setaffinity") and (os.cpu_count() or 1) >= 2:
         with suppress(OSError):
