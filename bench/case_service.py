@@ -27,12 +27,12 @@ from sqlalchemy import Engine, bindparam, insert, update
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.case_service import CaseService
 from bot.core.cases import Actor, Case, CreationSource
 from bot.db.cases import case_timeline, cases
 from bot.db.engine import make_engine, normalize_url
 from bot.db.migrate import upgrade
-from bot.project_service import ProjectService
+from bot.services.cases import CaseService
+from bot.services.projects import ProjectService
 from tests.databases import postgres_database
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)

@@ -34,7 +34,7 @@ from bot.db.engine import make_engine, normalize_url
 from bot.db.error_tracking import error_tracking_rules
 from bot.db.migrate import upgrade
 from bot.errortracking import AutomationRules, ErrorEvent, IssueService, with_issue_sync
-from bot.project_service import ProjectService
+from bot.services.projects import ProjectService
 
 ACTOR = Actor(ActorSource.API, None, "bench")
 LISTENERS = with_issue_sync(())

@@ -290,7 +290,7 @@ def bare_command(port: int) -> list[str]:
 def prepare_database(url: str) -> None:
     from bot.db.engine import make_engine
     from bot.db.migrate import upgrade
-    from bot.project_service import ProjectService
+    from bot.services.projects import ProjectService
 
     engine = make_engine(url)
     try:

@@ -38,7 +38,7 @@ sys.path.insert(0, str(ROOT))
 
 from bot.db.engine import make_engine  # noqa: E402
 from bot.db.migrate import upgrade  # noqa: E402
-from bot.project_service import ProjectService  # noqa: E402
+from bot.services.projects import ProjectService  # noqa: E402
 from tests.fakes.slack_api import FakeSlack, running_fake_slack  # noqa: E402
 from tests.fakes.slack_signing import signed_headers  # noqa: E402
 

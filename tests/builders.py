@@ -12,9 +12,9 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from bot.case_service import CaseService
 from bot.core.cases import Actor, ActorSource, Case, Project, User
-from bot.project_service import ProjectService
+from bot.services.cases import CaseService
+from bot.services.projects import ProjectService
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 API = Actor(ActorSource.API, None, "api")

@@ -8,12 +8,12 @@ import sys
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.case_errors import CaseServiceError
-from bot.case_service import CaseService
 from bot.cli.db import add_database_option, open_database
 from bot.cli.table import format_table
 from bot.core.cases import Case, CaseStatus, Invalid, Project, TimelineEntry, parse_status
-from bot.project_service import ProjectService
+from bot.services.cases import CaseService
+from bot.services.errors import CaseServiceError
+from bot.services.projects import ProjectService
 
 
 def register(subparsers: Any) -> None:

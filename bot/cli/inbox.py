@@ -20,7 +20,7 @@ from bot.core.events import Source
 from bot.db.engine import make_engine
 from bot.db.inbox import Outcome, inbox
 from bot.pipeline import Pipeline
-from bot.pipeline_reports import Delivery
+from bot.pipeline.reports import Delivery
 from bot.settings import ConfigError, Settings
 from bot.sources import SourceError
 

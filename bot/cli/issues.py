@@ -14,14 +14,14 @@ import sys
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.case_errors import CaseServiceError
 from bot.cli.db import add_database_option, open_database
 from bot.cli.table import format_table
 from bot.core.cases import Actor, ActorSource
 from bot.core.issues import IssueState
 from bot.core.query import QuerySyntaxError, parse
 from bot.errortracking import IssueService, with_issue_sync
-from bot.project_service import ProjectService
+from bot.services.errors import CaseServiceError
+from bot.services.projects import ProjectService
 
 CLI_ACTOR = Actor(ActorSource.CLI, None, "casebot issues")
 

@@ -8,11 +8,11 @@ import sys
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.case_errors import CaseServiceError
 from bot.cli.db import add_database_option, open_database
 from bot.cli.table import format_table
 from bot.core.cases import CaseType, Project
-from bot.project_service import ProjectService
+from bot.services.errors import CaseServiceError
+from bot.services.projects import ProjectService
 
 
 def register(subparsers: Any) -> None:

@@ -22,15 +22,15 @@ from typing import Any, TextIO
 import orjson
 from sqlalchemy import Engine, select
 
-from bot.case_service import CaseService
 from bot.core.cases import Case, validate_project_handle
 from bot.core.events import MonitorEvent, Source
 from bot.db.engine import make_engine
 from bot.db.migrate import upgrade
 from bot.db.projects import projects
 from bot.pipeline import Pipeline
-from bot.pipeline_reports import Delivery, DeliveryReport
-from bot.project_service import ProjectService
+from bot.pipeline.reports import Delivery, DeliveryReport
+from bot.services.cases import CaseService
+from bot.services.projects import ProjectService
 from bot.settings import ConfigError, Settings
 from bot.sources import SignatureError, SourceError
 from bot.sources.recording import Recording, RecordingError, bare, expand, from_json, load

@@ -9,10 +9,10 @@ import sys
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.case_errors import CaseServiceError
 from bot.db.engine import database_url, make_engine
 from bot.db.migrate import upgrade
-from bot.project_service import ProjectService
+from bot.services.errors import CaseServiceError
+from bot.services.projects import ProjectService
 from bot.slack import outbox
 from bot.slack.channels import channel_ref, set_quiet
 from bot.slack.manifest import manifest

@@ -2,7 +2,7 @@
 
 Pure: no I/O, no clock (times are passed in). Validation returns an `Invalid`
 value naming the field and the problem instead of raising; the application
-service (`bot.case_service`) turns it into an error at its boundary.
+service (`bot.services.cases`) turns it into an error at its boundary.
 """
 
 from __future__ import annotations

@@ -13,9 +13,9 @@ from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any
 
-from bot.case_service import CaseService
 from bot.core.cases import Actor, ActorSource
 from bot.db.error_tracking import Issue
+from bot.services.cases import CaseService
 
 
 class CaseEntryKind(StrEnum):

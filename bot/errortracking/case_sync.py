@@ -14,13 +14,13 @@ from collections.abc import Callable, Iterable, Sequence
 
 from sqlalchemy import Connection, select
 
-from bot.case_service import CaseListener, CaseService
 from bot.core.cases import CaseEvent, TimelineKind
 from bot.core.issue_sync import CaseStatusChanged, sync
 from bot.db.cases import case_timeline
+from bot.db.issue_store import ActivityKind, IssueStore
 from bot.errortracking.case_entries import is_sync
-from bot.errortracking.issue_store import ActivityKind, IssueStore
 from bot.errortracking.linking import Linker
+from bot.services.cases import CaseListener, CaseService
 
 _STATUS_KINDS = frozenset({TimelineKind.STATUS.value, TimelineKind.AUTO_CLOSE.value})
 _HANDLED = _STATUS_KINDS | {TimelineKind.ASSIGNEE.value, TimelineKind.COMMENT.value}

@@ -7,7 +7,12 @@ them too; `IssueNotFound` and `RuleNotFound` are the only new "not found"s.
 
 from __future__ import annotations
 
-from bot.case_errors import CaseServiceError, InvalidChange
+import uuid
+
+from bot.db.error_tracking import Issue
+from bot.services.errors import CaseServiceError, InvalidChange
+
+IssueRef = uuid.UUID | str
 
 
 class IssueNotFound(CaseServiceError):
@@ -30,3 +35,20 @@ class NoProjectForCase(InvalidIssueChange):
             "the error-tracking default; name a project or mark one with "
             "`casebot issues default-project <KEY>`",
         )
+
+
+def parse_issue_id(ref: IssueRef) -> uuid.UUID:
+    """The issue id a reference names; an unreadable one is an issue that does not exist."""
+    if isinstance(ref, uuid.UUID):
+        return ref
+    try:
+        return uuid.UUID(ref.strip())
+    except ValueError:
+        raise IssueNotFound(ref) from None
+
+
+def found(issue: Issue | None, ref: IssueRef) -> Issue:
+    """`issue`, or `IssueNotFound` for `ref` when there is none."""
+    if issue is None:
+        raise IssueNotFound(ref)
+    return issue

@@ -12,16 +12,16 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 
-from bot.case_service import CaseService
 from bot.core.cases import Actor, Case, CaseType, CreationSource, Priority, Project
 from bot.core.issue_sync import IssueChange, IssueLinked, case_from_issue, move_issue, sync
 from bot.db.error_tracking import Issue
+from bot.db.issue_store import ActivityKind, IssueStore
 from bot.db.projects import find_project
 from bot.errortracking.automation import AutomationRules, document_of
 from bot.errortracking.case_entries import CaseEntryKind, issue_data, record_on_case, sync_actor
-from bot.errortracking.errors import NoProjectForCase
-from bot.errortracking.issue_store import ActivityKind, IssueStore
-from bot.project_service import ProjectService
+from bot.errortracking.errors import NoProjectForCase, found, parse_issue_id
+from bot.services.cases import CaseService
+from bot.services.projects import ProjectService
 
 CASE_TITLE_MAX = 500
 
@@ -114,7 +114,8 @@ class Linker:
     def apply_issue_changes(self, changes: Iterable[IssueChange], case: Case, actor: Actor) -> None:
         """Write the issue state changes sync decided, on the issues and the case timeline."""
         for change in changes:
-            issue = self.store.get(change.issue_id, for_update=True)
+            issue_id = parse_issue_id(change.issue_id)
+            issue = found(self.store.find(issue_id, for_update=True), change.issue_id)
             if issue.state is change.after:
                 continue
             self.store.set_state(issue, change.after, actor, case=case.key, by_sync=True)

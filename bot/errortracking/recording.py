@@ -22,9 +22,9 @@ from sqlalchemy.exc import IntegrityError
 from bot.core.cases import Actor, ActorSource
 from bot.core.issues import IssueState, on_occurrence
 from bot.db.error_tracking import Issue, error_tracking_occurrences
+from bot.db.issue_store import ActivityKind
 from bot.errortracking.automation import AutomationRules, document_of
 from bot.errortracking.intake import ErrorEvent, Recorded
-from bot.errortracking.issue_store import ActivityKind
 
 if TYPE_CHECKING:
     from bot.errortracking.service import IssueService
@@ -119,7 +119,7 @@ def _route_new_issue(service: IssueService, issue: Issue) -> Recorded:
     case = None
     if match.auto_create:
         case = service.linker.create_case(issue, actor=AUTOMATION)
-        issue = service.store.get(issue.id)
+        issue = service.get(issue.id)
     return Recorded(issue, recorded=True, new_issue=True, rule=match.rule, case=case)
 
 

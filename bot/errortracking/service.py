@@ -18,13 +18,13 @@ from typing import Any
 
 from sqlalchemy import Connection, Select, func, select
 
-from bot.case_service import CaseListener, CaseService
 from bot.core.cases import Actor, Case, Invalid, validate_comment
 from bot.core.issue_sync import IssueStateChanged, sync
 from bot.core.issues import IssueState, on_assignment
 from bot.core.query import And, Node, Term, compile_node
 from bot.db.cases import cases as cases_table
 from bot.db.error_tracking import Activity, Issue, error_tracking_issues
+from bot.db.issue_store import ActivityKind, IssueStore
 from bot.errortracking.auto_case import (
     UNCHANGED,
     Assigned,
@@ -39,12 +39,12 @@ from bot.errortracking.case_entries import (
     record_on_case,
     sync_actor,
 )
-from bot.errortracking.errors import InvalidIssueChange
+from bot.errortracking.errors import InvalidIssueChange, IssueRef, found, parse_issue_id
 from bot.errortracking.intake import ErrorEvent, Recorded
 from bot.errortracking.issue_listeners import tell_issue_changed, tell_issue_listeners
-from bot.errortracking.issue_store import ActivityKind, IssueRef, IssueStore
 from bot.errortracking.linking import Linker
 from bot.errortracking.recording import record_occurrence
+from bot.services.cases import CaseListener, CaseService
 
 _i = error_tracking_issues.c
 
@@ -71,13 +71,14 @@ class IssueService:
     # --- Reading ---------------------------------------------------------------
 
     def find(self, ref: IssueRef) -> Issue | None:
-        return self.store.find(ref)
+        return self.store.find(parse_issue_id(ref))
 
-    def get(self, ref: IssueRef) -> Issue:
-        return self.store.get(ref)
+    def get(self, ref: IssueRef, *, for_update: bool = False) -> Issue:
+        """Like `find`, but raises `IssueNotFound`; `for_update` locks the row."""
+        return found(self.store.find(parse_issue_id(ref), for_update=for_update), ref)
 
     def activity(self, ref: IssueRef) -> list[Activity]:
-        return self.store.activity(self.store.get(ref).id)
+        return self.store.activity(self.get(ref).id)
 
     def linked(self, case_ref: uuid.UUID | str | Case) -> list[Issue]:
         """The issues linked to a case (by id, key or `Case`), oldest first."""
@@ -189,7 +190,7 @@ class IssueService:
             issue = self.change_state(
                 issue, on_assignment(issue.state), actor=actor, reason="assigned"
             )
-        return Assigned(self.store.get(issue.id), outcome)
+        return Assigned(self.get(issue.id), outcome)
 
     def unassign(self, ref: IssueRef, *, actor: Actor) -> Issue:
         return self._set_assignee(self.lock(ref), None, "", actor)
@@ -252,14 +253,14 @@ class IssueService:
         `CaseService` takes them before its listener reaches the issues; so a
         case change racing an issue change waits instead of deadlocking.
         """
-        issue = self.store.get(ref)
+        issue = self.get(ref)
         while True:
             wanted = sorted({c for c in (issue.case_id, *cases) if c is not None})
             for case_id in wanted:
                 self.conn.execute(
                     select(cases_table.c.id).where(cases_table.c.id == case_id).with_for_update()
                 )
-            locked = self.store.get(issue.id, for_update=True)
+            locked = self.get(issue.id, for_update=True)
             if locked.case_id is None or locked.case_id in wanted:
                 return locked
             issue = locked  # linked elsewhere meanwhile: take that case's lock too

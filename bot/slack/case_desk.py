@@ -15,14 +15,14 @@ from typing import Any
 from sqlalchemy import Connection, or_, select
 
 import handles
-from bot.case_errors import CaseServiceError
-from bot.case_service import CaseListener, CaseService
 from bot.core.cases import Actor, ActorSource, Case, CaseStatus, CaseType, CreationSource, Project
 from bot.db.cases import cases
+from bot.db.group_store import claim_cycle_case
 from bot.db.monitor_groups import monitor_groups
 from bot.db.projects import list_projects
 from bot.db.users import users
-from bot.group_store import claim_cycle_case
+from bot.services.cases import CaseListener, CaseService
+from bot.services.errors import CaseServiceError
 from bot.slack import outbox
 from bot.slack.blocks import notice
 from bot.slack.case_links import CaseLinks

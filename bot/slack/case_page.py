@@ -14,11 +14,11 @@ from sqlalchemy import Engine, select
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
-from bot.case_service import CaseService
 from bot.core.cases import Case, TimelineEntry
 from bot.db.monitor_groups import monitor_cycle_cases, monitor_groups
 from bot.db.projects import find_project
 from bot.db.users import users
+from bot.services.cases import CaseService
 from bot.slack.case_links import CaseLinks
 from bot.templating import environment
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
-from bot.case_errors import CaseServiceError
+from bot.services.errors import CaseServiceError
 from bot.slack import issue_messages
 from bot.slack.case_desk import SlackUser
 from bot.slack.issue_messages import IssueAnnouncer

@@ -30,15 +30,16 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from bot.case_service import CaseListener, CaseService
 from bot.core.cases import Case, CaseEvent, Project, TimelineKind
 from bot.db.error_tracking import Issue
+from bot.db.issue_store import IssueStore
 from bot.db.projects import find_project
 from bot.db.slack_tables import slack_messages
 from bot.errortracking import IssueService, Recorded, with_issue_sync
 from bot.errortracking.case_entries import CaseEntryKind
-from bot.errortracking.issue_store import IssueStore
-from bot.project_service import ProjectService
+from bot.errortracking.errors import parse_issue_id
+from bot.services.cases import CaseListener, CaseService
+from bot.services.projects import ProjectService
 from bot.slack import outbox
 from bot.slack.blocks import Message, issue_message, notice
 from bot.slack.case_desk import SlackUser, actor
@@ -106,7 +107,8 @@ class IssueAnnouncer:
         """Re-render the messages of the issues the change is about."""
         now = event.occurred_at
         if event.kind in _ISSUE_ENTRIES:
-            issue = IssueStore(conn, now=now).find(str(event.data.get("issue_id", "")))
+            issue_id = parse_issue_id(str(event.data.get("issue_id", "")))
+            issue = IssueStore(conn, now=now).find(issue_id)
             if issue is None:
                 return
             # An unlink is written before the issue lets go of the case.

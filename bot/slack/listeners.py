@@ -16,8 +16,8 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.case_errors import CaseServiceError, InvalidChange
 from bot.core.cases import validate_title
+from bot.services.errors import CaseServiceError, InvalidChange
 from bot.slack import case_desk, issue_buttons, thread_replies
 from bot.slack.blocks import case_list_message, case_modal, close_modal, preview_modal
 from bot.slack.case_desk import CaseRequest, NeedsReason, SlackUser

@@ -19,11 +19,11 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from bot.case_service import CaseService
 from bot.core.cases import ActorSource, Case, CaseEvent, TimelineKind
 from bot.db.monitor_groups import monitor_cycle_cases
 from bot.db.users import users
-from bot.pipeline_reports import Notification
+from bot.pipeline.reports import Notification
+from bot.services.cases import CaseService
 from bot.slack import outbox
 from bot.slack.blocks import alert_message, notice
 from bot.slack.case_links import CaseLinks

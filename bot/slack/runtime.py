@@ -21,8 +21,8 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import Engine
 
-from bot.case_service import CaseListener
 from bot.core.cases import Case
+from bot.services.cases import CaseListener
 from bot.slack import listeners, outbox
 from bot.slack.case_desk import SlackUser
 from bot.slack.case_links import CaseLinks

@@ -18,10 +18,10 @@ from typing import Any
 from sqlalchemy import Connection
 from sqlalchemy.dialects import postgresql, sqlite
 
-from bot.case_service import CaseListener, CaseService
 from bot.db.projects import find_project
 from bot.db.slack_tables import slack_events
 from bot.errortracking import IssueService, with_issue_sync
+from bot.services.cases import CaseListener, CaseService
 from bot.slack import outbox
 from bot.slack.case_desk import SlackUser, actor
 from bot.slack.issue_messages import ISSUE_KIND, issue_project

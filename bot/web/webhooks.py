@@ -28,7 +28,7 @@ from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
 from bot.core.events import Source
-from bot.pipeline_reports import Delivery, DeliveryReport
+from bot.pipeline.reports import Delivery, DeliveryReport
 from bot.sources import BodyNotJSON, SignatureError, SourceError
 from bot.web.webhook_token import token_matches
 from bot.web.writer import WriterUnavailable

@@ -27,7 +27,7 @@ from sqlalchemy import Connection, Engine
 
 from bot.core.events import MonitorEvent
 from bot.pipeline import Pipeline
-from bot.pipeline_reports import Delivery, DeliveryReport
+from bot.pipeline.reports import Delivery, DeliveryReport
 from bot.sources import SourceError
 
 log = logging.getLogger(__name__)

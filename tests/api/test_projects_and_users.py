@@ -9,10 +9,10 @@ from typing import Any
 import httpx
 import pytest
 
-from bot.case_service import CaseService
 from bot.core.cases import Actor, ActorSource
 from bot.db.engine import make_engine
-from bot.project_service import ProjectService
+from bot.services.cases import CaseService
+from bot.services.projects import ProjectService
 from tests.api.server import NEW_CASE_BODY, Keys, casebot_app, key_pair, running
 from tests.builders import NOW, make_user
 

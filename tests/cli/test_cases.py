@@ -8,9 +8,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import Engine
 
-from bot.case_service import CaseService
 from bot.cli import main
 from bot.core.cases import Actor, ActorSource, CreationSource
+from bot.services.cases import CaseService
 from tests.builders import API, NOW, make_project, make_user
 
 LATER = NOW + timedelta(minutes=3)

@@ -11,13 +11,6 @@ from typing import Any
 import pytest
 from sqlalchemy import Connection, Engine, func, select
 
-from bot.case_service import (
-    CaseNotFound,
-    CaseService,
-    InvalidCaseChange,
-    ProjectNotFound,
-    UserNotFound,
-)
 from bot.core.cases import (
     Actor,
     ActorSource,
@@ -32,6 +25,13 @@ from bot.core.cases import (
     User,
 )
 from bot.db.cases import case_timeline
+from bot.services.cases import (
+    CaseNotFound,
+    CaseService,
+    InvalidCaseChange,
+    ProjectNotFound,
+    UserNotFound,
+)
 from tests.builders import API, NOW, make_case, make_project, make_user
 
 LATER = NOW + timedelta(minutes=5)

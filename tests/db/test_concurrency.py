@@ -7,10 +7,10 @@ from typing import TypeVar
 from sqlalchemy import Engine, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
-from bot.case_service import CaseService
 from bot.db.cases import cases
 from bot.db.monitor_groups import monitor_cycle_cases, monitor_groups
 from bot.db.users import users
+from bot.services.cases import CaseService
 from tests.builders import API, NOW, make_case, make_project
 from tests.concurrency import run_together
 

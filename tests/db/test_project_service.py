@@ -7,9 +7,9 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import Connection, Engine, func, select
 
-from bot.case_service import CaseService, InvalidProjectChange, ProjectNotFound
 from bot.db.cases import case_timeline, cases
-from bot.project_service import ProjectService
+from bot.services.cases import CaseService, InvalidProjectChange, ProjectNotFound
+from bot.services.projects import ProjectService
 from tests.builders import API, NOW, make_case, make_project
 
 

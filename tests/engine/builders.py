@@ -10,7 +10,7 @@ from sqlalchemy import Engine, func, select
 
 from bot.db.cases import case_timeline, cases
 from bot.db.inbox import inbox
-from bot.project_service import ProjectService
+from bot.services.projects import ProjectService
 
 T0 = datetime(2026, 11, 20, 9, 0, 0, tzinfo=UTC)
 MESSAGE = "Disk full on {{host.name}}. {{#is_alert}}@case-ops{{/is_alert}} @slack-ops"

@@ -8,12 +8,12 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from bot.case_service import CaseService
 from bot.core.events import MonitorEvent, Source
 from bot.db.engine import make_engine
 from bot.db.migrate import upgrade
 from bot.pipeline import Pipeline
-from bot.pipeline_reports import Delivery, DeliveryReport
+from bot.pipeline.reports import Delivery, DeliveryReport
+from bot.services.cases import CaseService
 from bot.sources import SourceError
 from tests.engine.builders import T0, add_project, generic_body
 

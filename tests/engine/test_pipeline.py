@@ -10,12 +10,12 @@ import pytest
 from sqlalchemy import Engine, insert, select
 from sqlalchemy.exc import IntegrityError
 
-from bot.case_service import CaseService
 from bot.core.cases import Actor, ClosingReason
 from bot.core.events import Source
 from bot.db.monitor_groups import monitor_cycle_cases, monitor_groups
 from bot.pipeline import Pipeline
-from bot.pipeline_reports import Delivery, DeliveryReport
+from bot.pipeline.reports import Delivery, DeliveryReport
+from bot.services.cases import CaseService
 from tests.engine.builders import T0, add_project, case_rows, generic_body, inbox_rows
 
 pipeline = Pipeline()

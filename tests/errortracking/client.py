@@ -17,9 +17,9 @@ from typing import Any
 from sqlalchemy import Engine
 from starlette.testclient import TestClient
 
-from bot.case_service import CaseService
 from bot.pipeline import Pipeline
-from bot.project_service import ProjectService
+from bot.services.cases import CaseService
+from bot.services.projects import ProjectService
 from bot.settings import Settings
 from bot.web.app import create_app
 from tests.api.server import RecordingListener, key_pair

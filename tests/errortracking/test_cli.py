@@ -9,11 +9,11 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import Engine
 
-from bot.case_service import CaseService
 from bot.cli import main
 from bot.core.cases import Actor, CaseStatus
 from bot.db.engine import make_engine
 from bot.errortracking import ErrorEvent, IssueService
+from bot.services.cases import CaseService
 
 
 def _run(capsys: pytest.CaptureFixture[str], url: str, *argv: str) -> tuple[int, str, str]:

@@ -6,13 +6,13 @@ from datetime import timedelta
 
 from sqlalchemy import Engine
 
-from bot.case_service import CaseService
 from bot.core.cases import Actor, ActorSource, CaseStatus
 from bot.core.events import Source
 from bot.core.issues import IssueState
 from bot.errortracking import ErrorEvent, IssueService
 from bot.pipeline import Pipeline
-from bot.pipeline_reports import Delivery
+from bot.pipeline.reports import Delivery
+from bot.services.cases import CaseService
 from tests.api.server import RecordingListener
 from tests.engine.builders import T0, add_project, generic_body
 

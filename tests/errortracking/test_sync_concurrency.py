@@ -14,12 +14,12 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Engine
 
-from bot.case_service import CaseService
 from bot.core.cases import Actor, ActorSource, CaseStatus
 from bot.core.issue_sync import status_group
 from bot.core.issues import IssueState
 from bot.errortracking import ErrorEvent, IssueService, with_issue_sync
-from bot.project_service import ProjectService
+from bot.services.cases import CaseService
+from bot.services.projects import ProjectService
 
 PERSON = Actor(ActorSource.API, None, "racer")
 LISTENERS = with_issue_sync(())

@@ -29,7 +29,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Connection, Engine
 
-from bot.case_service import CaseService
 from bot.core.cases import Actor, ActorSource, CaseStatus
 from bot.core.issue_sync import (
     CaseStatusChanged,
@@ -42,7 +41,8 @@ from bot.core.issue_sync import (
 )
 from bot.core.issues import IssueState, on_assignment
 from bot.errortracking import ErrorEvent, IssueService, with_issue_sync
-from bot.project_service import ProjectService
+from bot.services.cases import CaseService
+from bot.services.projects import ProjectService
 
 ADVANCE = {CaseStatus.OPEN: 0, CaseStatus.IN_PROGRESS: 1, CaseStatus.CLOSED: 2}
 START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.case_service import CaseService
+from bot.services.cases import CaseService
 from bot.slack.listeners import VIEW_CASE
 from tests.fakes.slack_api import Call, FakeSlack
 from tests.slack.issue_desk import Desk, running_desk, texts

@@ -12,8 +12,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.case_service import CaseService
-from bot.project_service import ProjectService
+from bot.services.cases import CaseService
+from bot.services.projects import ProjectService
 from bot.slack.issue_buttons import ISSUE_CREATE_CASE
 from tests.fakes.slack_api import Call, FakeSlack
 from tests.slack.issue_desk import Desk, running_desk, texts

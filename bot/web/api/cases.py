@@ -13,8 +13,6 @@ from collections.abc import Callable
 
 from sqlalchemy import select
 
-from bot.case_errors import InvalidCaseChange
-from bot.case_service import CaseService
 from bot.core.cases import (
     Case,
     CaseStatus,
@@ -25,7 +23,9 @@ from bot.core.cases import (
     User,
 )
 from bot.db.users import user_from_row, users
-from bot.project_service import ProjectService
+from bot.services.cases import CaseService
+from bot.services.errors import InvalidCaseChange
+from bot.services.projects import ProjectService
 from bot.web.api import bodies, case_search, query_params
 from bot.web.api.auth import actor
 from bot.web.api.endpoint import Answer, Call

@@ -25,15 +25,15 @@ from sqlalchemy.exc import OperationalError
 from starlette.requests import Request
 from starlette.responses import Response
 
-from bot.case_errors import (
+from bot.db.api_keys import ApiKey, Scope
+from bot.db.engine import reader
+from bot.services.cases import CaseListener
+from bot.services.errors import (
     CaseNotFound,
     InvalidChange,
     ProjectNotFound,
     UserNotFound,
 )
-from bot.case_service import CaseListener
-from bot.db.api_keys import ApiKey, Scope
-from bot.db.engine import reader
 from bot.web.api.auth import Credentials, KeyCache, credentials, require
 from bot.web.api.errors import ApiError, error_response
 

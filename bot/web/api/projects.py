@@ -10,7 +10,7 @@ and to closing cases when their monitor group resolves.
 from __future__ import annotations
 
 from bot.core.cases import Project, suggest_handle
-from bot.project_service import UNSET, ProjectService
+from bot.services.projects import UNSET, ProjectService
 from bot.web.api import bodies
 from bot.web.api.endpoint import Answer, Call
 from bot.web.api.errors import ApiError

@@ -26,7 +26,6 @@ from bot.db.error_tracking import (
     error_tracking_issues,
     issue_from_row,
 )
-from bot.errortracking.errors import IssueNotFound
 
 _i = error_tracking_issues.c
 
@@ -44,35 +43,17 @@ class ActivityKind(StrEnum):
     UNLINKED = "unlinked"
 
 
-IssueRef = uuid.UUID | str
-
-
-def parse_issue_id(ref: IssueRef) -> uuid.UUID:
-    if isinstance(ref, uuid.UUID):
-        return ref
-    try:
-        return uuid.UUID(ref.strip())
-    except ValueError:
-        raise IssueNotFound(ref) from None
-
-
 class IssueStore:
     def __init__(self, conn: Connection, *, now: datetime) -> None:
         self.conn = conn
         self.now = now
 
-    def find(self, ref: IssueRef, *, for_update: bool = False) -> Issue | None:
-        query = select(error_tracking_issues).where(_i.id == parse_issue_id(ref))
+    def find(self, issue_id: uuid.UUID, *, for_update: bool = False) -> Issue | None:
+        query = select(error_tracking_issues).where(_i.id == issue_id)
         if for_update:
             query = query.with_for_update()
         row = self.conn.execute(query).first()
         return issue_from_row(row) if row is not None else None
-
-    def get(self, ref: IssueRef, *, for_update: bool = False) -> Issue:
-        found = self.find(ref, for_update=for_update)
-        if found is None:
-            raise IssueNotFound(ref)
-        return found
 
     def by_fingerprint(self, fingerprint: str) -> Issue | None:
         query = select(error_tracking_issues).where(_i.fingerprint == fingerprint)

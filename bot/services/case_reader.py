@@ -12,9 +12,9 @@ from collections.abc import Sequence
 
 from sqlalchemy import Connection, bindparam, select
 
-from bot.case_errors import CaseNotFound
 from bot.core.cases import Case, CaseStatus, TimelineEntry
 from bot.db.cases import case_from_row, case_timeline, cases, timeline_entry_from_row
+from bot.services.errors import CaseNotFound
 
 CaseRef = uuid.UUID | str | Case
 _c = cases.c

@@ -26,8 +26,6 @@ from uuid import UUID
 from sqlalchemy import Connection
 
 import handles
-from bot import group_store, inbox_store
-from bot.case_service import CaseListener, CaseService
 from bot.core.cases import DESCRIPTION_MAX, TITLE_MAX, Actor, CreationSource, TimelineKind
 from bot.core.events import MonitorEvent, Source
 from bot.core.monitor import (
@@ -45,10 +43,11 @@ from bot.core.monitor import (
     decide,
     transition_for,
 )
+from bot.db import group_store, inbox_store
+from bot.db.group_store import DirectGroups, Groups, PreloadedGroups
 from bot.db.inbox import Outcome as InboxOutcome
 from bot.errortracking.case_sync import with_issue_sync
-from bot.group_store import DirectGroups, Groups, PreloadedGroups
-from bot.pipeline_reports import (
+from bot.pipeline.reports import (
     Delivery,
     DeliveryReport,
     EventReport,
@@ -58,6 +57,7 @@ from bot.pipeline_reports import (
     applied_report,
     summarize,
 )
+from bot.services.cases import CaseListener, CaseService
 from bot.sources import SourceError, SourcesConfig, parse_delivery, verify_signature
 from handles.types import Event, Rendered, State, Transition
 

@@ -21,16 +21,6 @@ from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import Connection, bindparam, insert, update
 
-from bot.case_errors import (
-    CaseNotFound,
-    CaseServiceError,
-    InvalidCaseChange,
-    InvalidChange,
-    InvalidProjectChange,
-    ProjectNotFound,
-    UserNotFound,
-)
-from bot.case_reader import CaseReader, CaseRef, reference
 from bot.core.cases import (
     ACTOR_NAME_MAX,
     Actor,
@@ -67,9 +57,19 @@ from bot.db.cases import (
     cases,
     with_row_values,
 )
+from bot.db.group_store import move_cycle_claims
 from bot.db.projects import find_project, next_case_number
 from bot.db.users import ensure_user, find_user, list_users
-from bot.group_store import move_cycle_claims
+from bot.services.case_reader import CaseReader, CaseRef, reference
+from bot.services.errors import (
+    CaseNotFound,
+    CaseServiceError,
+    InvalidCaseChange,
+    InvalidChange,
+    InvalidProjectChange,
+    ProjectNotFound,
+    UserNotFound,
+)
 
 __all__ = [
     "CaseListener",

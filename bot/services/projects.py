@@ -14,7 +14,6 @@ from typing import Any, Final
 from sqlalchemy import Connection, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from bot.case_errors import InvalidProjectChange, ProjectNotFound
 from bot.core.cases import (
     CaseType,
     Invalid,
@@ -33,6 +32,7 @@ from bot.db.projects import (
     project_from_row,
     projects,
 )
+from bot.services.errors import InvalidProjectChange, ProjectNotFound
 
 __all__ = ["UNSET", "ProjectService"]
 

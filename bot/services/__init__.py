@@ -1,0 +1,7 @@
+"""The services: the only door the adapters (Slack, the web, the CLI) use.
+
+Each works inside a transaction its caller owns: `CaseService` and `CaseReader`
+(bot/services/cases.py, case_reader.py), `ProjectService` (projects.py); their
+refusals are bot/services/errors.py. Error tracking's services are
+bot/errortracking/.
+"""
