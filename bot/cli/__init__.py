@@ -29,6 +29,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "slack",
     "rules",
     "issues",
+    "users",
 )
 
 Handler = Callable[[argparse.Namespace], int]

@@ -7,6 +7,7 @@ migration check in tests/db/test_migrations.py.
 
 from __future__ import annotations
 
+from bot.db.accounts import accounts, sign_in_failures, web_sessions
 from bot.db.api_keys import api_keys
 from bot.db.app_settings import app_settings
 from bot.db.cases import case_timeline, cases
@@ -24,6 +25,7 @@ from bot.db.slack_tables import slack_channels, slack_events, slack_messages, sl
 from bot.db.users import users
 
 __all__ = [
+    "accounts",
     "api_keys",
     "app_settings",
     "case_timeline",
@@ -38,9 +40,11 @@ __all__ = [
     "monitor_groups",
     "project_counters",
     "projects",
+    "sign_in_failures",
     "slack_channels",
     "slack_events",
     "slack_messages",
     "slack_outbox",
     "users",
+    "web_sessions",
 ]
