@@ -99,6 +99,7 @@ class ActorSource(StrEnum):
     CLI = "cli"
     ERROR_TRACKING = "error_tracking"
     SYSTEM = "system"
+    WEB = "web"  # the console
 
 
 @record

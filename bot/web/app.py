@@ -24,7 +24,7 @@ from bot.pipeline import Pipeline
 from bot.settings import Settings
 from bot.slack import server as slack_server
 from bot.web import api as case_api
-from bot.web import error_tracking, webhooks
+from bot.web import error_tracking, pages, webhooks
 from bot.web.metrics import Metrics
 from bot.web.webhook_token import ensure_token
 from bot.web.writer import Writer
@@ -97,6 +97,7 @@ def create_app(
         app.router.routes.append(route)
     error_tracking.install(app)  # before the case API's /api/v2 mount
     case_api.install(app)
+    pages.install(app)  # the web console (before Slack's signed-link case page)
     slack_server.install(app)
     return app
 

@@ -1,0 +1,395 @@
+"""What the console's case pages read: list rows, and what surrounds one case.
+
+`list_cases` answers a query-language search (bot/core/query) sorted and paged.
+The database narrows candidates where that is exact (archived or not, a
+top-level `status:`/`priority:`/`project:` term, a negated status, a choice of
+priorities); when the narrowing is the whole query, the database also sorts,
+counts and pages. Otherwise each candidate is matched as a `Document` with the
+fields of the case API's search (key, status, priority, type, project,
+project_id, assignee, creation_source, archived, attributes; free text over
+key, title and description) and sorted here.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Select, bindparam, func, or_, select
+from sqlalchemy import case as sql_case
+
+from bot.core.cases import CaseStatus, Priority
+from bot.core.query import And, Document, MatchAll, Node, Not, Or, Query, Term
+from bot.db.cases import case_timeline, cases
+from bot.db.error_tracking import error_tracking_issues
+from bot.db.monitor_groups import monitor_cycle_cases, monitor_groups
+from bot.db.projects import projects
+from bot.db.slack_tables import slack_messages
+from bot.db.users import users
+
+_c = cases.c
+_STATUS_NAMES = {status.value: status.status_name for status in CaseStatus}
+_STATUS_BY_NAME = {name.casefold(): value for value, name in _STATUS_NAMES.items()}
+_STATUS_RANK = {status.value: rank for rank, status in enumerate(CaseStatus)}
+# P1 first, "not defined" last.
+_PRIORITY_RANK = {
+    p.value: rank for rank, p in enumerate([*list(Priority)[1:], Priority.NOT_DEFINED])
+}
+
+SORT_FIELDS = ("key", "title", "status", "priority", "type", "assignee", "project", "created")
+
+
+@dataclass(frozen=True, slots=True)
+class CaseRow:
+    """One line of the case list."""
+
+    id: uuid.UUID
+    key: str
+    title: str
+    status: CaseStatus
+    priority: Priority
+    type: str
+    assignee: str | None
+    project: str
+    created_at: datetime
+    archived: bool
+
+
+@dataclass(frozen=True, slots=True)
+class CaseListPage:
+    rows: tuple[CaseRow, ...]
+    total: int
+
+
+_ASSIGNEE = users.alias("assignee")
+_LIST_COLUMNS = (
+    _c.id,
+    _c.key,
+    _c.number,
+    _c.title,
+    _c.status,
+    _c.priority,
+    _c.type,
+    _c.created_at,
+    _c.archived_at,
+    projects.c.key.label("project_key"),
+    _ASSIGNEE.c.name.label("assignee_name"),
+)
+# Read only for documents a query must match in Python.
+_MATCH_COLUMNS = (
+    _c.description,
+    _c.attributes,
+    _c.creation_source,
+    _c.project_id,
+    _c.assignee_id,
+    projects.c.handle.label("project_handle"),
+    _ASSIGNEE.c.email.label("assignee_email"),
+)
+
+
+def _base(columns: Iterable[Any]) -> Select[Any]:
+    return (
+        select(*columns)
+        .join(projects, projects.c.id == _c.project_id)
+        .outerjoin(_ASSIGNEE, _ASSIGNEE.c.id == _c.assignee_id)
+    )
+
+
+def _terms(node: Node) -> Iterable[Term]:
+    if isinstance(node, Term):
+        yield node
+    elif isinstance(node, Not):
+        yield from _terms(node.operand)
+    elif isinstance(node, And | Or):
+        for child in node.operands:
+            yield from _terms(child)
+
+
+def _plain(term: Node, *keys: str) -> bool:
+    """A `key:value` term on one of `keys` that SQL compares exactly as the language does
+    (no wildcard, no `@`, ASCII: SQL's upper/lower and case-folding agree there)."""
+    return (
+        isinstance(term, Term)
+        and term.key is not None
+        and term.key.lower() in keys
+        and not term.is_pattern
+        and not term.attribute
+        and term.value.isascii()
+    )
+
+
+def _status_value(text: str) -> str | None:
+    folded = text.casefold()
+    upper = text.upper()
+    return upper if upper in _STATUS_NAMES else _STATUS_BY_NAME.get(folded)
+
+
+def _condition(node: Node) -> Any | None:
+    """The SQL condition equal to `node`, or None when SQL cannot say it exactly."""
+    if _plain(node, "status"):
+        assert isinstance(node, Term)
+        value = _status_value(node.value)
+        return _c.status == value if value else _c.status.is_(None)
+    if _plain(node, "priority"):
+        assert isinstance(node, Term)
+        return _c.priority == node.value.upper()
+    if _plain(node, "project"):
+        assert isinstance(node, Term)
+        return (projects.c.key == node.value.upper()) | (projects.c.handle == node.value.lower())
+    if isinstance(node, Or):
+        parts = [_condition(child) for child in node.operands]
+        present = [part for part in parts if part is not None]
+        return or_(*present) if len(present) == len(parts) else None
+    if isinstance(node, Not) and _plain(node.operand, "status", "priority"):
+        inner = _condition(node.operand)
+        return ~inner if inner is not None else None
+    return None
+
+
+def _narrow(statement: Select[Any], node: Node) -> tuple[Select[Any], bool]:
+    """`statement` narrowed by the top-level terms SQL can decide; whether they are all."""
+    if isinstance(node, MatchAll):
+        return statement, True
+    operands = node.operands if isinstance(node, And) else (node,)
+    exact = True
+    for operand in operands:
+        condition = _condition(operand)
+        if condition is None:
+            exact = False
+        else:
+            statement = statement.where(condition)
+    return statement, exact
+
+
+def _with_archived(statement: Select[Any], node: Node) -> Select[Any]:
+    if any(term.key and term.key.lower() == "archived" for term in _terms(node)):
+        return statement
+    return statement.where(_c.archived_at.is_(None))
+
+
+def _order(sort: str, ascending: bool) -> list[Any]:
+    columns: list[Any]
+    if sort == "key":
+        columns = [projects.c.key, _c.number]
+    elif sort == "title":
+        columns = [func.lower(_c.title)]
+    elif sort == "status":
+        columns = [sql_case(*[(_c.status == k, r) for k, r in _STATUS_RANK.items()], else_=9)]
+    elif sort == "priority":
+        columns = [sql_case(*[(_c.priority == k, r) for k, r in _PRIORITY_RANK.items()], else_=9)]
+    elif sort == "type":
+        columns = [_c.type]
+    elif sort == "assignee":
+        columns = [_ASSIGNEE.c.name.is_(None), func.lower(_ASSIGNEE.c.name)]
+    elif sort == "project":
+        columns = [projects.c.key]
+    else:
+        columns = []
+    columns += [_c.created_at, _c.id]
+    return [column.asc() if ascending else column.desc() for column in columns]
+
+
+def _sort_key(sort: str) -> Callable[[Any], Any]:
+    tail: Callable[[Any], tuple[Any, ...]] = lambda r: (r.created_at, str(r.id))  # noqa: E731
+    keys: dict[str, Callable[[Any], Any]] = {
+        "key": lambda r: (r.project_key, r.number, *tail(r)),
+        "title": lambda r: (r.title.lower(), *tail(r)),
+        "status": lambda r: (_STATUS_RANK.get(r.status, 9), *tail(r)),
+        "priority": lambda r: (_PRIORITY_RANK.get(r.priority, 9), *tail(r)),
+        "type": lambda r: (r.type, *tail(r)),
+        "assignee": lambda r: (r.assignee_name is None, (r.assignee_name or "").lower(), *tail(r)),
+        "project": lambda r: (r.project_key, *tail(r)),
+    }
+    return keys.get(sort, tail)
+
+
+def _document(row: Any) -> Document:
+    fields: dict[str, Any] = {key: tuple(values) for key, values in (row.attributes or {}).items()}
+    assignee = None
+    if row.assignee_id is not None:
+        names = (row.assignee_name, row.assignee_email)
+        assignee = (str(row.assignee_id), *(name for name in names if name))
+    fields.update(
+        {
+            "key": row.key,
+            "status": (row.status, _STATUS_NAMES.get(row.status, row.status)),
+            "priority": row.priority,
+            "type": row.type,
+            "project": (row.project_key, row.project_handle),
+            "project_id": str(row.project_id),
+            "assignee": assignee,
+            "creation_source": row.creation_source,
+            "archived": "true" if row.archived_at is not None else "false",
+        }
+    )
+    return Document.of(fields, text=(row.key, row.title, row.description))
+
+
+def _row(row: Any) -> CaseRow:
+    return CaseRow(
+        id=row.id,
+        key=row.key,
+        title=row.title,
+        status=CaseStatus(row.status),
+        priority=Priority(row.priority),
+        type=row.type,
+        assignee=row.assignee_name,
+        project=row.project_key,
+        created_at=row.created_at,
+        archived=row.archived_at is not None,
+    )
+
+
+def list_cases(
+    conn: Connection, query: Query, *, sort: str, ascending: bool, offset: int, limit: int
+) -> CaseListPage:
+    """One page of the cases `query` matches, sorted by `sort` (one of SORT_FIELDS)."""
+    node = query.node
+    narrowed, exact = _narrow(_with_archived(_base(_LIST_COLUMNS), node), node)
+    if exact:
+        total = conn.execute(select(func.count()).select_from(narrowed.subquery())).scalar_one()
+        paged = narrowed.order_by(*_order(sort, ascending)).limit(limit).offset(offset)
+        return CaseListPage(tuple(_row(row) for row in conn.execute(paged)), int(total))
+    candidates = narrowed.add_columns(*_MATCH_COLUMNS)
+    matches = [row for row in conn.execute(candidates) if query.matches(_document(row))]
+    matches.sort(key=_sort_key(sort), reverse=not ascending)
+    return CaseListPage(tuple(_row(row) for row in matches[offset : offset + limit]), len(matches))
+
+
+# --- One case's surroundings ------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class GroupRef:
+    """A monitor group the case belongs to, and the alert cycle it came from."""
+
+    source: str
+    monitor_id: str
+    monitor_name: str
+    group: str
+    state: str
+    cycle: int
+    current_cycle: int
+
+
+@dataclass(frozen=True, slots=True)
+class SlackMessageRef:
+    channel_id: str
+    ts: str
+
+
+@dataclass(frozen=True, slots=True)
+class IssueRef:
+    id: uuid.UUID
+    title: str
+    service: str
+    state: str
+    occurrences: int
+
+
+@dataclass(frozen=True, slots=True)
+class CaseSurroundings:
+    project_name: str
+    project_key: str
+    project_channel: str | None
+    assignee: str | None
+    creator: str | None
+    groups: tuple[GroupRef, ...]
+    slack_messages: tuple[SlackMessageRef, ...]
+    issues: tuple[IssueRef, ...]
+
+
+def case_surroundings(
+    conn: Connection,
+    *,
+    case_id: uuid.UUID,
+    project_id: uuid.UUID,
+    assignee_id: uuid.UUID | None,
+    created_by: uuid.UUID | None,
+) -> CaseSurroundings:
+    project = conn.execute(
+        select(projects.c.name, projects.c.key, projects.c.slack_channel).where(
+            projects.c.id == project_id
+        )
+    ).one()
+    names = {
+        row.id: row.name
+        for row in conn.execute(
+            select(users.c.id, users.c.name).where(
+                users.c.id.in_([i for i in (assignee_id, created_by) if i is not None])
+            )
+        )
+    }
+    groups = tuple(
+        GroupRef(
+            r.source, r.monitor_id, r.monitor_name, r.group_key, r.state, r.case_cycle, r.cycle
+        )
+        for r in conn.execute(
+            select(monitor_groups, monitor_cycle_cases.c.cycle.label("case_cycle"))
+            .join(monitor_cycle_cases, monitor_cycle_cases.c.group_id == monitor_groups.c.id)
+            .where(monitor_cycle_cases.c.case_id == case_id)
+        )
+    )
+    messages = tuple(
+        SlackMessageRef(r.channel_id, r.ts)
+        for r in conn.execute(
+            select(slack_messages.c.channel_id, slack_messages.c.ts)
+            .where(
+                slack_messages.c.case_id == case_id,
+                slack_messages.c.ts.is_not(None),
+                slack_messages.c.channel_id.is_not(None),
+            )
+            .order_by(slack_messages.c.id)
+        )
+    )
+    t = error_tracking_issues.c
+    issues = tuple(
+        IssueRef(r.id, r.title, r.service, r.state, r.occurrences)
+        for r in conn.execute(
+            select(t.id, t.title, t.service, t.state, t.occurrences)
+            .where(t.case_id == case_id)
+            .order_by(t.last_seen.desc())
+        )
+    )
+    return CaseSurroundings(
+        project_name=project.name,
+        project_key=project.key,
+        project_channel=project.slack_channel,
+        assignee=names.get(assignee_id) if assignee_id else None,
+        creator=names.get(created_by) if created_by else None,
+        groups=groups,
+        slack_messages=messages,
+        issues=issues,
+    )
+
+
+_LATEST_ENTRY = select(func.max(case_timeline.c.id)).where(
+    case_timeline.c.case_id == bindparam("b_case")
+)
+
+
+def latest_entry_id(conn: Connection, case_id: uuid.UUID) -> int:
+    """The id of the case's newest timeline entry (0 for none): its version."""
+    return int(conn.execute(_LATEST_ENTRY, {"b_case": case_id}).scalar_one() or 0)
+
+
+def user_names(conn: Connection, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, str]:
+    wanted = list(set(ids))
+    if not wanted:
+        return {}
+    rows = conn.execute(select(users.c.id, users.c.name).where(users.c.id.in_(wanted)))
+    return {row.id: row.name for row in rows}
+
+
+def people(conn: Connection) -> list[tuple[uuid.UUID, str, str | None]]:
+    """People a case can be assigned to: users with an e-mail or a Slack id (not API keys),
+    as (id, name, e-mail), by name."""
+    rows = conn.execute(
+        select(users.c.id, users.c.name, users.c.email)
+        .where(users.c.email.is_not(None) | users.c.slack_user_id.is_not(None))
+        .order_by(func.lower(users.c.name), users.c.id)
+    )
+    return [(row.id, row.name, row.email) for row in rows]

@@ -1,0 +1,118 @@
+"""The case feed: who is told that a case changed, so that open pages follow it.
+
+`CaseFeedListener` is a case listener: the case service calls it inside the
+transaction of every change, and it publishes a `CaseChange` to the feed.
+A `CaseFeed` delivers changes to subscribers (the console's live streams).
+
+`LocalCaseFeed` is the one-process feed: it may deliver a change a moment
+before its transaction commits (or for one that rolls back), so a subscriber
+reads the case's committed version (`latest_entry_id`) and waits for the
+entry it was told of. A feed across replicas (PostgreSQL NOTIFY, delivered at
+commit) fits the same protocol.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import threading
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Protocol
+
+from sqlalchemy import Connection
+
+from bot.core.cases import CaseEvent
+
+
+@dataclass(frozen=True, slots=True)
+class CaseChange:
+    """A case changed: its id, its key now, and the timeline entry that records it."""
+
+    case_id: uuid.UUID
+    key: str
+    entry_id: int
+
+
+class Subscription(Protocol):
+    async def next(self) -> CaseChange | None:
+        """The next change; None when changes were missed (the subscriber fell
+        behind): it should then read everything it shows again."""
+        ...
+
+
+class CaseFeed(Protocol):
+    def publish(self, conn: Connection, change: CaseChange) -> None:
+        """Called inside the transaction that makes the change."""
+        ...
+
+    def subscribe(self) -> contextlib.AbstractAsyncContextManager[Subscription]: ...
+
+
+class CaseFeedListener:
+    """The case listener that tells a feed of every change."""
+
+    def __init__(self, feed: CaseFeed) -> None:
+        self.feed = feed
+
+    def on_case_event(self, conn: Connection, event: CaseEvent) -> None:
+        self.feed.publish(conn, CaseChange(event.case.id, event.case.key, event.timeline_entry_id))
+
+
+class _Queue:
+    """One subscriber's changes: bounded; past the bound it says it fell behind."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, limit: int) -> None:
+        self.loop = loop
+        self.limit = limit
+        self.items: asyncio.Queue[CaseChange | None] = asyncio.Queue()
+        self.overflowed = False
+
+    def put(self, change: CaseChange) -> None:  # on the event loop
+        if self.overflowed:
+            return
+        if self.items.qsize() >= self.limit:
+            self.overflowed = True
+            self.items.put_nowait(None)
+            return
+        self.items.put_nowait(change)
+
+    async def next(self) -> CaseChange | None:
+        item = await self.items.get()
+        if item is None:
+            self.overflowed = False
+        return item
+
+
+class LocalCaseFeed:
+    """Changes delivered to subscribers in this process (threads publish, the event
+    loop delivers)."""
+
+    def __init__(self, *, queue_limit: int = 1000) -> None:
+        self.queue_limit = queue_limit
+        self._subscribers: set[_Queue] = set()
+        self._lock = threading.Lock()
+
+    def publish(self, conn: Connection, change: CaseChange) -> None:
+        with self._lock:
+            subscribers = tuple(self._subscribers)
+        for queue in subscribers:
+            with contextlib.suppress(RuntimeError):  # its loop has closed
+                queue.loop.call_soon_threadsafe(queue.put, change)
+
+    @contextlib.asynccontextmanager
+    async def subscribe(self) -> AsyncIterator[Subscription]:
+        queue = _Queue(asyncio.get_running_loop(), self.queue_limit)
+        with self._lock:
+            self._subscribers.add(queue)
+        try:
+            yield queue
+        finally:
+            with self._lock:
+                self._subscribers.discard(queue)
+
+    @property
+    def subscriber_count(self) -> int:
+        with self._lock:
+            return len(self._subscribers)

@@ -1,0 +1,113 @@
+"""What the console's case pages read, through one door: lists, one case, people.
+
+Reads only; changes go through `CaseService`. Works inside its caller's
+connection (a read-only transaction is enough).
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import Connection
+
+from bot.case_reader import CaseReader
+from bot.core.cases import Case, Project, TimelineEntry
+from bot.core.query import Query, QuerySyntaxError, compile_query
+from bot.db import case_views
+from bot.db.case_views import (
+    SORT_FIELDS,
+    CaseListPage,
+    CaseRow,
+    CaseSurroundings,
+    GroupRef,
+    IssueRef,
+    SlackMessageRef,
+)
+from bot.db.projects import list_projects
+
+__all__ = [
+    "SORT_FIELDS",
+    "CaseDetail",
+    "CaseListPage",
+    "CasePages",
+    "CaseRow",
+    "CaseSurroundings",
+    "GroupRef",
+    "IssueRef",
+    "Person",
+    "QuerySyntaxError",
+    "SlackMessageRef",
+]
+
+QUERY_MAX = 2_000
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    id: uuid.UUID
+    name: str
+    email: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class CaseDetail:
+    case: Case
+    around: CaseSurroundings
+    # Newest first.
+    timeline: tuple[TimelineEntry, ...]
+    version: int
+
+
+class CasePages:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.reader = CaseReader(conn)
+
+    @staticmethod
+    def parse(text: str) -> Query:
+        """The compiled search; raises `QuerySyntaxError` (with the column) when it does
+        not parse."""
+        if len(text) > QUERY_MAX:
+            raise QuerySyntaxError(
+                QUERY_MAX + 1, "a shorter query", f"use at most {QUERY_MAX} characters"
+            )
+        return compile_query(text)
+
+    def search(
+        self, query: Query, *, sort: str, ascending: bool, offset: int, limit: int
+    ) -> CaseListPage:
+        if sort not in SORT_FIELDS:
+            sort = "created"
+        return case_views.list_cases(
+            self.conn, query, sort=sort, ascending=ascending, offset=offset, limit=limit
+        )
+
+    def find(self, key: str) -> Case | None:
+        """The case with exactly this key (or id), else None."""
+        return self.reader.find(key)
+
+    def detail(self, key: str) -> CaseDetail | None:
+        case = self.reader.find(key)
+        if case is None:
+            return None
+        around = case_views.case_surroundings(
+            self.conn,
+            case_id=case.id,
+            project_id=case.project_id,
+            assignee_id=case.assignee_id,
+            created_by=case.created_by,
+        )
+        timeline = tuple(reversed(self.reader.timeline(case.id)))
+        version = timeline[0].id if timeline else 0
+        return CaseDetail(case, around, timeline, version)
+
+    def version(self, case_id: uuid.UUID) -> int:
+        """The id of the case's newest timeline entry: changes whenever the case does."""
+        return case_views.latest_entry_id(self.conn, case_id)
+
+    def all_people(self) -> list[Person]:
+        return [Person(*person) for person in case_views.people(self.conn)]
+
+    def all_projects(self) -> list[Project]:
+        return list_projects(self.conn)

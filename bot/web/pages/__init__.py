@@ -1,0 +1,42 @@
+"""The web console: server-rendered pages over the services.
+
+`install(app)` adds every page route, `/` and the static files (`/static/`,
+served by casebot: htmx, the style sheet and the live-update script). One
+module per family of pages; each exports `routes`.
+"""
+
+from __future__ import annotations
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from bot.services.case_feed import LocalCaseFeed
+from bot.web.pages import case_list, login
+from bot.web.pages.console import console_of
+from bot.web.pages.guard import visitor_of
+from bot.web.pages.rendering import STATIC_DIR
+
+
+async def home(request: Request) -> Response:
+    """`/`: the cases when signed in, else the sign-in page."""
+    console = await console_of(request)
+    signed = await visitor_of(request, console) is not None
+    return RedirectResponse("/cases" if signed else "/login", status_code=303)
+
+
+def routes() -> list[Route | Mount]:
+    return [
+        Route("/", home, methods=["GET"]),
+        *login.routes,
+        *case_list.routes,
+        Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static"),
+    ]
+
+
+def install(app: Starlette) -> None:
+    """Add the console's routes to `app` (before any catch-all mount)."""
+    app.state.case_feed = LocalCaseFeed()
+    app.router.routes.extend(routes())
