@@ -11,7 +11,6 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection
 
-from bot.case_reader import CaseReader
 from bot.core.cases import Case, Project, TimelineEntry
 from bot.core.query import Query, QuerySyntaxError, compile_query
 from bot.db import case_views
@@ -25,6 +24,7 @@ from bot.db.case_views import (
     SlackMessageRef,
 )
 from bot.db.projects import list_projects
+from bot.services.case_reader import CaseReader
 
 __all__ = [
     "SORT_FIELDS",

@@ -18,7 +18,6 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from bot.case_service import CaseService, CaseServiceError
 from bot.core.cases import Actor, ActorSource, CaseStatus, CaseType, ClosingReason, Priority
 from bot.services.case_pages import (
     SORT_FIELDS,
@@ -28,6 +27,7 @@ from bot.services.case_pages import (
     Person,
     QuerySyntaxError,
 )
+from bot.services.cases import CaseService, CaseServiceError
 from bot.web.pages.guard import Needs, Signed, signed_in
 from bot.web.pages.rendering import Chrome, render
 

@@ -17,10 +17,10 @@ import anyio.to_thread
 from sqlalchemy import Connection, Engine
 from starlette.requests import Request
 
-from bot.case_service import CaseListener
 from bot.core.accounts import SessionLimits, SignInLimits
 from bot.db.engine import reader
 from bot.services.case_feed import CaseFeed, CaseFeedListener, LocalCaseFeed
+from bot.services.cases import CaseListener
 from bot.services.sessions import SessionKeys, console_secret
 from bot.slack.case_links import CaseLinks
 
