@@ -1,6 +1,7 @@
 """How the Slack app and the case page join the HTTP server.
 
-`install(app)` adds `POST /slack/events` and `GET /cases/{key}`; `running(app,
+`install(app)` adds `POST /slack/events` (the case page the View case links
+open is the console's, bot/web/pages/case_page.py); `running(app,
 engine, settings, pipeline)` is entered in the server's lifespan: it settles the
 link secret, and when Slack is configured starts the runtime and attaches its
 notifier to the pipeline (inside-the-transaction listeners). Without Slack
@@ -23,7 +24,6 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from bot.slack.case_links import CaseLinks, ensure_link_secret
-from bot.slack.case_page import case_page
 from bot.slack.runtime import SlackRuntime
 from bot.slack.settings import SlackSettings
 
@@ -48,12 +48,6 @@ def install(app: FastAPI) -> None:
             return JSONResponse({"error": f"Slack is off: {state.off_reason}"}, status_code=404)
         response: Response = await state.handler.handle(request)
         return response
-
-    @app.get("/cases/{key}", include_in_schema=False)
-    async def case(request: Request) -> Response:
-        state: SlackState = request.app.state.slack
-        engine: Engine = request.app.state.casebot.engine
-        return await case_page(request, engine=engine, links=state.links)
 
 
 @asynccontextmanager

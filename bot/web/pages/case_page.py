@@ -1,0 +1,299 @@
+"""`GET /cases/KEY`: one case, its controls, comments and timeline, and the
+forms it posts: `POST /cases/KEY/edit` (Title, Status, Priority, Assignee,
+Description) and `POST /cases/KEY/comment`.
+
+A form carries the values it was shown with. A field the person changed whose
+value someone else changed meanwhile is not overwritten: the page comes back
+saying what changed, by whom, and nothing is saved.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from markupsafe import Markup
+from sqlalchemy import Connection
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from bot.core.cases import Actor, ActorSource, Case, CaseStatus, CaseType, TimelineEntry
+from bot.services.case_pages import CaseDetail, CasePages, Person
+from bot.services.cases import CaseService
+from bot.services.errors import CaseNotFound, CaseServiceError, InvalidChange
+from bot.web.pages.case_list import CLOSING_REASONS, PRIORITIES, STATUSES, chrome
+from bot.web.pages.guard import Needs, Signed, signed_in
+from bot.web.pages.markdown import render_markdown
+from bot.web.pages.rendering import refusal, render
+
+EDITABLE = ("title", "status", "priority", "assignee", "description")
+# Which timeline entries change each field (to say who changed it meanwhile).
+_KINDS = {
+    "title": ("title",),
+    "status": ("status", "auto_close"),
+    "priority": ("priority",),
+    "assignee": ("assignee",),
+    "description": ("description",),
+}
+_LABELS = {
+    "title": "Title",
+    "status": "Status",
+    "priority": "Priority",
+    "assignee": "Assignee",
+    "description": "Description",
+}
+
+
+def fingerprint(text: str) -> str:
+    """What a form carries of a long text to tell later whether it changed."""
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def shown_values(case: Case) -> dict[str, str]:
+    """The editable fields as the form shows (and sends back) them."""
+    return {
+        "title": case.title,
+        "status": case.status.value,
+        "priority": case.priority.value,
+        "assignee": str(case.assignee_id) if case.assignee_id else "",
+        "description": fingerprint(case.description),
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class EntryView:
+    id: int
+    at: datetime
+    actor: str
+    what: str
+    change: str | None  # "OK → Alert" for a monitor transition
+    body: Markup | None
+    text: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class CasePageView:
+    case: Case
+    detail: CaseDetail
+    description: Markup
+    entries: tuple[EntryView, ...]
+    people: tuple[Person, ...]
+    can_change: bool
+    was: dict[str, str]
+    statuses: tuple[tuple[str, str], ...] = tuple(STATUSES)
+    priorities: tuple[tuple[str, str], ...] = tuple(PRIORITIES)
+    closing_reasons: tuple[tuple[str, str], ...] = tuple(CLOSING_REASONS)
+    values: dict[str, str] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+    conflicts: tuple[str, ...] = ()
+    comment: str = ""
+
+    @property
+    def is_security(self) -> bool:
+        return self.case.type == CaseType.SECURITY
+
+    def value(self, name: str) -> str:
+        if name in self.values:
+            return self.values[name]
+        if name == "description":
+            return self.case.description
+        return shown_values(self.case)[name]
+
+
+def _entry(entry: TimelineEntry) -> EntryView:
+    actor = entry.actor.name or entry.actor.source
+    what = entry.kind.replace("_", " ").capitalize()
+    if entry.kind == "monitor_transition":
+        data = entry.data
+        previous, current = data.get("previous"), data.get("current")
+        change = f"{previous or 'OK'} → {current}" if current else None
+        return EntryView(entry.id, entry.created_at, actor, "Monitor", change,
+                         render_markdown(entry.body), None)  # fmt: skip
+    if entry.kind == "comment":
+        return EntryView(entry.id, entry.created_at, actor, "Comment", None,
+                         render_markdown(entry.body), None)  # fmt: skip
+    return EntryView(entry.id, entry.created_at, actor, what, None, None, entry.body)
+
+
+def _view(detail: CaseDetail, people: list[Person], signed: Signed, **extra: Any) -> CasePageView:
+    return CasePageView(
+        case=detail.case,
+        detail=detail,
+        description=render_markdown(detail.case.description),
+        entries=tuple(_entry(entry) for entry in detail.timeline),
+        people=tuple(people),
+        can_change=signed.can_change,
+        was=shown_values(detail.case),
+        **extra,
+    )
+
+
+async def _load(signed: Signed, key: str) -> tuple[CaseDetail, list[Person]] | None:
+    def load(conn: Connection) -> tuple[CaseDetail, list[Person]] | None:
+        pages = CasePages(conn)
+        detail = pages.detail(key)
+        if detail is None:
+            return None
+        return detail, pages.all_people() if signed.can_change else []
+
+    return await signed.console.read(load)
+
+
+async def _page(signed: Signed, key: str, *, status: int = 200, **extra: Any) -> Response:
+    found = await _load(signed, key)
+    if found is None:
+        return refusal(404, "No such case", f"There is no case {key}.", chrome(signed, "cases"))
+    view = _view(*found, signed, **extra)
+    return render("case.html.j2", status=status, view=view, chrome=chrome(signed, "cases"))
+
+
+def _key(request: Request) -> str:
+    return str(request.path_params["key"]).upper()
+
+
+@signed_in()
+async def case_page(request: Request, signed: Signed) -> Response:
+    return await _page(signed, _key(request))
+
+
+def _actor(signed: Signed) -> Actor:
+    return Actor(ActorSource.WEB, signed.visitor.user_id, signed.visitor.name)
+
+
+class Conflict(Exception):
+    """Fields the person changed were changed by someone else meanwhile."""
+
+    def __init__(self, messages: tuple[str, ...]) -> None:
+        super().__init__("; ".join(messages))
+        self.messages = messages
+
+
+def _conflicts(
+    service: CaseService, case: Case, changed: dict[str, str], was: dict[str, str], version: int
+) -> tuple[str, ...]:
+    now = shown_values(case)
+    stale = [name for name in changed if now[name] != was.get(name)]
+    if not stale:
+        return ()
+    entries = [e for e in service.timeline(case.id) if e.id > version]
+    messages = []
+    for name in stale:
+        by = [e for e in entries if e.kind in _KINDS[name]]
+        who = f" by {by[-1].actor.name or by[-1].actor.source}" if by else ""
+        when = f" at {by[-1].created_at:%H:%M:%S} UTC" if by else ""
+        messages.append(f"{_LABELS[name]} was changed{who}{when}: {_describe(name, case)}.")
+    return tuple(messages)
+
+
+def _describe(name: str, case: Case) -> str:
+    if name == "status":
+        return f"it is now {case.status.status_name}"
+    if name == "priority":
+        return f"it is now {case.priority.value}"
+    if name == "title":
+        return f"it is now “{case.title}”"
+    if name == "assignee":
+        return "someone else is assigned" if case.assignee_id else "nobody is assigned now"
+    return "the description you see below is the new one"
+
+
+@signed_in(Needs.CHANGE)
+async def edit(request: Request, signed: Signed) -> Response:
+    key = _key(request)
+    form = await request.form()
+    submitted = {name: str(form.get(name) or "") for name in EDITABLE}
+    was = {name: str(form.get(f"was_{name}") or "") for name in EDITABLE}
+    version_text = str(form.get("version") or "")
+    version = int(version_text) if version_text.isdigit() else 0
+    reason = str(form.get("closing_reason") or "") or None
+    shown = dict(submitted, description=fingerprint(submitted["description"]))
+    changed = {name: submitted[name] for name in EDITABLE if shown[name] != was[name]}
+    actor = _actor(signed)
+    now = signed.now
+    listeners = signed.console.listeners()
+
+    def apply(conn: Connection) -> None:
+        service = CaseService(conn, now=now, listeners=listeners)
+        case = service.get(key)
+        if case.key != key:
+            raise CaseNotFound(key)
+        conflicts = _conflicts(service, case, changed, was, version)
+        if conflicts:
+            raise Conflict(conflicts)
+        if "title" in changed:
+            case = service.set_title(case, changed["title"], actor=actor)
+        if "description" in changed:
+            case = service.set_description(case, changed["description"], actor=actor)
+        if "priority" in changed:
+            case = service.set_priority(case, changed["priority"], actor=actor)
+        if "assignee" in changed:
+            if changed["assignee"]:
+                case = service.assign(case, _user_id(changed["assignee"]), actor=actor)
+            else:
+                case = service.unassign(case, actor=actor)
+        if "status" in changed or (reason and reason != case.closing_reason and
+                                   case.status is CaseStatus.CLOSED):  # fmt: skip
+            case = service.set_status(case, submitted["status"], actor=actor, closing_reason=reason)
+
+    values = dict(submitted, closing_reason=reason or "")
+    try:
+        await signed.console.write(apply)
+    except CaseNotFound:
+        return refusal(404, "No such case", f"There is no case {key}.", chrome(signed, "cases"))
+    except Conflict as conflict:
+        return await _page(signed, key, status=409, conflicts=conflict.messages)
+    except InvalidChange as invalid:
+        where = invalid.field if invalid.field in (*EDITABLE, "closing_reason") else "title"
+        return await _page(
+            signed, key, status=400, values=values, errors={where: _sentence(invalid.message)}
+        )
+    except CaseServiceError as error:
+        return await _page(
+            signed, key, status=400, values=values, errors={"title": _sentence(str(error))}
+        )
+    return RedirectResponse(f"/cases/{key}", status_code=303)
+
+
+def _user_id(text: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(text)
+    except ValueError:
+        raise InvalidChange("assignee", "choose someone from the list") from None
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
+
+
+@signed_in(Needs.CHANGE)
+async def comment(request: Request, signed: Signed) -> Response:
+    key = _key(request)
+    form = await request.form()
+    text = str(form.get("comment") or "")
+    actor = _actor(signed)
+    now = signed.now
+    listeners = signed.console.listeners()
+
+    def add(conn: Connection) -> None:
+        CaseService(conn, now=now, listeners=listeners).comment(key, text, actor=actor)
+
+    try:
+        await signed.console.write(add)
+    except CaseNotFound:
+        return refusal(404, "No such case", f"There is no case {key}.", chrome(signed, "cases"))
+    except InvalidChange as invalid:
+        return await _page(
+            signed, key, status=400, comment=text, errors={"comment": _sentence(invalid.message)}
+        )
+    return RedirectResponse(f"/cases/{key}#timeline", status_code=303)
+
+
+routes = [
+    Route("/cases/{key}", case_page, methods=["GET"]),
+    Route("/cases/{key}/edit", edit, methods=["POST"]),
+    Route("/cases/{key}/comment", comment, methods=["POST"]),
+]
