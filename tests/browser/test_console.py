@@ -7,6 +7,7 @@ screenshots in docs/images/ are taken here, so they show the console as it is.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -28,7 +29,17 @@ from tests.web.server import running
 
 pytestmark = pytest.mark.browser
 
-IMAGES = Path(__file__).resolve().parents[2] / "docs" / "images"
+DOCS_IMAGES = Path(__file__).resolve().parents[2] / "docs" / "images"
+
+
+@pytest.fixture(scope="module")
+def images(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where screenshots go: docs/images/ under `make screenshots`
+    (CASEBOT_SCREENSHOTS=docs), else a temporary folder, so a test run leaves the
+    checkout as it was."""
+    if os.environ.get("CASEBOT_SCREENSHOTS") == "docs":
+        return DOCS_IMAGES
+    return tmp_path_factory.mktemp("screenshots")
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +98,7 @@ def new_case(page: Any, title: str, *, priority: str = "P2", description: str = 
     return str(page.url.rsplit("/", 1)[-1])
 
 
-def test_sign_in_create_a_case_and_find_it_in_the_list(page: Any) -> None:
+def test_sign_in_create_a_case_and_find_it_in_the_list(page: Any, images: Path) -> None:
     from playwright.sync_api import expect
 
     sign_in(page)
@@ -100,7 +111,7 @@ def test_sign_in_create_a_case_and_find_it_in_the_list(page: Any) -> None:
         "Free space on **/var**:\n\n1. rotate logs\n2. grow the volume"
     )
     page.get_by_label("Priority").select_option("P2")
-    page.screenshot(path=str(IMAGES / "new-case.png"))
+    page.screenshot(path=str(images / "new-case.png"))
     page.get_by_role("button", name="Create case").click()
     page.wait_for_url("**/cases/OPS-1")
     expect(page.get_by_role("heading", level=1)).to_contain_text("OPS-1 · Disk full on db-1")
@@ -132,7 +143,7 @@ def test_search_with_the_query_language_and_see_a_broken_query(page: Any) -> Non
     expect(page.locator("#query-error pre")).to_have_text("status:open (P1\n               ^")
 
 
-def test_bulk_assign_three_cases(page: Any) -> None:
+def test_bulk_assign_three_cases(page: Any, images: Path) -> None:
     from playwright.sync_api import expect
 
     sign_in(page)
@@ -146,10 +157,10 @@ def test_bulk_assign_three_cases(page: Any) -> None:
     for key in keys:
         expect(page.get_by_role("row").filter(has_text=key)).to_contain_text("Bo")
     page.goto("/cases")
-    page.screenshot(path=str(IMAGES / "case-list.png"), full_page=True)
+    page.screenshot(path=str(images / "case-list.png"), full_page=True)
 
 
-def test_change_status_priority_and_assignee_and_comment(page: Any) -> None:
+def test_change_status_priority_and_assignee_and_comment(page: Any, images: Path) -> None:
     from playwright.sync_api import expect
 
     sign_in(page)
@@ -163,12 +174,14 @@ def test_change_status_priority_and_assignee_and_comment(page: Any) -> None:
     expect(facts).to_contain_text("Ann")
     expect(page.locator("#timeline")).to_contain_text("Priority changed from P2 to P1")
 
-    page.get_by_label("Comment", exact=True).fill("Rotated the logs <script>alert('owned')</script> **done**")
+    page.get_by_label("Comment", exact=True).fill(
+        "Rotated the logs <script>alert('owned')</script> **done**"
+    )
     page.get_by_role("button", name="Add comment").click()
     newest = page.locator("#timeline li").first
     expect(newest).to_contain_text("<script>alert('owned')</script>")
     expect(newest.locator("strong")).to_have_text("done")
-    page.screenshot(path=str(IMAGES / "case-page.png"), full_page=True)
+    page.screenshot(path=str(images / "case-page.png"), full_page=True)
 
 
 def test_a_monitor_recovery_closes_the_open_case_page(page: Any, server: Server) -> None:
