@@ -181,9 +181,9 @@ def measure(port: int, plan: Plan, get: bytes, create: bytes) -> dict[str, Resul
 def prepare_database(url: str) -> dict[str, str]:
     """Migrate, add project BENCH with case BENCH-1, and a key pair; its headers."""
     from bot.core.cases import Actor
-    from bot.db import api_keys
     from bot.db.engine import make_engine
     from bot.db.migrate import upgrade
+    from bot.services import keys as api_keys
     from bot.services.cases import CaseService
     from bot.services.projects import ProjectService
 

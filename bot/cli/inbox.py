@@ -17,8 +17,9 @@ import orjson
 from sqlalchemy import Engine, select
 
 from bot.core.events import Source
+from bot.core.inbox import Outcome
 from bot.db.engine import make_engine
-from bot.db.inbox import Outcome, inbox
+from bot.db.inbox import inbox
 from bot.pipeline import Pipeline
 from bot.pipeline.reports import Delivery
 from bot.settings import ConfigError, Settings

@@ -12,9 +12,9 @@ import sys
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.db import api_keys
 from bot.db.engine import database_url, make_engine
 from bot.db.migrate import upgrade
+from bot.services import keys as api_keys
 
 
 def register(subparsers: Any) -> None:

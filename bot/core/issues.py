@@ -7,11 +7,14 @@ REVIEWED, RESOLVED, IGNORED, EXCLUDED).
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
+from bot.core.cases import Actor
 from bot.core.query import Document
 
 
@@ -53,6 +56,67 @@ class Regression:
     resolved_at: datetime | None
     regressed_at: datetime
     regressed_at_version: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Issue:
+    """One error-tracking issue as stored."""
+
+    id: uuid.UUID
+    fingerprint: str
+    title: str
+    service: str
+    team: str | None
+    env: str | None
+    error_type: str
+    error_message: str
+    first_seen: datetime
+    last_seen: datetime
+    first_seen_version: str | None
+    last_seen_version: str | None
+    occurrences: int
+    state: IssueState
+    assignee_id: uuid.UUID | None
+    case_id: uuid.UUID | None
+    project_id: uuid.UUID | None
+    rule_id: uuid.UUID | None
+    resolved_at: datetime | None
+    regressed_at: datetime | None
+    regressed_at_version: str | None
+    created_at: datetime
+    modified_at: datetime
+
+    @property
+    def regression(self) -> Regression | None:
+        if self.regressed_at is None:
+            return None
+        return Regression(self.resolved_at, self.regressed_at, self.regressed_at_version)
+
+
+@dataclass(frozen=True, slots=True)
+class Activity:
+    """One entry of an issue's activity."""
+
+    id: int
+    issue_id: uuid.UUID
+    kind: str
+    actor: Actor
+    body: str
+    data: dict[str, Any]
+    created_at: datetime
+
+
+class ActivityKind(StrEnum):
+    """What an issue's activity entry records."""
+
+    CREATED = "created"
+    ROUTED = "routed"
+    REGRESSION = "regression"
+    STATE = "state"
+    ASSIGNEE = "assignee"
+    COMMENT = "comment"
+    LINKED = "linked"
+    UNLINKED = "unlinked"
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,9 +10,6 @@ The error-tracking default project is a flag on `projects`.
 
 from __future__ import annotations
 
-import uuid
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -30,7 +27,7 @@ from sqlalchemy import (
 )
 
 from bot.core.cases import ACTOR_NAME_MAX, Actor
-from bot.core.issues import IssueState, Regression
+from bot.core.issues import Activity, Issue, IssueState
 from bot.core.rules import Rule
 from bot.db.metadata import AutoId, Document, UTCDateTime, metadata
 
@@ -131,54 +128,6 @@ error_tracking_activity = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Index(None, "issue_id", "id"),
 )
-
-
-@dataclass(frozen=True, slots=True)
-class Issue:
-    """One error-tracking issue as stored."""
-
-    id: uuid.UUID
-    fingerprint: str
-    title: str
-    service: str
-    team: str | None
-    env: str | None
-    error_type: str
-    error_message: str
-    first_seen: datetime
-    last_seen: datetime
-    first_seen_version: str | None
-    last_seen_version: str | None
-    occurrences: int
-    state: IssueState
-    assignee_id: uuid.UUID | None
-    case_id: uuid.UUID | None
-    project_id: uuid.UUID | None
-    rule_id: uuid.UUID | None
-    resolved_at: datetime | None
-    regressed_at: datetime | None
-    regressed_at_version: str | None
-    created_at: datetime
-    modified_at: datetime
-
-    @property
-    def regression(self) -> Regression | None:
-        if self.regressed_at is None:
-            return None
-        return Regression(self.resolved_at, self.regressed_at, self.regressed_at_version)
-
-
-@dataclass(frozen=True, slots=True)
-class Activity:
-    """One entry of an issue's activity."""
-
-    id: int
-    issue_id: uuid.UUID
-    kind: str
-    actor: Actor
-    body: str
-    data: dict[str, Any]
-    created_at: datetime
 
 
 def issue_from_row(row: Row[Any]) -> Issue:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
-
 from sqlalchemy import (
     Column,
     Index,
@@ -14,17 +12,8 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
+from bot.core.inbox import Outcome
 from bot.db.metadata import AutoId, Document, UTCDateTime, metadata
-
-
-class Outcome(StrEnum):
-    PENDING = "pending"
-    PROCESSED = "processed"
-    DUPLICATE = "duplicate"
-    REJECTED = "rejected"
-    FAILED = "failed"
-    LATE = "late"
-
 
 inbox = Table(
     "inbox",

@@ -13,8 +13,9 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, func, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from bot.core.inbox import Outcome
 from bot.db.bulk import insert_rows
-from bot.db.inbox import Outcome, inbox
+from bot.db.inbox import inbox
 
 _i = inbox.c
 

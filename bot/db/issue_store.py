@@ -10,17 +10,14 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
 
 from bot.core.cases import ACTOR_NAME_MAX, Actor, CaseStatus
 from bot.core.issue_sync import LinkedCase
-from bot.core.issues import IssueState
+from bot.core.issues import Activity, ActivityKind, Issue, IssueState
 from bot.db.error_tracking import (
-    Activity,
-    Issue,
     activity_from_row,
     error_tracking_activity,
     error_tracking_issues,
@@ -28,19 +25,6 @@ from bot.db.error_tracking import (
 )
 
 _i = error_tracking_issues.c
-
-
-class ActivityKind(StrEnum):
-    """What an issue's activity entry records."""
-
-    CREATED = "created"
-    ROUTED = "routed"
-    REGRESSION = "regression"
-    STATE = "state"
-    ASSIGNEE = "assignee"
-    COMMENT = "comment"
-    LINKED = "linked"
-    UNLINKED = "unlinked"
 
 
 class IssueStore:

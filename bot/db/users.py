@@ -70,6 +70,19 @@ def find_user_by(
     return None
 
 
+def insert_user(conn: Connection, user: User) -> None:
+    conn.execute(
+        insert(users),
+        {
+            "id": user.id,
+            "name": user.name,
+            "email": user.email,
+            "slack_user_id": user.slack_user_id,
+            "created_at": user.created_at,
+        },
+    )
+
+
 def list_users(conn: Connection) -> list[User]:
     rows = conn.execute(select(users).order_by(users.c.name, users.c.id))
     return [user_from_row(row) for row in rows]

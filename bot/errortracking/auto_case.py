@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.core.cases import Actor, Case
-from bot.db.error_tracking import Activity, Issue
+from bot.core.issues import Activity, Issue
 from bot.errortracking.errors import NoProjectForCase
 from bot.errortracking.linking import Linker
 

@@ -16,11 +16,11 @@ from datetime import datetime
 from sqlalchemy import Connection, bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from bot.core.issues import issue_document
+from bot.core.issues import Issue, issue_document
 from bot.core.query import Document
 from bot.core.rules import Explanation, Match, Rule, RuleError, RuleSet, check_query
 from bot.db.app_settings import app_settings
-from bot.db.error_tracking import Issue, error_tracking_rules, rule_from_row
+from bot.db.error_tracking import error_tracking_rules, rule_from_row
 from bot.db.projects import find_project
 from bot.services.errors import InvalidChange, ProjectNotFound
 

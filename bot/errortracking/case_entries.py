@@ -14,7 +14,7 @@ from enum import StrEnum
 from typing import Any
 
 from bot.core.cases import Actor, ActorSource
-from bot.db.error_tracking import Issue
+from bot.core.issues import Issue
 from bot.services.cases import CaseService
 
 

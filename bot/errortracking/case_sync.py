@@ -16,8 +16,9 @@ from sqlalchemy import Connection, select
 
 from bot.core.cases import CaseEvent, TimelineKind
 from bot.core.issue_sync import CaseStatusChanged, sync
+from bot.core.issues import ActivityKind
 from bot.db.cases import case_timeline
-from bot.db.issue_store import ActivityKind, IssueStore
+from bot.db.issue_store import IssueStore
 from bot.errortracking.case_entries import is_sync
 from bot.errortracking.linking import Linker
 from bot.services.cases import CaseListener, CaseService

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 
-from bot.db.error_tracking import Issue
+from bot.core.issues import Issue
 from bot.services.errors import CaseServiceError, InvalidChange
 
 IssueRef = uuid.UUID | str

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.core.cases import Case
+from bot.core.issues import Issue
 from bot.core.rules import Rule
-from bot.db.error_tracking import Issue
 from bot.errortracking.errors import InvalidIssueChange
 
 SERVICE_MAX = 200

@@ -14,8 +14,8 @@ from collections.abc import Iterable
 
 from bot.core.cases import Actor, Case, CaseType, CreationSource, Priority, Project
 from bot.core.issue_sync import IssueChange, IssueLinked, case_from_issue, move_issue, sync
-from bot.db.error_tracking import Issue
-from bot.db.issue_store import ActivityKind, IssueStore
+from bot.core.issues import ActivityKind, Issue
+from bot.db.issue_store import IssueStore
 from bot.db.projects import find_project
 from bot.errortracking.automation import AutomationRules, document_of
 from bot.errortracking.case_entries import CaseEntryKind, issue_data, record_on_case, sync_actor

@@ -20,9 +20,8 @@ from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 
 from bot.core.cases import Actor, ActorSource
-from bot.core.issues import IssueState, on_occurrence
-from bot.db.error_tracking import Issue, error_tracking_occurrences
-from bot.db.issue_store import ActivityKind
+from bot.core.issues import ActivityKind, Issue, IssueState, on_occurrence
+from bot.db.error_tracking import error_tracking_occurrences
 from bot.errortracking.automation import AutomationRules, document_of
 from bot.errortracking.intake import ErrorEvent, Recorded
 

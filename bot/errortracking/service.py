@@ -20,11 +20,11 @@ from sqlalchemy import Connection, Select, func, select
 
 from bot.core.cases import Actor, Case, Invalid, validate_comment
 from bot.core.issue_sync import IssueStateChanged, sync
-from bot.core.issues import IssueState, on_assignment
+from bot.core.issues import Activity, ActivityKind, Issue, IssueState, on_assignment
 from bot.core.query import And, Node, Term, compile_node
 from bot.db.cases import cases as cases_table
-from bot.db.error_tracking import Activity, Issue, error_tracking_issues
-from bot.db.issue_store import ActivityKind, IssueStore
+from bot.db.error_tracking import error_tracking_issues
+from bot.db.issue_store import IssueStore
 from bot.errortracking.auto_case import (
     UNCHANGED,
     Assigned,

@@ -28,6 +28,7 @@ from sqlalchemy import Connection
 import handles
 from bot.core.cases import DESCRIPTION_MAX, TITLE_MAX, Actor, CreationSource, TimelineKind
 from bot.core.events import MonitorEvent, Source
+from bot.core.inbox import Outcome as InboxOutcome
 from bot.core.monitor import (
     AppendTimeline,
     CloseCase,
@@ -45,7 +46,6 @@ from bot.core.monitor import (
 )
 from bot.db import group_store, inbox_store
 from bot.db.group_store import DirectGroups, Groups, PreloadedGroups
-from bot.db.inbox import Outcome as InboxOutcome
 from bot.errortracking.case_sync import with_issue_sync
 from bot.pipeline.reports import (
     Delivery,

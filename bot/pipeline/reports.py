@@ -17,9 +17,9 @@ from typing import Any, Protocol
 from sqlalchemy import Connection
 
 from bot.core.events import MonitorEvent, Source
+from bot.core.inbox import Outcome as InboxOutcome
 from bot.core.monitor import Decision, Outcome
 from bot.core.records import record
-from bot.db.inbox import Outcome as InboxOutcome
 from handles.types import Rendered, Transition
 
 

@@ -31,7 +31,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from bot.core.cases import Case, CaseEvent, Project, TimelineKind
-from bot.db.error_tracking import Issue
+from bot.core.issues import Issue
 from bot.db.issue_store import IssueStore
 from bot.db.projects import find_project
 from bot.db.slack_tables import slack_messages

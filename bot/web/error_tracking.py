@@ -18,7 +18,6 @@ from starlette.routing import BaseRoute, Mount, Route, Router
 from starlette.types import Receive, Scope, Send
 
 from bot.core.query import QuerySyntaxError, parse
-from bot.db.api_keys import Scope as KeyScope
 from bot.db.users import user_from_row, users
 from bot.errortracking import (
     AutomationRules,
@@ -30,6 +29,7 @@ from bot.errortracking import (
     RuleNotFound,
 )
 from bot.services.errors import InvalidChange
+from bot.services.keys import Scope as KeyScope
 from bot.web import error_tracking_wire as wire
 from bot.web.api import query_params
 from bot.web.api.auth import actor

@@ -14,9 +14,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.core.issues import IssueState
+from bot.core.issues import Activity, Issue, IssueState
 from bot.core.rules import Rule
-from bot.db.error_tracking import Activity, Issue
 from bot.errortracking.automation import QUERY_MAX
 from bot.errortracking.intake import ErrorEvent
 from bot.web.api.errors import ApiError, bad_request

@@ -14,9 +14,9 @@ from typing import Any
 from sqlalchemy import Connection
 
 from bot.core.cases import CaseEvent
-from bot.db import api_keys
 from bot.db.engine import make_engine
 from bot.pipeline import Pipeline
+from bot.services import keys as api_keys
 from bot.settings import Settings
 from bot.web.app import create_app
 from tests.web.server import running as running  # the API tests start servers with it

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import Engine
 
-from bot.db import api_keys
+from bot.services import keys as api_keys
 from bot.web.api.auth import Credentials, KeyCache, require
 from bot.web.api.errors import ApiError
 from tests.builders import NOW

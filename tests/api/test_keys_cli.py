@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from bot.cli import main
-from bot.db import api_keys
 from bot.db.engine import make_engine
+from bot.services import keys as api_keys
 
 
 def _create(url: str, capsys: pytest.CaptureFixture[str], *extra: str) -> dict[str, object]:

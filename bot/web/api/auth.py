@@ -17,7 +17,7 @@ from sqlalchemy import Connection
 from starlette.datastructures import Headers
 
 from bot.core.cases import Actor, ActorSource
-from bot.db.api_keys import ApiKey, Refusal, Scope, authenticate, digest
+from bot.services.keys import ApiKey, Refusal, Scope, authenticate, digest
 from bot.web.api.errors import ApiError
 
 API_KEY_HEADER = "DD-API-KEY"

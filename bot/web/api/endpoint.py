@@ -25,7 +25,6 @@ from sqlalchemy.exc import OperationalError
 from starlette.requests import Request
 from starlette.responses import Response
 
-from bot.db.api_keys import ApiKey, Scope
 from bot.db.engine import reader
 from bot.services.cases import CaseListener
 from bot.services.errors import (
@@ -34,6 +33,7 @@ from bot.services.errors import (
     ProjectNotFound,
     UserNotFound,
 )
+from bot.services.keys import ApiKey, Scope
 from bot.web.api.auth import Credentials, KeyCache, credentials, require
 from bot.web.api.errors import ApiError, error_response
 

@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from bot.db.api_keys import Scope
+from bot.services.keys import Scope
 from bot.web.api import cases, projects, query_params, users
 from bot.web.api.endpoint import Answer, Call, run
 from bot.web.api.errors import ApiError, bad_request, error_response
