@@ -14,19 +14,15 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 
 from bot.core.events import Source
-from bot.core.inbox import Outcome
 from bot.db.engine import make_engine
-from bot.db.inbox import inbox
 from bot.pipeline import Pipeline
 from bot.pipeline.reports import Delivery
+from bot.services.inbox import RETRYABLE, InboxReader, Outcome, StoredDelivery
 from bot.settings import ConfigError, Settings
 from bot.sources import SourceError
-
-_i = inbox.c
-RETRYABLE = (Outcome.FAILED.value, Outcome.PENDING.value)
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -66,14 +62,9 @@ def list_deliveries(args: argparse.Namespace) -> int:
     if opened is None:
         return 2
     engine, _ = opened
-    query = select(
-        _i.id, _i.source, _i.received_at, _i.outcome, _i.reason, _i.processed_at
-    ).order_by(_i.id.desc())
-    if args.outcome:
-        query = query.where(_i.outcome.in_(args.outcome))
     try:
         with engine.connect() as conn:
-            rows = conn.execute(query.limit(max(args.limit, 1))).all()
+            rows = InboxReader(conn).latest(outcomes=tuple(args.outcome or ()), limit=args.limit)
     finally:
         engine.dispose()
     if args.format == "json":
@@ -105,22 +96,23 @@ def retry_deliveries(args: argparse.Namespace) -> int:
     engine, settings = opened
     pipeline = Pipeline(sources=settings.sources)
     try:
-        query = select(_i.id, _i.source, _i.body, _i.headers, _i.received_at, _i.outcome)
         with engine.connect() as conn:
+            reader = InboxReader(conn)
             if args.id is not None:
-                rows = conn.execute(query.where(_i.id == args.id)).all()
-                if not rows:
+                one = reader.get(args.id)
+                if one is None:
                     print(f"casebot inbox: no delivery #{args.id}", file=sys.stderr)
                     return 1
-                if rows[0].outcome not in RETRYABLE:
+                if one.outcome not in RETRYABLE:
                     print(
-                        f"casebot inbox: #{args.id} is {rows[0].outcome}; "
+                        f"casebot inbox: #{args.id} is {one.outcome}; "
                         "only failed deliveries are retried",
                         file=sys.stderr,
                     )
                     return 1
+                rows = [one]
             else:
-                rows = conn.execute(query.where(_i.outcome.in_(RETRYABLE)).order_by(_i.id)).all()
+                rows = reader.retryable()
         if not rows:
             print("No failed deliveries.")
             return 0
@@ -134,9 +126,9 @@ def retry_deliveries(args: argparse.Namespace) -> int:
         engine.dispose()
 
 
-def _retry(engine: Engine, pipeline: Pipeline, row: Any) -> tuple[str, str | None]:
+def _retry(engine: Engine, pipeline: Pipeline, row: StoredDelivery) -> tuple[str, str | None]:
     now = datetime.now(UTC)
-    delivery = Delivery(Source(row.source), bytes(row.body), row.received_at, dict(row.headers))
+    delivery = Delivery(Source(row.source), row.body, row.received_at, row.headers)
     try:
         events = pipeline.parse(delivery, now=now, verify=False)
     except SourceError as error:

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, func, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from bot.core.inbox import Outcome
+from bot.core.inbox import InboxEntry, Outcome, StoredDelivery
 from bot.db.bulk import insert_rows
 from bot.db.inbox import inbox
 
@@ -166,3 +166,37 @@ def finish_values(
         "new_result": result,
         "new_processed_at": now,
     }
+
+
+# -- reading the inbox back (`casebot inbox`) --------------------------------------------------
+
+
+def list_entries(conn: Connection, *, outcomes: Sequence[str] = (), limit: int) -> list[InboxEntry]:
+    """Stored deliveries, newest first, optionally only those with these outcomes."""
+    query = select(_i.id, _i.source, _i.received_at, _i.outcome, _i.reason, _i.processed_at)
+    if outcomes:
+        query = query.where(_i.outcome.in_(list(outcomes)))
+    rows = conn.execute(query.order_by(_i.id.desc()).limit(limit))
+    return [
+        InboxEntry(r.id, r.source, r.received_at, r.outcome, r.reason, r.processed_at) for r in rows
+    ]
+
+
+_STORED = select(_i.id, _i.source, _i.body, _i.headers, _i.received_at, _i.outcome)
+
+
+def stored(conn: Connection, inbox_id: int) -> StoredDelivery | None:
+    row = conn.execute(_STORED.where(_i.id == inbox_id)).first()
+    return None if row is None else _stored(row)
+
+
+def stored_with_outcomes(conn: Connection, outcomes: Sequence[str]) -> list[StoredDelivery]:
+    """Stored deliveries with these outcomes, oldest first."""
+    rows = conn.execute(_STORED.where(_i.outcome.in_(list(outcomes))).order_by(_i.id))
+    return [_stored(row) for row in rows]
+
+
+def _stored(row: Any) -> StoredDelivery:
+    return StoredDelivery(
+        row.id, row.source, bytes(row.body), dict(row.headers), row.received_at, row.outcome
+    )
