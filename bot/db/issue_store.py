@@ -12,7 +12,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, func, insert, select, update
 
 from bot.core.cases import ACTOR_NAME_MAX, Actor, CaseStatus
 from bot.core.issue_sync import LinkedCase
@@ -21,6 +21,7 @@ from bot.db.error_tracking import (
     activity_from_row,
     error_tracking_activity,
     error_tracking_issues,
+    error_tracking_occurrences,
     issue_from_row,
 )
 
@@ -59,8 +60,32 @@ class IssueStore:
         """The pure model of a case and its issues, for bot/core/issue_sync.py."""
         return LinkedCase(status, {str(i.id): i.state for i in self.linked(case_id)})
 
-    def select(self, query: Any) -> list[Issue]:
-        return [issue_from_row(row) for row in self.conn.execute(query)]
+    def search(
+        self,
+        *,
+        states: Sequence[str] = (),
+        assignee_ids: Sequence[uuid.UUID] = (),
+        seen_from: datetime | None = None,
+        seen_to: datetime | None = None,
+        equal: Sequence[tuple[str, str]] = (),
+    ) -> list[Issue]:
+        """Issues in these states, of these assignees, seen in the time range, and equal
+        to each (`state`, API name) or (`service` | `team` | `env`, lower-cased value)."""
+        statement = select(error_tracking_issues)
+        if states:
+            statement = statement.where(_i.state.in_(list(states)))
+        if assignee_ids:
+            statement = statement.where(_i.assignee_id.in_(list(assignee_ids)))
+        if seen_from is not None:
+            statement = statement.where(_i.last_seen >= seen_from)
+        if seen_to is not None:
+            statement = statement.where(_i.first_seen <= seen_to)
+        for column, value in equal:
+            if column == "state":
+                statement = statement.where(_i.state == value)
+            else:
+                statement = statement.where(func.lower(_i[column]) == value)
+        return [issue_from_row(row) for row in self.conn.execute(statement)]
 
     def activity(self, issue_id: uuid.UUID) -> list[Activity]:
         rows = self.conn.execute(
@@ -138,6 +163,10 @@ class IssueStore:
 
     def insert(self, values: Mapping[str, Any]) -> None:
         self.conn.execute(insert(error_tracking_issues), dict(values))
+
+    def add_occurrence(self, values: Mapping[str, Any]) -> None:
+        """One occurrence of an issue's error (the columns of `error_tracking_occurrences`)."""
+        self.conn.execute(insert(error_tracking_occurrences), dict(values))
 
 
 def ids(issues: Sequence[Issue]) -> list[str]:

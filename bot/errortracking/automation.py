@@ -13,18 +13,14 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import Connection, bindparam, delete, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Connection
 
 from bot.core.issues import Issue, issue_document
 from bot.core.query import Document
 from bot.core.rules import Explanation, Match, Rule, RuleError, RuleSet, check_query
-from bot.db.app_settings import app_settings
-from bot.db.error_tracking import error_tracking_rules, rule_from_row
+from bot.db import rule_store, settings_store
 from bot.db.projects import find_project
 from bot.services.errors import InvalidChange, ProjectNotFound
-
-_r = error_tracking_rules.c
 
 # Compiled rule sets by rule-list revision (see `AutomationRules.ruleset`).
 _REVISION_KEY = "error_tracking.rules_revision"
@@ -106,14 +102,13 @@ class AutomationRules:
         self.now = now
 
     def list(self) -> list[Rule]:
-        rows = self.conn.execute(select(error_tracking_rules).order_by(_r.position, _r.created_at))
-        return [rule_from_row(row) for row in rows]
+        return rule_store.list_rules(self.conn)
 
     def get(self, ref: uuid.UUID | str) -> Rule:
-        row = self.conn.execute(select(error_tracking_rules).where(_r.id == _as_uuid(ref))).first()
-        if row is None:
+        found = rule_store.find_rule(self.conn, _as_uuid(ref))
+        if found is None:
             raise RuleNotFound(ref)
-        return rule_from_row(row)
+        return found
 
     def ruleset(self) -> RuleSet:
         """Every rule, compiled once, in order.
@@ -156,8 +151,8 @@ class AutomationRules:
         text = _check_query(query)
         project_id = self._project_id(project)
         rule_id = uuid.uuid4()
-        self.conn.execute(
-            insert(error_tracking_rules),
+        rule_store.insert_rule(
+            self.conn,
             {
                 "id": rule_id,
                 "query": text,
@@ -190,7 +185,7 @@ class AutomationRules:
             values["project_id"] = self._project_id(project)
         if auto_create is not None:
             values["auto_create"] = auto_create
-        self.conn.execute(update(error_tracking_rules).where(_r.id == uuid.UUID(rule.id)), values)
+        rule_store.update_rule(self.conn, uuid.UUID(rule.id), values)
         others = [r for r in self.list() if r.id != rule.id]
         at = position if position is not None else rule.position
         self._write_order(_insert_at(others, rule.id, at))
@@ -198,7 +193,7 @@ class AutomationRules:
 
     def delete(self, ref: uuid.UUID | str) -> None:
         rule = self.get(ref)
-        self.conn.execute(delete(error_tracking_rules).where(_r.id == uuid.UUID(rule.id)))
+        rule_store.delete_rule(self.conn, uuid.UUID(rule.id))
         self._write_order([r.id for r in self.list()])
 
     def reorder(self, rule_ids: Sequence[str]) -> builtins.list[Rule]:
@@ -227,34 +222,15 @@ class AutomationRules:
 
     def _revision(self) -> str | None:
         """The rule list's revision; None for rules never changed through this class."""
-        query = select(app_settings.c.value).where(app_settings.c.key == _REVISION_KEY)
-        value: str | None = self.conn.execute(query).scalar_one_or_none()
-        return value
+        return settings_store.get(self.conn, _REVISION_KEY)
 
     def _new_revision(self) -> None:
-        values = {"value": uuid.uuid4().hex, "updated_at": self.now}
-        where = app_settings.c.key == _REVISION_KEY
-        if self.conn.execute(update(app_settings).where(where), values).rowcount:
-            return
-        try:
-            with self.conn.begin_nested():
-                self.conn.execute(insert(app_settings), {"key": _REVISION_KEY, **values})
-        except IntegrityError:
-            # A concurrent first change inserted it: replace its token with ours.
-            self.conn.execute(update(app_settings).where(where), values)
+        settings_store.put(self.conn, _REVISION_KEY, uuid.uuid4().hex, now=self.now)
 
     def _write_order(self, rule_ids: Sequence[str]) -> None:
         """Rewrite positions from the list order; every change ends here."""
         self._new_revision()
-        if not rule_ids:
-            return
-        self.conn.execute(
-            update(error_tracking_rules).where(_r.id == bindparam("rule_id")),
-            [
-                {"rule_id": uuid.UUID(rule_id), "position": position}
-                for position, rule_id in enumerate(rule_ids)
-            ],
-        )
+        rule_store.write_order(self.conn, [uuid.UUID(rule_id) for rule_id in rule_ids])
 
 
 def _insert_at(rules: Sequence[Rule], rule_id: str, position: int | None) -> list[str]:

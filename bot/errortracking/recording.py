@@ -16,12 +16,10 @@ from __future__ import annotations
 import uuid
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 
 from bot.core.cases import Actor, ActorSource
 from bot.core.issues import ActivityKind, Issue, IssueState, on_occurrence
-from bot.db.error_tracking import error_tracking_occurrences
 from bot.errortracking.automation import AutomationRules, document_of
 from bot.errortracking.intake import ErrorEvent, Recorded
 
@@ -84,15 +82,14 @@ def _insert_issue(service: IssueService, event: ErrorEvent, fingerprint: str) ->
 
 
 def _add_occurrence(service: IssueService, issue_id: uuid.UUID, event: ErrorEvent) -> None:
-    service.conn.execute(
-        insert(error_tracking_occurrences),
+    service.store.add_occurrence(
         {
             "issue_id": issue_id,
             "occurred_at": event.occurred_at or service.now,
             "version": event.version,
             "env": event.env,
             "message": event.error_message,
-        },
+        }
     )
 
 

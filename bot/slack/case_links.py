@@ -11,13 +11,12 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from urllib.parse import quote, urlencode
 
-from sqlalchemy import Engine, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Engine
 
-from bot.db.app_settings import app_settings
+from bot.services.server_secrets import ensure_secret
 
 SETTING_KEY = "case_link_secret"
 
@@ -27,14 +26,7 @@ DEFAULT_TTL = timedelta(days=180)
 
 def ensure_link_secret(engine: Engine) -> str:
     """The stored secret, generated the first time (two servers starting at once agree)."""
-    values = {"key": SETTING_KEY, "value": secrets.token_hex(32), "updated_at": datetime.now(UTC)}
-    with engine.begin() as conn:
-        insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-        conn.execute(insert(app_settings).values(values).on_conflict_do_nothing())
-        stored = conn.execute(
-            select(app_settings.c.value).where(app_settings.c.key == SETTING_KEY)
-        ).scalar_one()
-    return str(stored)
+    return ensure_secret(engine, SETTING_KEY, lambda: secrets.token_hex(32))
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import hmac
 import secrets
-from datetime import UTC, datetime
 
-from sqlalchemy import Engine, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Engine
 
-from bot.db.app_settings import app_settings
+from bot.services.server_secrets import ensure_secret
 
 SETTING_KEY = "webhook_token"
 
@@ -22,22 +20,7 @@ def ensure_token(engine: Engine, configured: str | None) -> str:
     """
     if configured:
         return configured
-    values = {
-        "key": SETTING_KEY,
-        "value": secrets.token_urlsafe(24),
-        "updated_at": datetime.now(UTC),
-    }
-    with engine.begin() as conn:
-        statement = (
-            postgresql.insert(app_settings).values(values).on_conflict_do_nothing()
-            if conn.dialect.name == "postgresql"
-            else sqlite.insert(app_settings).values(values).on_conflict_do_nothing()
-        )
-        conn.execute(statement)
-        stored = conn.execute(
-            select(app_settings.c.value).where(app_settings.c.key == SETTING_KEY)
-        ).scalar_one()
-    return str(stored)
+    return ensure_secret(engine, SETTING_KEY, lambda: secrets.token_urlsafe(24))
 
 
 def token_matches(given: str | None, expected: str) -> bool:
