@@ -20,17 +20,16 @@ from pathlib import Path
 from typing import Any, TextIO
 
 import orjson
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 
 from bot.core.cases import Case, validate_project_handle
 from bot.core.events import MonitorEvent, Source
 from bot.db.engine import make_engine
 from bot.db.migrate import upgrade
-from bot.db.projects import projects
 from bot.pipeline import Pipeline
 from bot.pipeline.reports import Delivery, DeliveryReport
-from bot.services.cases import CaseService
-from bot.services.projects import ProjectService
+from bot.services.case_reader import CaseReader
+from bot.services.projects import ProjectReader, ProjectService
 from bot.settings import ConfigError, Settings
 from bot.sources import SignatureError, SourceError
 from bot.sources.recording import Recording, RecordingError, bare, expand, from_json, load
@@ -157,7 +156,7 @@ def _mentioned_handles(events: Iterable[MonitorEvent]) -> list[str]:
 def ensure_projects(engine: Engine, handles: Iterable[str], *, now: datetime) -> None:
     with engine.begin() as conn:
         service = ProjectService(conn, now=now)
-        taken = {row.key for row in conn.execute(select(projects.c.key))}
+        taken = {project.key for project in service.list()}
         for handle in handles:
             if isinstance(validate_project_handle(handle), str) and not service.by_handle(handle):
                 key = _free_key(handle, taken)
@@ -182,17 +181,15 @@ def _free_key(handle: str, taken: set[str]) -> str:
 def case_documents(engine: Engine) -> list[dict[str, Any]]:
     """Every case, oldest first, with its project handle and timeline."""
     with engine.connect() as conn:
-        handles = {
-            row.id: row.handle for row in conn.execute(select(projects.c.id, projects.c.handle))
-        }
-        service = CaseService(conn, now=datetime.now(UTC))
+        handles = {project.id: project.handle for project in ProjectReader(conn).list()}
+        reader = CaseReader(conn)
         found = sorted(
-            service.list_cases(include_archived=True), key=lambda c: (c.created_at, c.key)
+            reader.list_cases(include_archived=True), key=lambda c: (c.created_at, c.key)
         )
-        return [case_document(c, handles.get(c.project_id, ""), service) for c in found]
+        return [case_document(c, handles.get(c.project_id, ""), reader) for c in found]
 
 
-def case_document(case: Case, handle: str, service: CaseService) -> dict[str, Any]:
+def case_document(case: Case, handle: str, service: CaseReader) -> dict[str, Any]:
     return {
         "key": case.key,
         "project": handle,

@@ -11,10 +11,10 @@ from typing import Any
 
 from bot.db.engine import database_url, make_engine
 from bot.db.migrate import upgrade
+from bot.services import channels, outbox
 from bot.services.errors import CaseServiceError
 from bot.services.projects import ProjectService
-from bot.slack import outbox
-from bot.slack.channels import channel_ref, set_quiet
+from bot.slack.channels import channel_ref
 from bot.slack.manifest import manifest
 
 
@@ -96,7 +96,7 @@ def _quiet(args: argparse.Namespace) -> int:
         upgrade(engine)
         ref = channel_ref(args.channel)
         with engine.begin() as conn:
-            set_quiet(conn, ref, not args.off)
+            channels.set_quiet(conn, ref, not args.off)
     finally:
         engine.dispose()
     state = "on" if args.off else "off"

@@ -48,6 +48,18 @@ class CycleCase:
 
 
 @record
+class CaseCycle:
+    """A group's alert cycle that a case was opened for, as people read it."""
+
+    source: str
+    monitor_id: str
+    monitor_name: str
+    group: str
+    state: str  # the group's state now
+    cycle: int
+
+
+@record
 class GroupState:
     """What casebot remembers about one monitor group between notifications.
 

@@ -19,7 +19,7 @@ from sqlalchemy import Connection, bindparam, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.core.events import MonitorEvent
-from bot.core.monitor import CycleCase, GroupState, ProjectTarget
+from bot.core.monitor import CaseCycle, CycleCase, GroupState, ProjectTarget
 from bot.core.records import record
 from bot.db.bulk import insert_rows
 from bot.db.cases import cases
@@ -189,6 +189,43 @@ def move_cycle_claims(conn: Connection, *, case_id: UUID, project_id: UUID) -> N
     (one per group, cycle and project) and the moved case keeps the old project's.
     """
     conn.execute(_MOVE_CLAIMS, {"b_case_id": case_id, "b_project_id": project_id})
+
+
+_LOCK_BY_ID = select(_g.id).where(_g.id == bindparam("group_id")).with_for_update()
+_FIRST_CYCLE_CASE = (
+    select(monitor_cycle_cases.c.case_id)
+    .where(
+        monitor_cycle_cases.c.group_id == bindparam("group_id"),
+        monitor_cycle_cases.c.cycle == bindparam("cycle"),
+    )
+    .order_by(monitor_cycle_cases.c.created_at)
+    .limit(1)
+)
+_CYCLES_OF_CASE = (
+    select(monitor_groups, monitor_cycle_cases.c.cycle.label("case_cycle"))
+    .join(monitor_cycle_cases, monitor_cycle_cases.c.group_id == _g.id)
+    .where(monitor_cycle_cases.c.case_id == bindparam("case_id"))
+)
+
+
+def lock_by_id(conn: Connection, group_id: int) -> None:
+    """Hold the group's row until the transaction ends (see `lock`)."""
+    conn.execute(_LOCK_BY_ID, {"group_id": group_id}).first()
+
+
+def first_cycle_case(conn: Connection, group_id: int, cycle: int) -> UUID | None:
+    """The first case claimed for the group's cycle, in any project."""
+    found = conn.execute(_FIRST_CYCLE_CASE, {"group_id": group_id, "cycle": cycle})
+    case_id: UUID | None = found.scalar_one_or_none()
+    return case_id
+
+
+def cycles_of_case(conn: Connection, case_id: UUID) -> list[CaseCycle]:
+    """The groups' cycles that claim the case."""
+    return [
+        CaseCycle(r.source, r.monitor_id, r.monitor_name, r.group_key, r.state, r.case_cycle)
+        for r in conn.execute(_CYCLES_OF_CASE, {"case_id": case_id})
+    ]
 
 
 def projects_by_handle(conn: Connection, handles: Iterable[str]) -> dict[str, ProjectTarget]:

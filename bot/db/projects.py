@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import (
@@ -16,7 +17,9 @@ from sqlalchemy import (
     Table,
     Uuid,
     bindparam,
+    delete,
     false,
+    insert,
     or_,
     select,
     true,
@@ -132,3 +135,60 @@ def next_case_number(conn: Connection, project_id: uuid.UUID) -> int | None:
     """
     number: int | None = conn.execute(_NEXT_NUMBER, {"b_id": project_id}).scalar_one_or_none()
     return number
+
+
+def insert_project(conn: Connection, project: Project) -> None:
+    """Insert the project and its case counter, in a savepoint: an `IntegrityError` (a
+    key or handle taken meanwhile) leaves the caller's transaction usable."""
+    with conn.begin_nested():
+        conn.execute(insert(projects), _values(project))
+        conn.execute(insert(project_counters), {"project_id": project.id, "last": 0})
+
+
+def update_project(conn: Connection, project_id: uuid.UUID, changes: Mapping[str, Any]) -> None:
+    """Write the changed columns, in a savepoint (see `insert_project`)."""
+    with conn.begin_nested():
+        conn.execute(update(projects).where(projects.c.id == project_id), dict(changes))
+
+
+def delete_project(conn: Connection, project_id: uuid.UUID) -> None:
+    """Delete the project; its cases and their timelines go with it (ON DELETE CASCADE)."""
+    conn.execute(delete(projects).where(projects.c.id == project_id))
+
+
+def error_tracking_default(conn: Connection) -> Project | None:
+    row = conn.execute(select(projects).where(projects.c.is_error_tracking_default)).first()
+    return project_from_row(row) if row is not None else None
+
+
+def clear_error_tracking_default(conn: Connection) -> None:
+    conn.execute(
+        update(projects).where(projects.c.is_error_tracking_default),
+        {"is_error_tracking_default": False},
+    )
+
+
+def is_taken(
+    conn: Connection, column: str, value: str, *, other_than: uuid.UUID | None = None
+) -> bool:
+    """Whether another project (not `other_than`) has this `key` or `handle`."""
+    query = select(projects.c.id).where(projects.c[column] == value)
+    if other_than is not None:
+        query = query.where(projects.c.id != other_than)
+    return conn.execute(query).first() is not None
+
+
+def _values(project: Project) -> dict[str, Any]:
+    return {
+        "id": project.id,
+        "name": project.name,
+        "key": project.key,
+        "handle": project.handle,
+        "monitor_enabled": project.monitor_enabled,
+        "auto_close": project.auto_close,
+        "default_case_type": project.default_case_type,
+        "slack_channel": project.slack_channel,
+        "mirror_threads": project.mirror_threads,
+        "is_error_tracking_default": project.is_error_tracking_default,
+        "created_at": project.created_at,
+    }

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 
 from bot.core.cases import CaseEvent, TimelineKind
 from bot.core.issue_sync import CaseStatusChanged, sync
 from bot.core.issues import ActivityKind
-from bot.db.cases import case_timeline
+from bot.db import case_store
 from bot.db.issue_store import IssueStore
 from bot.errortracking.case_entries import is_sync
 from bot.errortracking.linking import Linker
@@ -79,9 +79,7 @@ def _follow_status(event: CaseEvent, store: IssueStore, linker: Linker) -> None:
 
 
 def _copy_comment(conn: Connection, event: CaseEvent, store: IssueStore) -> None:
-    body = conn.execute(
-        select(case_timeline.c.body).where(case_timeline.c.id == event.timeline_entry_id)
-    ).scalar_one()
+    body = case_store.entry_body(conn, event.timeline_entry_id)
     for issue in store.linked(event.case.id):
         store.record(
             issue.id,

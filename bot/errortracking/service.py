@@ -14,16 +14,14 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import Connection, Select, func, select
+from sqlalchemy import Connection
 
 from bot.core.cases import Actor, Case, Invalid, validate_comment
 from bot.core.issue_sync import IssueStateChanged, sync
 from bot.core.issues import Activity, ActivityKind, Issue, IssueState, on_assignment
 from bot.core.query import And, Node, Term, compile_node
-from bot.db.cases import cases as cases_table
-from bot.db.error_tracking import error_tracking_issues
+from bot.db import case_store
 from bot.db.issue_store import IssueStore
 from bot.errortracking.auto_case import (
     UNCHANGED,
@@ -45,8 +43,6 @@ from bot.errortracking.issue_listeners import tell_issue_changed, tell_issue_lis
 from bot.errortracking.linking import Linker
 from bot.errortracking.recording import record_occurrence
 from bot.services.cases import CaseListener, CaseService
-
-_i = error_tracking_issues.c
 
 SEARCH_LIMIT = 100
 ORDERS = ("TOTAL_COUNT", "FIRST_SEEN", "LAST_SEEN")
@@ -97,18 +93,13 @@ class IssueService:
         limit: int = SEARCH_LIMIT,
     ) -> list[Issue]:
         """Issues seen in the time range that match everything given, best first."""
-        statement = select(error_tracking_issues)
-        if states:
-            statement = statement.where(_i.state.in_([s.value for s in states]))
-        if assignee_ids:
-            statement = statement.where(_i.assignee_id.in_(list(assignee_ids)))
-        if seen_from is not None:
-            statement = statement.where(_i.last_seen >= seen_from)
-        if seen_to is not None:
-            statement = statement.where(_i.first_seen <= seen_to)
-        if query is not None:
-            statement = _narrow(statement, query)
-        found = self.store.select(statement)
+        found = self.store.search(
+            states=[s.value for s in states],
+            assignee_ids=assignee_ids,
+            seen_from=seen_from,
+            seen_to=seen_to,
+            equal=_narrowing(query) if query is not None else (),
+        )
         if query is not None:
             predicate = compile_node(query)
             found = [issue for issue in found if predicate(document_of(issue))]
@@ -257,9 +248,7 @@ class IssueService:
         while True:
             wanted = sorted({c for c in (issue.case_id, *cases) if c is not None})
             for case_id in wanted:
-                self.conn.execute(
-                    select(cases_table.c.id).where(cases_table.c.id == case_id).with_for_update()
-                )
+                case_store.lock(self.conn, case_id)
             locked = self.get(issue.id, for_update=True)
             if locked.case_id is None or locked.case_id in wanted:
                 return locked
@@ -292,15 +281,14 @@ class IssueService:
         return changed
 
 
-_COLUMNS = {"service": _i.service, "team": _i.team, "env": _i.env}
-
-
-def _narrow(statement: Select[Any], node: Node) -> Select[Any]:
-    """Let the database skip issues a top-level `key:value` term rules out.
+def _narrowing(node: Node) -> list[tuple[str, str]]:
+    """What lets the database skip issues a top-level `key:value` term rules out: pairs of
+    (`state`, API name) and (`service` | `team` | `env`, lower-cased value).
 
     Only a superset is taken here (exact ASCII values, compared lower-cased as
     the query language compares tag values); the compiled query still decides.
     """
+    pairs: list[tuple[str, str]] = []
     operands = node.operands if isinstance(node, And) else (node,)
     for term in operands:
         if not isinstance(term, Term) or term.key is None or term.is_pattern or term.attribute:
@@ -308,12 +296,12 @@ def _narrow(statement: Select[Any], node: Node) -> Select[Any]:
         key, value = term.key.lower(), term.value
         if key == "state":
             try:
-                statement = statement.where(_i.state == IssueState.parse(value).value)
+                pairs.append(("state", IssueState.parse(value).value))
             except ValueError:
                 continue
-        elif key in _COLUMNS and value.isascii():
-            statement = statement.where(func.lower(_COLUMNS[key]) == value.lower())
-    return statement
+        elif key in ("service", "team", "env") and value.isascii():
+            pairs.append((key, value.lower()))
+    return pairs
 
 
 def _parse_state(state: IssueState | str) -> IssueState:

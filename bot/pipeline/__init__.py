@@ -58,6 +58,7 @@ from bot.pipeline.reports import (
     summarize,
 )
 from bot.services.cases import CaseListener, CaseService
+from bot.services.cycles import CycleCases
 from bot.sources import SourceError, SourcesConfig, parse_delivery, verify_signature
 from handles.types import Event, Rendered, State, Transition
 
@@ -379,7 +380,9 @@ class Pipeline:
                     noted.append(keys.get(action.case_id, action.case_id))
                 case OpenCase():
                     assert group_id is not None, "a group that opens a case is saved at once"
-                    case = cases.create_case(
+                    case = CycleCases(cases).open(
+                        group_id,
+                        decision.group.cycle,
                         project=UUID(action.project_id),
                         title=_clip(action.title, TITLE_MAX),
                         description=_clip(action.description, DESCRIPTION_MAX),
@@ -388,14 +391,6 @@ class Pipeline:
                         priority=action.priority,
                         attributes=action.attributes,
                         creation_source=CreationSource.MONITOR,
-                    )
-                    group_store.claim_cycle_case(
-                        conn,
-                        group_id=group_id,
-                        cycle=decision.group.cycle,
-                        project_id=action.project_id,
-                        case_id=str(case.id),
-                        now=now,
                     )
                     cases.append(
                         case,

@@ -10,14 +10,13 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import Connection, bindparam, select
+from sqlalchemy import Connection
 
 from bot.core.cases import Case, CaseStatus, TimelineEntry
-from bot.db.cases import case_from_row, case_timeline, cases, timeline_entry_from_row
+from bot.db import case_store
 from bot.services.errors import CaseNotFound
 
 CaseRef = uuid.UUID | str | Case
-_c = cases.c
 
 
 class CaseReader:
@@ -40,12 +39,7 @@ class CaseReader:
     def timeline(self, ref: CaseRef) -> list[TimelineEntry]:
         """The case's timeline, oldest first."""
         case_id = self.get(ref).id if not isinstance(ref, uuid.UUID) else ref
-        rows = self.conn.execute(
-            select(case_timeline)
-            .where(case_timeline.c.case_id == case_id)
-            .order_by(case_timeline.c.id)
-        )
-        return [timeline_entry_from_row(row) for row in rows]
+        return case_store.timeline(self.conn, case_id)
 
     def list_cases(
         self,
@@ -57,26 +51,27 @@ class CaseReader:
         offset: int = 0,
     ) -> list[Case]:
         """Cases, newest first, optionally of one project and some statuses."""
-        query = select(cases).order_by(_c.created_at.desc(), _c.key.desc())
-        if project_id is not None:
-            query = query.where(_c.project_id == project_id)
-        if statuses:
-            query = query.where(_c.status.in_([s.value for s in statuses]))
-        if not include_archived:
-            query = query.where(_c.archived_at.is_(None))
-        if limit is not None:
-            query = query.limit(limit)
-        if offset:
-            query = query.offset(offset)
-        return [case_from_row(row) for row in self.conn.execute(query)]
+        return case_store.list_cases(
+            self.conn,
+            project_id=project_id,
+            statuses=statuses,
+            include_archived=include_archived,
+            limit=limit,
+            offset=offset,
+        )
+
+    def open_cases_of(self, user_id: uuid.UUID, *, limit: int = 20) -> list[Case]:
+        """Cases not closed (nor archived) assigned to, or created by, the user; newest first."""
+        return case_store.list_cases(
+            self.conn,
+            statuses=[s for s in CaseStatus if s != CaseStatus.CLOSED],
+            involving=user_id,
+            limit=limit,
+        )
 
     def _load(self, ref: CaseRef, *, for_update: bool) -> Case | None:
         column, value = reference(ref)
-        # FOR UPDATE: a row lock on PostgreSQL; SQLite's BEGIN IMMEDIATE already
-        # serialises writers and the clause is left out there.
-        query = (_SELECT_FOR_UPDATE if for_update else _SELECT)[column]
-        row = self.conn.execute(query, {"b_ref": value}).first()
-        return case_from_row(row) if row is not None else None
+        return case_store.load(self.conn, column, value, for_update=for_update)
 
 
 def reference(ref: CaseRef) -> tuple[str, uuid.UUID | str]:
@@ -94,12 +89,3 @@ def _parse_uuid(text: str) -> uuid.UUID | None:
         return uuid.UUID(text)
     except ValueError:
         return None
-
-
-# Statements built once: building and caching a statement per call costs more
-# than executing it on SQLite.
-_SELECT = {
-    "id": select(cases).where(_c.id == bindparam("b_ref")),
-    "key": select(cases).where(_c.key == bindparam("b_ref")),
-}
-_SELECT_FOR_UPDATE = {column: query.with_for_update() for column, query in _SELECT.items()}

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import Connection, bindparam, insert, update
+from sqlalchemy import Connection
 
 from bot.core.cases import (
     ACTOR_NAME_MAX,
@@ -49,17 +49,10 @@ from bot.core.cases import (
     validate_description,
     validate_title,
 )
-from bot.db.cases import (
-    attributes_to_json,
-    case_from_row,
-    case_timeline,
-    case_to_row,
-    cases,
-    with_row_values,
-)
+from bot.db import case_store
+from bot.db.cases import attributes_to_json, with_row_values
 from bot.db.group_store import move_cycle_claims
 from bot.db.projects import find_project, next_case_number
-from bot.db.users import ensure_user, find_user, list_users
 from bot.services.case_reader import CaseReader, CaseRef, reference
 from bot.services.errors import (
     CaseNotFound,
@@ -70,6 +63,7 @@ from bot.services.errors import (
     ProjectNotFound,
     UserNotFound,
 )
+from bot.services.users import UserReader, UserService
 
 __all__ = [
     "CaseListener",
@@ -86,7 +80,6 @@ __all__ = [
 ]
 
 ProjectRef = uuid.UUID | str | Project
-_c = cases.c
 
 
 class CaseListener(Protocol):
@@ -178,7 +171,7 @@ class CaseService(CaseReader):
             closed_at=self.now if initial == CaseStatus.CLOSED else None,
             archived_at=None,
         )
-        self.conn.execute(_INSERT_CASE, case_to_row(case))
+        case_store.insert_case(self.conn, case)
         self._created.add(case.id)
         self._record(
             case, None, TimelineKind.CREATED, actor, f"Case {case.key} created", {"key": case.key}
@@ -371,13 +364,13 @@ class CaseService(CaseReader):
         self._record(changed, case, TimelineKind.MOVED, actor, body, data)
         return changed
 
-    # --- Users -----------------------------------------------------------------
+    # --- Users (bot/services/users.py is their home) ---------------------------
 
     def get_user(self, user_id: uuid.UUID) -> User:
         return self._require_user(user_id)
 
     def list_users(self) -> list[User]:
-        return list_users(self.conn)
+        return UserReader(self.conn).list()
 
     def ensure_user(
         self,
@@ -390,8 +383,8 @@ class CaseService(CaseReader):
         `name` differs."""
         if slack_user_id is None and email is None:
             raise InvalidCaseChange("user", "a user needs a Slack user id or an e-mail address")
-        return ensure_user(
-            self.conn, now=self.now, name=name, slack_user_id=slack_user_id, email=email
+        return UserService(self.conn, now=self.now).ensure(
+            name=name, slack_user_id=slack_user_id, email=email
         )
 
     # --- Internals -------------------------------------------------------------
@@ -414,18 +407,15 @@ class CaseService(CaseReader):
         return number
 
     def _require_user(self, user_id: uuid.UUID) -> User:
-        user = find_user(self.conn, user_id)
-        if user is None:
-            raise UserNotFound(user_id)
-        return user
+        return UserReader(self.conn).get(user_id)
 
     def _touch(self, ref: CaseRef) -> Case:
         """Bump `modified_at` and return the case, in one statement (which locks the row)."""
         column, value = reference(ref)
-        row = self.conn.execute(_TOUCH[column], {"b_ref": value, "b_now": self.now}).first()
-        if row is None:
+        case = case_store.touch(self.conn, column, value, now=self.now)
+        if case is None:
             raise CaseNotFound(ref.key if isinstance(ref, Case) else ref)
-        return case_from_row(row)
+        return case
 
     def _load_for_change(self, ref: CaseRef) -> Case:
         case = self._load(ref, for_update=True)
@@ -454,7 +444,7 @@ class CaseService(CaseReader):
     def _update(self, case: Case, values: dict[str, Any]) -> Case:
         """Write `values` and the new `modified_at`; returns the case as it now is."""
         values = {**values, "modified_at": self.now}
-        self.conn.execute(_UPDATE_BY_ID, {**values, "b_id": case.id})
+        case_store.update_case(self.conn, case.id, values)
         return with_row_values(case, values)
 
     def _record(
@@ -466,8 +456,8 @@ class CaseService(CaseReader):
         body: str,
         data: Mapping[str, Any],
     ) -> TimelineEntry:
-        entry_id = self.conn.execute(
-            _INSERT_TIMELINE,
+        entry_id = case_store.insert_entry(
+            self.conn,
             {
                 "case_id": case.id,
                 "kind": str(kind),
@@ -478,7 +468,7 @@ class CaseService(CaseReader):
                 "data": dict(data),
                 "created_at": self.now,
             },
-        ).scalar_one()
+        )
         entry = TimelineEntry(entry_id, case.id, str(kind), actor, body, dict(data), self.now)
         if self.listeners:
             event = CaseEvent(
@@ -487,17 +477,3 @@ class CaseService(CaseReader):
             for listener in self.listeners:
                 listener.on_case_event(self.conn, event)
         return entry
-
-
-# Statements built once: building and caching a statement per call costs more
-# than executing it on SQLite.
-_TOUCH = {
-    column: update(cases)
-    .where(cases.c[column] == bindparam("b_ref"))
-    .values(modified_at=bindparam("b_now"))
-    .returning(*cases.c)
-    for column in ("id", "key")
-}
-_UPDATE_BY_ID = update(cases).where(_c.id == bindparam("b_id"))
-_INSERT_CASE = insert(cases)
-_INSERT_TIMELINE = insert(case_timeline).returning(case_timeline.c.id)

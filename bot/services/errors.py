@@ -44,3 +44,7 @@ class InvalidCaseChange(InvalidChange):
 
 class InvalidProjectChange(InvalidChange):
     pass
+
+
+class InvalidUserChange(InvalidChange):
+    pass

@@ -1,5 +1,6 @@
 """The project service: create, read, update and delete projects.
 
+`ProjectReader(conn)` reads; `ProjectService(conn, now=...)` also changes projects.
 Like `CaseService`, it works inside a transaction its caller owns. Refusals are
 `InvalidProjectChange(field, message)` and `ProjectNotFound`.
 """
@@ -11,7 +12,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any, Final
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
 from bot.core.cases import (
@@ -24,17 +25,11 @@ from bot.core.cases import (
     validate_project_key,
     validate_project_name,
 )
-from bot.db.projects import (
-    find_project,
-    find_project_by_handle,
-    list_projects,
-    project_counters,
-    project_from_row,
-    projects,
-)
+from bot.db import projects as store
+from bot.db.projects import find_project, find_project_by_handle, list_projects
 from bot.services.errors import InvalidProjectChange, ProjectNotFound
 
-__all__ = ["UNSET", "ProjectService"]
+__all__ = ["UNSET", "ProjectReader", "ProjectService"]
 
 
 class _Unset:
@@ -45,8 +40,6 @@ class _Unset:
 # "Leave this setting as it is" (None is a value: no Slack channel).
 UNSET: Final = _Unset()
 
-_p = projects.c
-
 
 def _ok(value: str | Invalid) -> str:
     if isinstance(value, Invalid):
@@ -54,10 +47,11 @@ def _ok(value: str | Invalid) -> str:
     return value
 
 
-class ProjectService:
-    def __init__(self, conn: Connection, *, now: datetime) -> None:
+class ProjectReader:
+    """Project reads on one connection."""
+
+    def __init__(self, conn: Connection) -> None:
         self.conn = conn
-        self.now = now
 
     def list(self) -> list[Project]:
         """Every project, by key."""
@@ -76,6 +70,18 @@ class ProjectService:
     def by_handle(self, handle: str) -> Project | None:
         """The project whose `@case-<handle>` this is (exact, lowercase), or None."""
         return find_project_by_handle(self.conn, handle)
+
+    def error_tracking_default(self) -> Project | None:
+        """The project error-tracking issues go to when no rule routes them."""
+        return store.error_tracking_default(self.conn)
+
+
+class ProjectService(ProjectReader):
+    """Project changes on one connection, inside the caller's transaction, at time `now`."""
+
+    def __init__(self, conn: Connection, *, now: datetime) -> None:
+        super().__init__(conn)
+        self.now = now
 
     def create(
         self,
@@ -115,9 +121,7 @@ class ProjectService:
         if is_error_tracking_default:
             self._clear_error_tracking_default()
         try:
-            with self.conn.begin_nested():
-                self.conn.execute(insert(projects), _values(project))
-                self.conn.execute(insert(project_counters), {"project_id": project.id, "last": 0})
+            store.insert_project(self.conn, project)
         except IntegrityError:
             # Lost a race with a concurrent create: say which value is taken.
             self._refuse_taken(key=project.key, handle=project.handle, other_than=None)
@@ -167,8 +171,7 @@ class ProjectService:
         if changes.get("is_error_tracking_default"):
             self._clear_error_tracking_default()
         try:
-            with self.conn.begin_nested():
-                self.conn.execute(update(projects).where(_p.id == project.id), changes)
+            store.update_project(self.conn, project.id, changes)
         except IntegrityError:
             self._refuse_taken(key=None, handle=changes.get("handle"), other_than=project.id)
             raise
@@ -177,18 +180,11 @@ class ProjectService:
     def delete(self, ref: uuid.UUID | str | Project) -> None:
         """Delete the project and, with it, all its cases and their timelines."""
         project = ref if isinstance(ref, Project) else self.get(ref)
-        self.conn.execute(delete(projects).where(_p.id == project.id))
-
-    def error_tracking_default(self) -> Project | None:
-        row = self.conn.execute(select(projects).where(_p.is_error_tracking_default)).first()
-        return project_from_row(row) if row is not None else None
+        store.delete_project(self.conn, project.id)
 
     def _clear_error_tracking_default(self) -> None:
         # One default project at most: marking one unmarks the others.
-        self.conn.execute(
-            update(projects).where(_p.is_error_tracking_default),
-            {"is_error_tracking_default": False},
-        )
+        store.clear_error_tracking_default(self.conn)
 
     def _refuse_taken(
         self, *, key: str | None, handle: str | None, other_than: uuid.UUID | None
@@ -196,10 +192,7 @@ class ProjectService:
         for column, value in (("key", key), ("handle", handle)):
             if value is None:
                 continue
-            query = select(_p.id).where(projects.c[column] == value)
-            if other_than is not None:
-                query = query.where(_p.id != other_than)
-            if self.conn.execute(query).first() is not None:
+            if store.is_taken(self.conn, column, value, other_than=other_than):
                 raise InvalidProjectChange(
                     column, f"{column} {value!r} is already used by another project"
                 )
@@ -210,19 +203,3 @@ def _clean_channel(channel: str | None) -> str | None:
         return None
     cleaned = channel.strip()
     return cleaned or None
-
-
-def _values(project: Project) -> dict[str, Any]:
-    return {
-        "id": project.id,
-        "name": project.name,
-        "key": project.key,
-        "handle": project.handle,
-        "monitor_enabled": project.monitor_enabled,
-        "auto_close": project.auto_close,
-        "default_case_type": project.default_case_type,
-        "slack_channel": project.slack_channel,
-        "mirror_threads": project.mirror_threads,
-        "is_error_tracking_default": project.is_error_tracking_default,
-        "created_at": project.created_at,
-    }

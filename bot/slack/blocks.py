@@ -7,9 +7,9 @@ produce a message Slack refuses: text past a limit is cut and says so.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
+from bot.core.outbox import Message
 from bot.slack.issue_view import IssueView
 from bot.slack.views import (
     AlertView,
@@ -34,17 +34,6 @@ MAX_INITIAL_DESCRIPTION = 3000
 
 TRUNCATED = "… _(truncated)_"
 TRUNCATED_PLAIN = "…"
-
-
-@dataclass(frozen=True, slots=True)
-class Message:
-    """What chat.postMessage / chat.update send: fallback `text` always, plus blocks."""
-
-    text: str
-    blocks: list[dict[str, Any]]
-
-    def as_json(self) -> dict[str, Any]:
-        return {"text": self.text, "blocks": self.blocks}
 
 
 def cut(text: str, limit: int, note: str = TRUNCATED_PLAIN) -> str:

@@ -12,22 +12,21 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, or_, select
+from sqlalchemy import Connection
 
 import handles
 from bot.core.cases import Actor, ActorSource, Case, CaseStatus, CaseType, CreationSource, Project
-from bot.db.cases import cases
-from bot.db.group_store import claim_cycle_case
-from bot.db.monitor_groups import monitor_groups
-from bot.db.projects import list_projects
-from bot.db.users import users
+from bot.core.outbox import LiveMessage
+from bot.services import outbox
+from bot.services.case_reader import CaseReader
 from bot.services.cases import CaseListener, CaseService
+from bot.services.cycles import CycleCases, CycleReader
 from bot.services.errors import CaseServiceError
-from bot.slack import outbox
+from bot.services.projects import ProjectReader
+from bot.services.users import UserReader, UserService
 from bot.slack.blocks import notice
 from bot.slack.case_links import CaseLinks
-from bot.slack.notifier import STATUS_LABELS, SlackNotifier, case_summary, cycle_case
-from bot.slack.outbox import LiveMessage
+from bot.slack.notifier import STATUS_LABELS, SlackNotifier, case_summary
 from bot.slack.views import CaseListView
 
 
@@ -78,13 +77,13 @@ class Outcome:
 
 
 def actor(conn: Connection, user: SlackUser, *, now: datetime) -> Actor:
-    found = CaseService(conn, now=now).ensure_user(name=user.name, slack_user_id=user.id)
+    found = UserService(conn, now=now).ensure(name=user.name, slack_user_id=user.id)
     return Actor(ActorSource.SLACK, found.id, user.name)
 
 
 def projects_and_default(conn: Connection, text: str) -> tuple[list[Project], str | None]:
     """All projects, and the one the text mentions with `@case-<handle>` (else the first)."""
-    found = list_projects(conn)
+    found = ProjectReader(conn).list()
     handles_ = {p.handle for p in found}
     for mention in handles.extract_mentions(text):
         if mention.kind == "case" and mention.name in handles_:
@@ -103,7 +102,7 @@ def create_context(
     alert: dict[str, Any] = dict(live.alert) if live else {}
     existing = None
     if group_id is not None and cycle is not None:
-        existing = cycle_case(conn, group_id, cycle, now=now)
+        existing = CycleReader(conn).case_of(group_id, cycle)
     projects, default = projects_and_default(conn, str(alert.get("text", "")))
     title = str(alert.get("title", ""))
     return CreateContext(
@@ -129,44 +128,24 @@ def create_case(
 
     The change goes to `listeners` (the server's case listeners), else to the notifier.
 
-    The group row is locked first (FOR UPDATE on PostgreSQL, BEGIN IMMEDIATE on SQLite),
-    as the pipeline does, so two clicks, or a click and an `@case-` notification, for one
-    cycle are serialised and the second finds the first's case.
+    The group row is locked first (bot/services/cycles.py), as the pipeline does, so two
+    clicks, or a click and an `@case-` notification, for one cycle are serialised and the
+    second finds the first's case.
     """
-    if request.group_id is not None and request.cycle is not None:
-        conn.execute(
-            select(monitor_groups.c.id)
-            .where(monitor_groups.c.id == request.group_id)
-            .with_for_update()
-        ).first()
-        existing = cycle_case(conn, request.group_id, request.cycle, now=now)
-        if existing is not None:
-            _link_messages(conn, notifier, request, existing, now=now)
-            return Outcome(existing, False, f"This alert already has case *{existing.key}*.")
+    cycles = CycleCases(CaseService(conn, now=now, listeners=listeners or [notifier]))
+    if request.group_id is None or request.cycle is None:
+        who = actor(conn, user, now=now)
+        case = cycles.cases.create_case(**_case_fields(request, who))
+        return Outcome(case, True, f"Case *{case.key}* created.")
+    existing = cycles.lock_case_of(request.group_id, request.cycle)
+    if existing is not None:
+        _link_messages(conn, notifier, request, existing, now=now)
+        return Outcome(existing, False, f"This alert already has case *{existing.key}*.")
     who = actor(conn, user, now=now)
-    service = CaseService(conn, now=now, listeners=listeners or [notifier])
-    case = service.create_case(
-        project=request.project,
-        title=request.title,
-        description=request.description,
-        type=request.type,
-        priority=request.priority,
-        actor=who,
-        creation_source=CreationSource.SLACK,
-        created_by=who.user_id,
-    )
-    if request.group_id is not None and request.cycle is not None:
-        claim_cycle_case(
-            conn,
-            group_id=request.group_id,
-            cycle=request.cycle,
-            project_id=str(case.project_id),
-            case_id=str(case.id),
-            now=now,
-        )
-        for live in _link_messages(conn, notifier, request, case, now=now):
-            text = notice("case_created", case_key=case.key, actor=user.mention)
-            outbox.enqueue_reply(conn, live, text, now=now)
+    case = cycles.open(request.group_id, request.cycle, **_case_fields(request, who))
+    for live in _link_messages(conn, notifier, request, case, now=now):
+        text = notice("case_created", case_key=case.key, actor=user.mention)
+        outbox.enqueue_reply(conn, live, text, now=now)
     return Outcome(case, True, f"Case *{case.key}* created.")
 
 
@@ -229,23 +208,10 @@ class NeedsReason(CaseServiceError):
 
 def open_cases_of(conn: Connection, user_id: str, *, limit: int = 20) -> list[Case]:
     """Open cases assigned to, or created by, this Slack user; newest first."""
-    found = conn.execute(
-        select(users.c.id).where(users.c.slack_user_id == user_id)
-    ).scalar_one_or_none()
+    found = UserReader(conn).by_slack_id(user_id)
     if found is None:
         return []
-    service = CaseService(conn, now=datetime.min)
-    rows = conn.execute(
-        select(cases.c.id)
-        .where(
-            or_(cases.c.assignee_id == found, cases.c.created_by == found),
-            cases.c.status != CaseStatus.CLOSED.value,
-            cases.c.archived_at.is_(None),
-        )
-        .order_by(cases.c.created_at.desc())
-        .limit(limit)
-    ).all()
-    return [c for row in rows if (c := service.find(row.id)) is not None]
+    return CaseReader(conn).open_cases_of(found.id, limit=limit)
 
 
 def open_case_list(
@@ -281,6 +247,19 @@ def _refresh(conn: Connection, notifier: SlackNotifier, case: Case, *, now: date
     for live in outbox.messages_of_case(conn, case.id):
         notifier.refresh(conn, live, summary, now=now)
     notifier.wake()
+
+
+def _case_fields(request: CaseRequest, who: Actor) -> dict[str, Any]:
+    return {
+        "project": request.project,
+        "title": request.title,
+        "description": request.description,
+        "type": request.type,
+        "priority": request.priority,
+        "actor": who,
+        "creation_source": CreationSource.SLACK,
+        "created_by": who.user_id,
+    }
 
 
 def _group_ref(value: str) -> tuple[int | None, int | None]:

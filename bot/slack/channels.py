@@ -16,9 +16,9 @@ from typing import Any
 
 import anyio.to_thread
 from slack_sdk.web.async_client import AsyncWebClient
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Engine
 
-from bot.db.slack_tables import slack_channels
+from bot.services import channels
 
 CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{6,}$")
 
@@ -44,29 +44,6 @@ def channel_ref(mention_name: str, *, workspace: str | None = None) -> str:
     if workspace and name.lower().startswith(workspace.lower() + "-"):
         name = name[len(workspace) + 1 :]
     return name if CHANNEL_ID.match(name) else name.lower()
-
-
-def is_quiet(conn: Connection, *refs: str) -> bool:
-    """Whether the channel (by any of its refs: name or id) is set to quiet."""
-    wanted = [r for r in refs if r]
-    row = conn.execute(
-        select(slack_channels.c.quiet).where(
-            slack_channels.c.channel_ref.in_(wanted), slack_channels.c.quiet.is_(True)
-        )
-    ).first()
-    return row is not None
-
-
-def set_quiet(conn: Connection, ref: str, quiet: bool) -> None:
-    existing = conn.execute(
-        select(slack_channels.c.channel_ref).where(slack_channels.c.channel_ref == ref)
-    ).first()
-    if existing is None:
-        conn.execute(slack_channels.insert().values(channel_ref=ref, quiet=quiet))
-    else:
-        conn.execute(
-            slack_channels.update().where(slack_channels.c.channel_ref == ref).values(quiet=quiet)
-        )
 
 
 class ChannelDirectory:
@@ -127,32 +104,8 @@ class ChannelDirectory:
 
     def _stored(self, ref: str) -> str | None:
         with self._engine.connect() as conn:
-            value = conn.execute(
-                select(slack_channels.c.channel_id).where(slack_channels.c.channel_ref == ref)
-            ).scalar_one_or_none()
-        return None if value is None else str(value)
+            return channels.stored_id(conn, ref)
 
     def _store(self, found: dict[str, str]) -> None:
-        now = self._now()
         with self._engine.begin() as conn:
-            known = {
-                r.channel_ref
-                for r in conn.execute(
-                    select(slack_channels.c.channel_ref).where(
-                        slack_channels.c.channel_ref.in_(list(found))
-                    )
-                )
-            }
-            for name, channel_id in found.items():
-                if name in known:
-                    conn.execute(
-                        slack_channels.update()
-                        .where(slack_channels.c.channel_ref == name)
-                        .values(channel_id=channel_id, resolved_at=now)
-                    )
-                else:
-                    conn.execute(
-                        slack_channels.insert().values(
-                            channel_ref=name, channel_id=channel_id, resolved_at=now
-                        )
-                    )
+            channels.store_ids(conn, found, now=self._now())

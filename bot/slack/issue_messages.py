@@ -28,25 +28,22 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 
 from bot.core.cases import Case, CaseEvent, Project, TimelineKind
 from bot.core.issues import Issue
-from bot.db.issue_store import IssueStore
-from bot.db.projects import find_project
-from bot.db.slack_tables import slack_messages
+from bot.core.outbox import LiveMessage, Message
 from bot.errortracking import IssueService, Recorded, with_issue_sync
 from bot.errortracking.case_entries import CaseEntryKind
-from bot.errortracking.errors import parse_issue_id
-from bot.services.cases import CaseListener, CaseService
-from bot.services.projects import ProjectService
-from bot.slack import outbox
-from bot.slack.blocks import Message, issue_message, notice
+from bot.services import outbox
+from bot.services.case_reader import CaseReader
+from bot.services.cases import CaseListener
+from bot.services.projects import ProjectReader
+from bot.slack.blocks import issue_message, notice
 from bot.slack.case_desk import SlackUser, actor
 from bot.slack.channels import channel_ref
 from bot.slack.issue_view import IssueView
 from bot.slack.notifier import SlackNotifier
-from bot.slack.outbox import LiveMessage
 
 ISSUE_KIND = "error_tracking_issue"
 
@@ -81,9 +78,7 @@ class IssueAnnouncer:
         if project is None or not project.slack_channel:
             return
         issue = recorded.issue
-        case = recorded.case or (
-            CaseService(conn, now=now).find(issue.case_id) if issue.case_id else None
-        )
+        case = recorded.case or (CaseReader(conn).find(issue.case_id) if issue.case_id else None)
         regression = _is_regression(issue)
         outbox.put_live_message(
             conn,
@@ -97,7 +92,7 @@ class IssueAnnouncer:
         self.notifier.wake()
 
     def on_issue_changed(self, conn: Connection, issue_id: uuid.UUID, *, now: datetime) -> None:
-        issue = IssueStore(conn, now=now).find(issue_id)
+        issue = IssueService(conn, now=now).find(issue_id)
         if issue is not None:
             self.follow(conn, issue, _case_of(conn, issue, now=now), now=now)
 
@@ -107,8 +102,7 @@ class IssueAnnouncer:
         """Re-render the messages of the issues the change is about."""
         now = event.occurred_at
         if event.kind in _ISSUE_ENTRIES:
-            issue_id = parse_issue_id(str(event.data.get("issue_id", "")))
-            issue = IssueStore(conn, now=now).find(issue_id)
+            issue = IssueService(conn, now=now).find(str(event.data.get("issue_id", "")))
             if issue is None:
                 return
             # An unlink is written before the issue lets go of the case.
@@ -116,7 +110,7 @@ class IssueAnnouncer:
             case = None if unlinked else _case_of(conn, issue, now=now, known=event.case)
             self.follow(conn, issue, case, now=now)
         elif event.kind in _CASE_CHANGES:
-            for issue in IssueStore(conn, now=now).linked(event.case.id):
+            for issue in IssueService(conn, now=now).linked(event.case):
                 self.follow(conn, issue, event.case, now=now)
 
     # -- rendering -----------------------------------------------------------------------
@@ -127,7 +121,7 @@ class IssueAnnouncer:
         """Bring every message of the issue up to date; returns them (changed or not)."""
         found: list[LiveMessage] = []
         changed = False
-        for live in messages_of_issue(conn, issue.id):
+        for live in outbox.messages_of_issue(conn, issue.id):
             regression = live.alert.get("regression")
             message = self.message(
                 issue,
@@ -149,26 +143,14 @@ class IssueAnnouncer:
         return issue_message(issue_view(issue, case, self.notifier, now=now, regression=regression))
 
 
-def messages_of_issue(conn: Connection, issue_id: uuid.UUID) -> list[LiveMessage]:
-    """The live messages posted for an issue (one per new issue or regression), oldest first."""
-    rows = conn.execute(
-        select(slack_messages.c.id)
-        .where(
-            slack_messages.c.group_id.is_(None),
-            slack_messages.c.alert["issue_id"].as_string() == str(issue_id),
-        )
-        .order_by(slack_messages.c.id)
-    ).scalars()
-    return [outbox.load_message(conn, message_id) for message_id in rows]
-
-
 def issue_project(conn: Connection, issue: Issue, *, now: datetime) -> Project | None:
     """The project the issue's message goes to: its rule's, else the error-tracking default."""
+    projects = ProjectReader(conn)
     if issue.project_id is not None:
-        found = find_project(conn, issue.project_id)
+        found = projects.find(issue.project_id)
         if found is not None:
             return found
-    return ProjectService(conn, now=now).error_tracking_default()
+    return projects.error_tracking_default()
 
 
 def issue_view(
@@ -239,7 +221,7 @@ def _case_of(
         return None
     if known is not None and known.id == issue.case_id:
         return known
-    return CaseService(conn, now=now).find(issue.case_id)
+    return CaseReader(conn).find(issue.case_id)
 
 
 def _is_regression(issue: Issue) -> bool:

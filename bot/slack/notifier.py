@@ -17,18 +17,17 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 
 from bot.core.cases import ActorSource, Case, CaseEvent, TimelineKind
-from bot.db.monitor_groups import monitor_cycle_cases
-from bot.db.users import users
 from bot.pipeline.reports import Notification
-from bot.services.cases import CaseService
-from bot.slack import outbox
+from bot.services import channels, outbox
+from bot.services.cycles import CycleReader
+from bot.services.outbox import LiveMessage
+from bot.services.users import UserReader
 from bot.slack.blocks import alert_message, notice
 from bot.slack.case_links import CaseLinks
-from bot.slack.channels import CHANNEL_NAME_MAX, channel_ref, is_quiet
-from bot.slack.outbox import LiveMessage
+from bot.slack.channels import CHANNEL_NAME_MAX, channel_ref
 from bot.slack.views import AlertView, CaseSummary
 from handles.types import State
 
@@ -68,7 +67,7 @@ class SlackNotifier:
             return
         now = note.now
         alert = alert_facts(note)
-        case = cycle_case(conn, note.group_id, note.cycle, now=now)
+        case = CycleReader(conn).case_of(note.group_id, note.cycle)
         summary = case_summary(conn, case, self.links, now=now) if case else None
         case_id = case.id if case else None
         view = alert_view(alert, note.group_id, note.cycle, summary)
@@ -79,7 +78,7 @@ class SlackNotifier:
             changed = outbox.change_message(
                 conn, live.id, message, now=now, case_id=case_id, alert=alert
             )
-            if is_change and not is_quiet(conn, live.channel_ref, live.channel_id or ""):
+            if is_change and not channels.is_quiet(conn, live.channel_ref, live.channel_id or ""):
                 reply = notice(
                     "transition",
                     badge=BADGES.get(alert["state"], ""),
@@ -115,7 +114,7 @@ class SlackNotifier:
             self.refresh(conn, live, summary, now=event.occurred_at)
             if reply and (
                 event.kind in (TimelineKind.AUTO_CLOSE, TimelineKind.NOTE)
-                or not is_quiet(conn, live.channel_ref, live.channel_id or "")
+                or not channels.is_quiet(conn, live.channel_ref, live.channel_id or "")
             ):
                 outbox.enqueue_reply(conn, live, reply, now=event.occurred_at)
         self.wake()
@@ -193,19 +192,6 @@ def alert_view(
     )
 
 
-def cycle_case(conn: Connection, group_id: int, cycle: int, *, now: datetime) -> Case | None:
-    """The first case opened for this group's cycle, whoever opened it."""
-    case_id = conn.execute(
-        select(monitor_cycle_cases.c.case_id)
-        .where(monitor_cycle_cases.c.group_id == group_id, monitor_cycle_cases.c.cycle == cycle)
-        .order_by(monitor_cycle_cases.c.created_at)
-        .limit(1)
-    ).scalar_one_or_none()
-    if case_id is None:
-        return None
-    return CaseService(conn, now=now).find(case_id)
-
-
 def case_summary(conn: Connection, case: Case, links: CaseLinks, *, now: datetime) -> CaseSummary:
     assignee = actor_mention(conn, case.assignee_id, "") if case.assignee_id else None
     return CaseSummary(
@@ -224,11 +210,9 @@ def actor_mention(conn: Connection, user_id: uuid.UUID | None, fallback: str) ->
     """`<@U…>` for a Slack user, else the user's (or the actor's) name."""
     if user_id is None:
         return fallback or "casebot"
-    row = conn.execute(
-        select(users.c.name, users.c.slack_user_id).where(users.c.id == user_id)
-    ).first()
-    if row is None:
+    user = UserReader(conn).find(user_id)
+    if user is None:
         return fallback or "someone"
-    if row.slack_user_id:
-        return f"<@{row.slack_user_id}>"
-    return str(row.name)
+    if user.slack_user_id:
+        return f"<@{user.slack_user_id}>"
+    return user.name

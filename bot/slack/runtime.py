@@ -22,8 +22,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import Engine
 
 from bot.core.cases import Case
+from bot.services import outbox
 from bot.services.cases import CaseListener
-from bot.slack import listeners, outbox
+from bot.slack import listeners
 from bot.slack.case_desk import SlackUser
 from bot.slack.case_links import CaseLinks
 from bot.slack.channels import ChannelDirectory

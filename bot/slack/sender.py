@@ -31,9 +31,9 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import Engine
 
-from bot.slack import outbox
+from bot.services import outbox
+from bot.services.outbox import OutboxItem
 from bot.slack.channels import ChannelDirectory, ChannelNotFound
-from bot.slack.outbox import OutboxItem
 
 log = logging.getLogger(__name__)
 

@@ -13,16 +13,13 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import Connection
-from sqlalchemy.dialects import postgresql, sqlite
 
-from bot.db.projects import find_project
-from bot.db.slack_tables import slack_events
 from bot.errortracking import IssueService, with_issue_sync
+from bot.services import outbox
 from bot.services.cases import CaseListener, CaseService
-from bot.slack import outbox
+from bot.services.projects import ProjectReader
 from bot.slack.case_desk import SlackUser, actor
 from bot.slack.issue_messages import ISSUE_KIND, issue_project
 
@@ -44,7 +41,7 @@ def mirror_reply(
     case's nor an issue's, the project does not mirror threads, or this event was
     already handled (a Slack retry).
     """
-    if not _first_time(conn, event_id, now=now):
+    if not outbox.first_time(conn, event_id, now=now):
         return None
     live = outbox.find_message(conn, channel_id=channel_id, ts=thread_ts)
     if live is None:
@@ -70,7 +67,7 @@ def _on_case(
     case = service.find(case_id)
     if case is None:
         return None
-    project = find_project(conn, case.project_id)
+    project = ProjectReader(conn).find(case.project_id)
     if project is None or not project.mirror_threads:
         return None
     service.comment(case, text, actor=actor(conn, user, now=now))
@@ -94,7 +91,7 @@ def _on_issue(
     # message was posted for (its rule's, else the error-tracking default).
     case = service.cases.find(issue.case_id) if issue.case_id is not None else None
     project = (
-        find_project(conn, case.project_id)
+        ProjectReader(conn).find(case.project_id)
         if case is not None
         else issue_project(conn, issue, now=now)
     )
@@ -102,12 +99,3 @@ def _on_issue(
         return None
     service.comment(issue.id, text, actor=actor(conn, user, now=now))
     return str(issue.id)
-
-
-def _first_time(conn: Connection, event_id: str, *, now: datetime) -> bool:
-    values = {"event_id": event_id, "received_at": now}
-    if conn.dialect.name == "postgresql":
-        statement: Any = postgresql.insert(slack_events).values(values).on_conflict_do_nothing()
-    else:
-        statement = sqlite.insert(slack_events).values(values).on_conflict_do_nothing()
-    return bool(conn.execute(statement.returning(slack_events.c.event_id)).first())

@@ -65,7 +65,7 @@ def test_one_live_message_per_cycle_updated_with_a_thread_reply(slack: Client) -
 
 
 def test_a_quiet_channel_gets_updates_but_no_thread_replies(slack: Client) -> None:
-    from bot.slack.channels import set_quiet
+    from bot.services.channels import set_quiet
 
     with slack.engine.begin() as conn:
         set_quiet(conn, "ops-alerts", True)

@@ -12,7 +12,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import Engine, select
 
 from bot.db.slack_tables import slack_messages, slack_outbox
-from bot.slack import outbox
+from bot.services import outbox
 from bot.slack.channels import ChannelDirectory
 from bot.slack.sender import OutboxSender, SenderTiming
 from tests.fakes.slack_api import FakeSlack

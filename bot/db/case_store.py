@@ -1,0 +1,116 @@
+"""Cases' statements: read a case, write it, append to its timeline, list cases.
+
+The case service and reader (bot/services/) decide; these run the SQL inside
+the caller's transaction. A case is referred to by a column (`id` or `key`)
+and a value, as `bot.services.case_reader.reference` makes them.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, bindparam, insert, or_, select, update
+
+from bot.core.cases import Case, CaseStatus, TimelineEntry
+from bot.db.cases import case_from_row, case_timeline, case_to_row, cases, timeline_entry_from_row
+
+_c = cases.c
+
+# Statements built once: building and caching a statement per call costs more
+# than executing it on SQLite.
+_SELECT = {
+    "id": select(cases).where(_c.id == bindparam("b_ref")),
+    "key": select(cases).where(_c.key == bindparam("b_ref")),
+}
+_SELECT_FOR_UPDATE = {column: query.with_for_update() for column, query in _SELECT.items()}
+_TOUCH = {
+    column: update(cases)
+    .where(cases.c[column] == bindparam("b_ref"))
+    .values(modified_at=bindparam("b_now"))
+    .returning(*cases.c)
+    for column in ("id", "key")
+}
+_UPDATE_BY_ID = update(cases).where(_c.id == bindparam("b_id"))
+_INSERT_CASE = insert(cases)
+_INSERT_TIMELINE = insert(case_timeline).returning(case_timeline.c.id)
+_TIMELINE_BODY = select(case_timeline.c.body).where(case_timeline.c.id == bindparam("b_id"))
+
+
+def load(conn: Connection, column: str, value: uuid.UUID | str, *, for_update: bool) -> Case | None:
+    """The case whose `column` (`id` or `key`) is `value`, or None.
+
+    FOR UPDATE: a row lock on PostgreSQL; SQLite's BEGIN IMMEDIATE already
+    serialises writers and the clause is left out there.
+    """
+    query = (_SELECT_FOR_UPDATE if for_update else _SELECT)[column]
+    row = conn.execute(query, {"b_ref": value}).first()
+    return case_from_row(row) if row is not None else None
+
+
+_LOCK = select(_c.id).where(_c.id == bindparam("b_id")).with_for_update()
+
+
+def lock(conn: Connection, case_id: uuid.UUID) -> None:
+    """Hold the case's row until the transaction ends (PostgreSQL; see `load`)."""
+    conn.execute(_LOCK, {"b_id": case_id})
+
+
+def touch(conn: Connection, column: str, value: uuid.UUID | str, *, now: datetime) -> Case | None:
+    """Bump `modified_at` and return the case, in one statement (which locks the row)."""
+    row = conn.execute(_TOUCH[column], {"b_ref": value, "b_now": now}).first()
+    return case_from_row(row) if row is not None else None
+
+
+def insert_case(conn: Connection, case: Case) -> None:
+    conn.execute(_INSERT_CASE, case_to_row(case))
+
+
+def update_case(conn: Connection, case_id: uuid.UUID, values: Mapping[str, Any]) -> None:
+    conn.execute(_UPDATE_BY_ID, {**values, "b_id": case_id})
+
+
+def insert_entry(conn: Connection, values: Mapping[str, Any]) -> int:
+    """Append a timeline entry (the columns of `case_timeline` but `id`); its id."""
+    return int(conn.execute(_INSERT_TIMELINE, dict(values)).scalar_one())
+
+
+def entry_body(conn: Connection, entry_id: int) -> str:
+    return str(conn.execute(_TIMELINE_BODY, {"b_id": entry_id}).scalar_one())
+
+
+def timeline(conn: Connection, case_id: uuid.UUID) -> list[TimelineEntry]:
+    """The case's timeline, oldest first."""
+    rows = conn.execute(
+        select(case_timeline).where(case_timeline.c.case_id == case_id).order_by(case_timeline.c.id)
+    )
+    return [timeline_entry_from_row(row) for row in rows]
+
+
+def list_cases(
+    conn: Connection,
+    *,
+    project_id: uuid.UUID | None = None,
+    statuses: Sequence[CaseStatus] = (),
+    include_archived: bool = False,
+    involving: uuid.UUID | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[Case]:
+    """Cases, newest first; `involving` a user: assigned to or created by them."""
+    query = select(cases).order_by(_c.created_at.desc(), _c.key.desc())
+    if project_id is not None:
+        query = query.where(_c.project_id == project_id)
+    if statuses:
+        query = query.where(_c.status.in_([s.value for s in statuses]))
+    if involving is not None:
+        query = query.where(or_(_c.assignee_id == involving, _c.created_by == involving))
+    if not include_archived:
+        query = query.where(_c.archived_at.is_(None))
+    if limit is not None:
+        query = query.limit(limit)
+    if offset:
+        query = query.offset(offset)
+    return [case_from_row(row) for row in conn.execute(query)]
