@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Select, bindparam, func, or_, select
+from sqlalchemy import Connection, LargeBinary, Select, bindparam, cast, func, or_, select
 from sqlalchemy import case as sql_case
 
 from bot.core.cases import CaseStatus, Priority
@@ -149,8 +149,33 @@ def _condition(node: Node) -> Any | None:
     return None
 
 
-def _narrow(statement: Select[Any], node: Node) -> tuple[Select[Any], bool]:
-    """`statement` narrowed by the top-level terms SQL can decide; whether they are all."""
+def _not_ascii(column: Any, dialect: str) -> Any:
+    """True where the text has a character outside ASCII (its bytes outnumber its
+    characters in UTF-8)."""
+    if dialect == "postgresql":
+        return func.octet_length(column) != func.length(column)
+    return func.length(cast(column, LargeBinary)) != func.length(column)
+
+
+def _may_contain(term: Term, dialect: str) -> Any | None:
+    """A condition true for every case whose key, title or description contains the
+    free-text `term` as the query language compares (case-folded), and for few others:
+    an ASCII needle is looked for with SQL's lower() (which folds ASCII as casefold()
+    does); a text with other characters is always kept, for Python to decide."""
+    if term.key is not None or term.is_pattern or not term.value.isascii() or not term.value:
+        return None
+    needle = term.value.lower()
+    columns = (_c.key, _c.title, _c.description)
+    found = [func.lower(column).contains(needle, autoescape=True) for column in columns]
+    unsure = [_not_ascii(column, dialect) for column in (_c.title, _c.description)]
+    return or_(*found, *unsure)
+
+
+def _narrow(statement: Select[Any], node: Node, dialect: str) -> tuple[Select[Any], bool]:
+    """`statement` narrowed by the top-level terms SQL can decide; whether they are all.
+
+    Top-level free text narrows too, to a superset of the cases that contain it (the
+    query is then matched in Python)."""
     if isinstance(node, MatchAll):
         return statement, True
     operands = node.operands if isinstance(node, And) else (node,)
@@ -159,7 +184,9 @@ def _narrow(statement: Select[Any], node: Node) -> tuple[Select[Any], bool]:
         condition = _condition(operand)
         if condition is None:
             exact = False
-        else:
+            if isinstance(operand, Term):
+                condition = _may_contain(operand, dialect)
+        if condition is not None:
             statement = statement.where(condition)
     return statement, exact
 
@@ -206,26 +233,45 @@ def _sort_key(sort: str) -> Callable[[Any], Any]:
     return keys.get(sort, tail)
 
 
-def _document(row: Any) -> Document:
-    fields: dict[str, Any] = {key: tuple(values) for key, values in (row.attributes or {}).items()}
-    assignee = None
-    if row.assignee_id is not None:
-        names = (row.assignee_name, row.assignee_email)
-        assignee = (str(row.assignee_id), *(name for name in names if name))
-    fields.update(
-        {
-            "key": row.key,
-            "status": (row.status, _STATUS_NAMES.get(row.status, row.status)),
-            "priority": row.priority,
-            "type": row.type,
-            "project": (row.project_key, row.project_handle),
-            "project_id": str(row.project_id),
-            "assignee": assignee,
-            "creation_source": row.creation_source,
-            "archived": "true" if row.archived_at is not None else "false",
-        }
-    )
-    return Document.of(fields, text=(row.key, row.title, row.description))
+def _assignee(row: Any) -> tuple[str, ...] | None:
+    """The assignee's id, name and e-mail: `assignee:alice@example.com` finds her cases."""
+    if row.assignee_id is None:
+        return None
+    names = (row.assignee_name, row.assignee_email)
+    return (str(row.assignee_id), *(name for name in names if name))
+
+
+_FIELDS: dict[str, Callable[[Any], Any]] = {
+    "key": lambda row: row.key,
+    "status": lambda row: (row.status, _STATUS_NAMES.get(row.status, row.status)),
+    "priority": lambda row: row.priority,
+    "type": lambda row: row.type,
+    "project": lambda row: (row.project_key, row.project_handle),
+    "project_id": lambda row: str(row.project_id),
+    "assignee": _assignee,
+    "creation_source": lambda row: row.creation_source,
+    "archived": lambda row: "true" if row.archived_at is not None else "false",
+}
+
+
+def _documents(node: Node) -> Callable[[Any], Document]:
+    """Builds a row's `Document` with only the fields `node` looks at (a query names a
+    few; building every field of every candidate cost most of a search)."""
+    keys = {term.key.lower() for term in _terms(node) if term.key is not None}
+    builtin = [(key, _FIELDS[key]) for key in keys if key in _FIELDS]
+    attributes = [key for key in keys if key not in _FIELDS]
+    text = any(term.key is None for term in _terms(node))
+
+    def document(row: Any) -> Document:
+        fields: dict[str, Any] = {}
+        if attributes:
+            stored = {key.lower(): values for key, values in (row.attributes or {}).items()}
+            fields = {key: tuple(stored[key]) for key in attributes if key in stored}
+        for key, read in builtin:
+            fields[key] = read(row)
+        return Document.of(fields, text=(row.key, row.title, row.description) if text else ())
+
+    return document
 
 
 def _row(row: Any) -> CaseRow:
@@ -248,13 +294,14 @@ def list_cases(
 ) -> CaseListPage:
     """One page of the cases `query` matches, sorted by `sort` (one of SORT_FIELDS)."""
     node = query.node
-    narrowed, exact = _narrow(_with_archived(_base(_LIST_COLUMNS), node), node)
+    narrowed, exact = _narrow(_with_archived(_base(_LIST_COLUMNS), node), node, conn.dialect.name)
     if exact:
         total = conn.execute(select(func.count()).select_from(narrowed.subquery())).scalar_one()
         paged = narrowed.order_by(*_order(sort, ascending)).limit(limit).offset(offset)
         return CaseListPage(tuple(_row(row) for row in conn.execute(paged)), int(total))
     candidates = narrowed.add_columns(*_MATCH_COLUMNS)
-    matches = [row for row in conn.execute(candidates) if query.matches(_document(row))]
+    document = _documents(node)
+    matches = [row for row in conn.execute(candidates) if query.matches(document(row))]
     matches.sort(key=_sort_key(sort), reverse=not ascending)
     return CaseListPage(tuple(_row(row) for row in matches[offset : offset + limit]), len(matches))
 
