@@ -97,7 +97,7 @@ def create_app(
         app.router.routes.append(route)
     error_tracking.install(app)  # before the case API's /api/v2 mount
     case_api.install(app)
-    pages.install(app)  # the web console (before Slack's signed-link case page)
+    pages.install(app)  # the web console
     slack_server.install(app)
     return app
 

@@ -24,14 +24,15 @@ def _console_routes() -> list[tuple[str, str]]:
         assert isinstance(route, Route)
         for method in sorted(route.methods or ()):
             if method != "HEAD":
-                found.append((route.path.replace("{key}", "OPS-1"), method))
+                path = route.path.replace("{key}", "OPS-1").replace("{key_id}", "0a1b2c3d")
+                found.append((path, method))
     return found
 
 
 def test_the_walk_covers_every_page_family() -> None:
     paths = {path for path, _ in _console_routes()}
     assert {"/", "/cases", "/cases/new", "/cases/OPS-1", "/cases/bulk", "/logout"} <= paths
-    assert {"/cases/events", "/cases/OPS-1/events"} <= paths
+    assert {"/cases/events", "/cases/OPS-1/events", "/settings/keys"} <= paths
 
 
 @pytest.mark.parametrize("path,method", _console_routes(), ids=lambda v: str(v))
