@@ -146,7 +146,7 @@ def prepare_database(url: str, cases: int) -> Visitor:
                     if n % 2 == 0:
                         service.set_status(case, rng.choice(["IN_PROGRESS", "CLOSED"]), actor=actor)
                     service.comment(case, "Looking into it.", actor=actor)
-        keys = SessionKeys(console_secret(engine, now=datetime.now(UTC)))
+        keys = SessionKeys(console_secret(engine))
     finally:
         engine.dispose()
     return Visitor(keys.cookie_value(session_id), keys.csrf_token(session_hash(session_id)))

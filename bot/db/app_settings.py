@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from sqlalchemy import Column, Connection, String, Table, Text, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Column, String, Table, Text
 
 from bot.db.metadata import UTCDateTime, metadata
 
@@ -16,13 +13,3 @@ app_settings = Table(
     Column("value", Text, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
 )
-
-
-def ensure_setting(conn: Connection, key: str, value: str, *, now: datetime) -> str:
-    """The stored value of `key`, storing `value` the first time (two servers starting
-    at once agree on the first one stored)."""
-    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-    values = {"key": key, "value": value, "updated_at": now}
-    conn.execute(insert(app_settings).values(values).on_conflict_do_nothing())
-    stored = conn.execute(select(app_settings.c.value).where(app_settings.c.key == key))
-    return str(stored.scalar_one())

@@ -20,15 +20,14 @@ from sqlalchemy import Connection, Engine
 
 from bot.core.accounts import Role, SessionLimits, session_expired
 from bot.db import accounts as store
-from bot.db.app_settings import ensure_setting
+from bot.services.server_secrets import ensure_secret
 
 SECRET_SETTING = "console_secret"
 
 
-def console_secret(engine: Engine, *, now: datetime) -> str:
+def console_secret(engine: Engine) -> str:
     """The secret that signs session cookies and CSRF tokens, made on first use."""
-    with engine.begin() as conn:
-        return ensure_setting(conn, SECRET_SETTING, secrets.token_hex(32), now=now)
+    return ensure_secret(engine, SECRET_SETTING, lambda: secrets.token_hex(32))
 
 
 @dataclass(frozen=True, slots=True)

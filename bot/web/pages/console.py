@@ -89,7 +89,7 @@ async def console_of(request: Request) -> Console:
 
 async def _make(app: Any) -> Console:
     shared = app.state.casebot
-    secret = await anyio.to_thread.run_sync(lambda: console_secret(shared.engine, now=utcnow()))
+    secret = await anyio.to_thread.run_sync(console_secret, shared.engine)
     feed = feed_of(app)
     pipeline = shared.pipeline
     attach_feed(pipeline, feed)
