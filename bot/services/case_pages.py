@@ -7,7 +7,7 @@ connection (a read-only transaction is enough).
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import Connection
 
@@ -57,6 +57,14 @@ class CaseDetail:
     # Newest first.
     timeline: tuple[TimelineEntry, ...]
     version: int
+    # The current names of the people on the timeline (an entry keeps the name its
+    # actor had then: a Slack handle, a console name), so one person shows as one.
+    names: dict[uuid.UUID, str] = field(default_factory=dict)
+
+    def actor_name(self, entry: TimelineEntry) -> str:
+        if entry.actor.user_id is not None and entry.actor.user_id in self.names:
+            return self.names[entry.actor.user_id]
+        return entry.actor.name or entry.actor.source
 
 
 class CasePages:
@@ -100,7 +108,9 @@ class CasePages:
         )
         timeline = tuple(reversed(self.reader.timeline(case.id)))
         version = timeline[0].id if timeline else 0
-        return CaseDetail(case, around, timeline, version)
+        people = {entry.actor.user_id for entry in timeline if entry.actor.user_id}
+        names = case_views.user_names(self.conn, people)
+        return CaseDetail(case, around, timeline, version, names)
 
     def version(self, case_id: uuid.UUID) -> int:
         """The id of the case's newest timeline entry: changes whenever the case does."""

@@ -7,7 +7,7 @@ returns a value the listener turns into words. Nothing here talks to Slack.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -34,6 +34,15 @@ from bot.slack.views import CaseListView
 class SlackUser:
     id: str  # U…
     name: str
+    # From users.info (scope users:read.email): matches the person to their console
+    # account, so that timelines name one person.
+    email: str | None = None
+
+    @classmethod
+    def of(cls, body: Mapping[str, Any]) -> SlackUser:
+        """Who clicked or submitted, as an interaction payload names them."""
+        user = body.get("user") or {}
+        return cls(str(user.get("id", "")), str(user.get("username") or user.get("name") or ""))
 
     @property
     def mention(self) -> str:
@@ -77,7 +86,9 @@ class Outcome:
 
 
 def actor(conn: Connection, user: SlackUser, *, now: datetime) -> Actor:
-    found = UserService(conn, now=now).ensure(name=user.name, slack_user_id=user.id)
+    found = UserService(conn, now=now).ensure(
+        name=user.name, slack_user_id=user.id, email=user.email
+    )
     return Actor(ActorSource.SLACK, found.id, user.name)
 
 

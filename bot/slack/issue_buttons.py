@@ -45,11 +45,8 @@ class IssueButtons:
 
     async def _create_case(self, body: dict[str, Any]) -> None:
         runtime = self.runtime
-        raw_user = body.get("user") or {}
-        user = SlackUser(
-            str(raw_user.get("id", "")),
-            str(raw_user.get("username") or raw_user.get("name") or ""),
-        )
+        named = SlackUser.of(body)
+        user = await runtime.person(named.id, named.name) if named.id else named
         container = body.get("container") or {}
         channel = str(container.get("channel_id") or (body.get("channel") or {}).get("id"))
         ts = str(container.get("message_ts") or (body.get("message") or {}).get("ts"))

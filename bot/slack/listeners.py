@@ -100,7 +100,7 @@ class Listeners:
 
     async def _create_case_clicked(self, body: dict[str, Any], client: AsyncWebClient) -> None:
         runtime = self.runtime
-        user, channel, ts = _who(body), _channel(body), _message_ts(body)
+        user, channel, ts = await self._who(body), _channel(body), _message_ts(body)
         group_ref = str(body["actions"][0].get("value", ""))
         context = await runtime.db(
             case_desk.create_context,
@@ -123,7 +123,7 @@ class Listeners:
         action = body["actions"][0]
         case_id = str(action.get("value", ""))
         channel = _channel(body)
-        needs = await self._act(str(action["action_id"]), case_id, _who(body), channel)
+        needs = await self._act(str(action["action_id"]), case_id, await self._who(body), channel)
         if needs is not None:
             meta = json.dumps({"case": case_id, "c": channel})
             await _open(client, body, close_modal(CloseModalView(needs, meta)))
@@ -196,7 +196,7 @@ class Listeners:
             group_id=int(group) if group.isdigit() else None,
             cycle=int(cycle) if cycle.isdigit() else None,
         )
-        user = _who(body)
+        user = await self._who(body)
         try:
             done = await runtime.db(
                 case_desk.create_case,
@@ -222,7 +222,7 @@ class Listeners:
             return
         await ack()
         meta = json.loads(view.get("private_metadata") or "{}")
-        await _safely(self._close(meta, _who(body), reason))
+        await _safely(self._close(meta, await self._who(body), reason))
 
     async def _close(self, meta: dict[str, Any], user: SlackUser, reason: str) -> None:
         await self._act(CLOSE_CASE, str(meta["case"]), user, meta.get("c"), reason)
@@ -267,6 +267,11 @@ class Listeners:
         metadata = {"c": command.get("channel_id")}
         await _open(client, command, case_modal(_modal_view(context, metadata)))
 
+    async def _who(self, body: dict[str, Any]) -> SlackUser:
+        """Who acted, with their e-mail address (users.info, remembered)."""
+        user = SlackUser.of(body)
+        return await self.runtime.person(user.id, user.name) if user.id else user
+
     # -- thread replies -----------------------------------------------------------------
 
     async def on_message(self, event: dict[str, Any], body: dict[str, Any]) -> None:
@@ -280,7 +285,7 @@ class Listeners:
 
     async def _mirror(self, event: dict[str, Any], body: dict[str, Any]) -> None:
         runtime = self.runtime
-        user = SlackUser(event["user"], await runtime.user_name(event["user"]))
+        user = await runtime.person(event["user"])
         await runtime.db(
             thread_replies.mirror_reply,
             event_id=str(body.get("event_id") or f"{event.get('channel')}:{event.get('ts')}"),
@@ -327,11 +332,6 @@ async def _open(client: AsyncWebClient, body: dict[str, Any], view: dict[str, An
     except SlackApiError as error:
         # An expired trigger (> 3 s) or a refused view: log it; the click is already acked.
         log.warning("views.open failed: %s", error.response.get("error"))
-
-
-def _who(body: dict[str, Any]) -> SlackUser:
-    user = body.get("user") or {}
-    return SlackUser(str(user.get("id", "")), str(user.get("username") or user.get("name") or ""))
 
 
 def _channel(body: dict[str, Any]) -> str:

@@ -18,6 +18,7 @@ BOT_SCOPES = (
     "channels:history",  # thread replies in public channels (mirroring)
     "groups:history",  # thread replies in private channels
     "users:read",  # the name of whoever replies in a thread
+    "users:read.email",  # their address: a Slack user and a console account are one person
 )
 BOT_EVENTS = ("message.channels", "message.groups")
 

@@ -77,7 +77,7 @@ class SlackRuntime:
             self.issues,
         )
         self._bot: dict[str, str | None] = {"user_id": None, "bot_id": None, "team_id": None}
-        self._user_names: dict[str, str] = {}
+        self._profiles: dict[str, tuple[str, str | None]] = {}
         self._tasks: list[asyncio.Task[Any]] = []
         self._socket: Any = None
         self.bolt = AsyncApp(
@@ -141,17 +141,28 @@ class SlackRuntime:
 
     async def user_name(self, user_id: str) -> str:
         """The Slack user's name (users.info, remembered); the id if Slack will not say."""
-        if user_id in self._user_names:
-            return self._user_names[user_id]
-        name = user_id
+        return (await self._profile(user_id))[0]
+
+    async def person(self, user_id: str, name: str = "") -> SlackUser:
+        """The Slack user who acted, with their e-mail address when Slack tells it."""
+        profile_name, email = await self._profile(user_id)
+        return SlackUser(user_id, name or profile_name, email)
+
+    async def _profile(self, user_id: str) -> tuple[str, str | None]:
+        """(name, e-mail) from users.info, remembered; the id and None if Slack will not say."""
+        if user_id in self._profiles:
+            return self._profiles[user_id]
+        name, email = user_id, None
         try:
             answer = await self.client.users_info(user=user_id)
-            profile = answer.get("user") or {}
-            name = str(profile.get("real_name") or profile.get("name") or user_id)
+            user = answer.get("user") or {}
+            profile = user.get("profile") or {}
+            name = str(user.get("real_name") or user.get("name") or user_id)
+            email = str(profile.get("email") or "").strip().lower() or None
         except (SlackApiError, OSError, TimeoutError) as error:
             log.info("users.info %s failed: %s", user_id, error)
-        self._user_names[user_id] = name
-        return name
+        self._profiles[user_id] = (name, email)
+        return name, email
 
     # -- internals --------------------------------------------------------------------------
 

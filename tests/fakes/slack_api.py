@@ -60,6 +60,7 @@ class _State:
     faults: dict[str, list[Fault]] = field(default_factory=dict)
     channels: list[_Channel] = field(default_factory=list)
     users: dict[str, str] = field(default_factory=dict)
+    emails: dict[str, str] = field(default_factory=dict)
     # ts -> (channel, text) of every message posted, for assertions.
     messages: dict[str, tuple[str, str]] = field(default_factory=dict)
 
@@ -121,9 +122,11 @@ class FakeSlack:
         with self._lock:
             self._state.channels.append(_Channel(channel_id, name, private))
 
-    def add_user(self, user_id: str, name: str) -> None:
+    def add_user(self, user_id: str, name: str, *, email: str | None = None) -> None:
         with self._lock:
             self._state.users[user_id] = name
+            if email is not None:
+                self._state.emails[user_id] = email
 
     def fail(
         self,
@@ -290,9 +293,14 @@ class FakeSlack:
         user = str(body.get("user", ""))
         with self._lock:
             name = self._state.users.get(user)
+            email = self._state.emails.get(user)
         if name is None:
             return {"ok": False, "error": "user_not_found"}
-        return {"ok": True, "user": {"id": user, "name": name, "real_name": name}}
+        profile = {"email": email} if email else {}
+        return {
+            "ok": True,
+            "user": {"id": user, "name": name, "real_name": name, "profile": profile},
+        }
 
 
 class _Handler(BaseHTTPRequestHandler):

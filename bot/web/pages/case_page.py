@@ -104,8 +104,7 @@ class CasePageView:
         return shown_values(self.case)[name]
 
 
-def _entry(entry: TimelineEntry) -> EntryView:
-    actor = entry.actor.name or entry.actor.source
+def _entry(entry: TimelineEntry, actor: str) -> EntryView:
     what = entry.kind.replace("_", " ").capitalize()
     if entry.kind == "monitor_transition":
         data = entry.data
@@ -124,7 +123,7 @@ def _view(detail: CaseDetail, people: list[Person], signed: Signed, **extra: Any
         case=detail.case,
         detail=detail,
         description=render_markdown(detail.case.description),
-        entries=tuple(_entry(entry) for entry in detail.timeline),
+        entries=tuple(_entry(entry, detail.actor_name(entry)) for entry in detail.timeline),
         people=tuple(people),
         can_change=signed.can_change,
         was=shown_values(detail.case),
