@@ -19,11 +19,12 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from bot.core.cases import ActorSource, Case, CaseEvent, TimelineKind
+from bot.core.cases import ActorSource, Case, CaseEvent, CreationSource, TimelineKind
 from bot.pipeline.reports import Notification
 from bot.services import channels, outbox
 from bot.services.cycles import CycleReader
 from bot.services.outbox import LiveMessage
+from bot.services.projects import ProjectReader
 from bot.services.users import UserReader
 from bot.slack.blocks import alert_message, notice
 from bot.slack.case_links import CaseLinks
@@ -38,6 +39,7 @@ BADGES = {
     "Unknown": ":white_circle:",
     "OK": ":large_green_circle:",
 }
+MANUAL = CreationSource.MANUAL.value
 STATUS_LABELS = {"OPEN": "Open", "IN_PROGRESS": "In progress", "CLOSED": "Closed"}
 
 
@@ -103,6 +105,9 @@ class SlackNotifier:
     # -- the case service's changes -----------------------------------------------------
 
     def on_case_event(self, conn: Connection, event: CaseEvent) -> None:
+        if event.kind == TimelineKind.CREATED and event.case.creation_source == MANUAL:
+            self._announce(conn, event.case, now=event.occurred_at)
+            return
         if event.kind in (TimelineKind.COMMENT, TimelineKind.MONITOR_TRANSITION):
             return  # nothing a message shows has changed
         linked = outbox.messages_of_case(conn, event.case.id)
@@ -117,6 +122,30 @@ class SlackNotifier:
                 or not channels.is_quiet(conn, live.channel_ref, live.channel_id or "")
             ):
                 outbox.enqueue_reply(conn, live, reply, now=event.occurred_at)
+        self.wake()
+
+    def _announce(self, conn: Connection, case: Case, *, now: datetime) -> None:
+        """A case opened by hand (the console's New Case) is posted to its project's
+        channel, as an alert's case would be; later changes update that message."""
+        project = ProjectReader(conn).find(case.project_id)
+        if project is None or not project.slack_channel:
+            return
+        alert: dict[str, Any] = {
+            "title": case.title, "state": "New case", "text": case.description,
+            "source": "casebot", "monitor_name": "", "group": "*", "tags": [],
+            "link": None, "value": None, "recovered": False,
+        }  # fmt: skip
+        summary = case_summary(conn, case, self.links, now=now)
+        outbox.put_live_message(
+            conn,
+            group_id=None,
+            cycle=None,
+            channel_ref=channel_ref(project.slack_channel, workspace=self.workspace),
+            message=alert_message(alert_view(alert, 0, 0, summary)),
+            alert=alert,
+            now=now,
+            case_id=case.id,
+        )
         self.wake()
 
     def refresh(
