@@ -64,6 +64,9 @@ def run(args: argparse.Namespace) -> int:
         access_log=False,
         loop="auto",
         http="auto",
+        # The console's live pages hold event streams open (up to 50 s each): stop
+        # waiting for them after this, as for any request still running.
+        timeout_graceful_shutdown=5,
     )
     return 0
 
