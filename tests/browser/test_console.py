@@ -232,3 +232,21 @@ def test_a_post_without_the_csrf_token_is_refused(page: Any) -> None:
     assert answer.status == 403
     page.goto("/cases/OPS-1")
     assert "no token" not in page.content()
+
+
+def test_the_keyboard_alone_signs_in_and_opens_a_case(page: Any) -> None:
+    from playwright.sync_api import expect
+
+    page.goto("/login")
+    page.keyboard.type("rita@example.com")  # Email has the focus
+    page.keyboard.press("Tab")
+    page.keyboard.type(PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/cases")
+    page.keyboard.press("Tab")
+    expect(page.locator(":focus")).to_have_text("Skip to content")
+    page.keyboard.press("Enter")
+    page.get_by_role("link", name="OPS-1", exact=True).focus()
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/cases/OPS-1")
+    expect(page.locator("#case-status")).to_be_visible()
