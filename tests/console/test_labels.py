@@ -42,7 +42,15 @@ class Controls(HTMLParser):
             self._button = None
 
 
-PAGES = ["/login", "/cases", "/cases/new", "/cases/OPS-1", "/settings/keys", "/cases?q=("]
+PAGES = [
+    "/login",
+    "/cases",
+    "/cases/new",
+    "/cases/OPS-1",
+    "/settings/keys",
+    "/settings/users",
+    "/cases?q=(",
+]
 
 
 @pytest.mark.parametrize("path", PAGES)

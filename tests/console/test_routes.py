@@ -32,7 +32,7 @@ def _console_routes() -> list[tuple[str, str]]:
 def test_the_walk_covers_every_page_family() -> None:
     paths = {path for path, _ in _console_routes()}
     assert {"/", "/cases", "/cases/new", "/cases/OPS-1", "/cases/bulk", "/logout"} <= paths
-    assert {"/cases/events", "/cases/OPS-1/events", "/settings/keys"} <= paths
+    assert {"/cases/events", "/cases/OPS-1/events", "/settings/keys", "/settings/users"} <= paths
 
 
 @pytest.mark.parametrize("path,method", _console_routes(), ids=lambda v: str(v))
