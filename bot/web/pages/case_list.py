@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, replace
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from sqlalchemy import Connection
 from starlette.requests import Request
@@ -29,7 +29,7 @@ from bot.services.case_pages import (
 )
 from bot.services.cases import CaseService, CaseServiceError
 from bot.web.pages.guard import Needs, Signed, signed_in
-from bot.web.pages.rendering import Chrome, render
+from bot.web.pages.rendering import render
 
 PAGE_SIZE = 50
 COLUMNS = (
@@ -196,17 +196,7 @@ async def _view(
         next_url=state.url(page=state.page + 1) if state.page < pages else None,
         notice=notice,
     )
-    return view, chrome(signed, "cases")
-
-
-def chrome(signed: Signed, nav: str) -> Chrome:
-    return Chrome(
-        user_name=signed.visitor.name,
-        role=signed.visitor.role.value,
-        csrf=signed.csrf,
-        can_manage=signed.can_manage,
-        nav=nav,
-    )
+    return view, signed.chrome("cases")
 
 
 @signed_in()
@@ -287,8 +277,7 @@ def _apply_one(service: CaseService, case: Any, action: str, form: Any, actor: A
 
 
 def _query_of(url: str) -> list[tuple[str, str]]:
-    from urllib.parse import parse_qsl, urlsplit
-
+    """The query of a list URL (the view a bulk change returns to)."""
     parts = urlsplit(url)
     return parse_qsl(parts.query) if parts.path == "/cases" else []
 

@@ -25,7 +25,7 @@ from bot.core.cases import Actor, ActorSource, Case, CaseStatus, CaseType, Timel
 from bot.services.case_pages import CaseDetail, CasePages, Person
 from bot.services.cases import CaseService
 from bot.services.errors import CaseNotFound, CaseServiceError, InvalidChange
-from bot.web.pages.case_list import CLOSING_REASONS, PRIORITIES, STATUSES, chrome
+from bot.web.pages.case_list import CLOSING_REASONS, PRIORITIES, STATUSES
 from bot.web.pages.guard import Needs, Signed, signed_in
 from bot.web.pages.markdown import render_markdown
 from bot.web.pages.rendering import refusal, render
@@ -145,9 +145,9 @@ async def _load(signed: Signed, key: str) -> tuple[CaseDetail, list[Person]] | N
 async def _page(signed: Signed, key: str, *, status: int = 200, **extra: Any) -> Response:
     found = await _load(signed, key)
     if found is None:
-        return refusal(404, "No such case", f"There is no case {key}.", chrome(signed, "cases"))
+        return refusal(404, "No such case", f"There is no case {key}.", signed.chrome("cases"))
     view = _view(*found, signed, **extra)
-    return render("case.html.j2", status=status, view=view, chrome=chrome(signed, "cases"))
+    return render("case.html.j2", status=status, view=view, chrome=signed.chrome("cases"))
 
 
 def _key(request: Request) -> str:
@@ -200,49 +200,78 @@ def _describe(name: str, case: Case) -> str:
     return "the description you see below is the new one"
 
 
+@dataclass(frozen=True, slots=True)
+class Edit:
+    """What the case page's form sent: every field, as shown and as sent."""
+
+    key: str
+    submitted: dict[str, str]
+    was: dict[str, str]
+    version: int
+    closing_reason: str | None
+
+    @classmethod
+    def of(cls, key: str, form: Any) -> Edit:
+        version = str(form.get("version") or "")
+        return cls(
+            key=key,
+            submitted={name: str(form.get(name) or "") for name in EDITABLE},
+            was={name: str(form.get(f"was_{name}") or "") for name in EDITABLE},
+            version=int(version) if version.isdigit() else 0,
+            closing_reason=str(form.get("closing_reason") or "") or None,
+        )
+
+    @property
+    def changed(self) -> dict[str, str]:
+        """The fields the person changed (compared with what the form showed)."""
+        shown = dict(self.submitted, description=fingerprint(self.submitted["description"]))
+        return {name: self.submitted[name] for name in EDITABLE if shown[name] != self.was[name]}
+
+
+def apply_edit(service: CaseService, edit: Edit, actor: Actor) -> None:
+    """Make the changes the person made, unless someone changed those fields meanwhile
+    (`Conflict`). A refused value raises the service's `InvalidChange`."""
+    case = service.get(edit.key)
+    if case.key != edit.key:
+        raise CaseNotFound(edit.key)
+    changed = edit.changed
+    conflicts = _conflicts(service, case, changed, edit.was, edit.version)
+    if conflicts:
+        raise Conflict(conflicts)
+    if "title" in changed:
+        case = service.set_title(case, changed["title"], actor=actor)
+    if "description" in changed:
+        case = service.set_description(case, changed["description"], actor=actor)
+    if "priority" in changed:
+        case = service.set_priority(case, changed["priority"], actor=actor)
+    if "assignee" in changed:
+        if changed["assignee"]:
+            case = service.assign(case, _user_id(changed["assignee"]), actor=actor)
+        else:
+            case = service.unassign(case, actor=actor)
+    reason = edit.closing_reason
+    new_reason = bool(reason) and reason != case.closing_reason
+    if "status" in changed or (new_reason and case.status is CaseStatus.CLOSED):
+        status = edit.submitted["status"]
+        service.set_status(case, status, actor=actor, closing_reason=reason)
+
+
 @signed_in(Needs.CHANGE)
 async def edit(request: Request, signed: Signed) -> Response:
     key = _key(request)
-    form = await request.form()
-    submitted = {name: str(form.get(name) or "") for name in EDITABLE}
-    was = {name: str(form.get(f"was_{name}") or "") for name in EDITABLE}
-    version_text = str(form.get("version") or "")
-    version = int(version_text) if version_text.isdigit() else 0
-    reason = str(form.get("closing_reason") or "") or None
-    shown = dict(submitted, description=fingerprint(submitted["description"]))
-    changed = {name: submitted[name] for name in EDITABLE if shown[name] != was[name]}
+    sent = Edit.of(key, await request.form())
     actor = _actor(signed)
     now = signed.now
     listeners = signed.console.listeners()
 
     def apply(conn: Connection) -> None:
-        service = CaseService(conn, now=now, listeners=listeners)
-        case = service.get(key)
-        if case.key != key:
-            raise CaseNotFound(key)
-        conflicts = _conflicts(service, case, changed, was, version)
-        if conflicts:
-            raise Conflict(conflicts)
-        if "title" in changed:
-            case = service.set_title(case, changed["title"], actor=actor)
-        if "description" in changed:
-            case = service.set_description(case, changed["description"], actor=actor)
-        if "priority" in changed:
-            case = service.set_priority(case, changed["priority"], actor=actor)
-        if "assignee" in changed:
-            if changed["assignee"]:
-                case = service.assign(case, _user_id(changed["assignee"]), actor=actor)
-            else:
-                case = service.unassign(case, actor=actor)
-        if "status" in changed or (reason and reason != case.closing_reason and
-                                   case.status is CaseStatus.CLOSED):  # fmt: skip
-            case = service.set_status(case, submitted["status"], actor=actor, closing_reason=reason)
+        apply_edit(CaseService(conn, now=now, listeners=listeners), sent, actor)
 
-    values = dict(submitted, closing_reason=reason or "")
+    values = dict(sent.submitted, closing_reason=sent.closing_reason or "")
     try:
         await signed.console.write(apply)
     except CaseNotFound:
-        return refusal(404, "No such case", f"There is no case {key}.", chrome(signed, "cases"))
+        return refusal(404, "No such case", f"There is no case {key}.", signed.chrome("cases"))
     except Conflict as conflict:
         return await _page(signed, key, status=409, conflicts=conflict.messages)
     except InvalidChange as invalid:
@@ -283,7 +312,7 @@ async def comment(request: Request, signed: Signed) -> Response:
     try:
         await signed.console.write(add)
     except CaseNotFound:
-        return refusal(404, "No such case", f"There is no case {key}.", chrome(signed, "cases"))
+        return refusal(404, "No such case", f"There is no case {key}.", signed.chrome("cases"))
     except InvalidChange as invalid:
         return await _page(
             signed, key, status=400, comment=text, errors={"comment": _sentence(invalid.message)}

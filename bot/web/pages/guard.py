@@ -23,7 +23,7 @@ from starlette.responses import RedirectResponse, Response
 from bot.core.accounts import Role
 from bot.services.sessions import SessionService, Visitor
 from bot.web.pages.console import Console, console_of
-from bot.web.pages.rendering import refusal
+from bot.web.pages.rendering import Chrome, refusal
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +64,16 @@ class Signed:
     @property
     def can_manage(self) -> bool:
         return self.visitor.role.can_manage
+
+    def chrome(self, nav: str) -> Chrome:
+        """The layout's part of a page: who is signed in, their CSRF token, the menu."""
+        return Chrome(
+            user_name=self.visitor.name,
+            role=self.visitor.role.value,
+            csrf=self.csrf,
+            can_manage=self.can_manage,
+            nav=nav,
+        )
 
 
 Handler = Callable[[Request, Signed], Awaitable[Response]]

@@ -24,7 +24,6 @@ from bot.services.keys import (
     parse_scopes,
     revoke_key,
 )
-from bot.web.pages.case_list import chrome
 from bot.web.pages.guard import Needs, Signed, signed_in
 from bot.web.pages.rendering import render
 
@@ -45,7 +44,7 @@ class KeysView:
 async def _page(signed: Signed, *, status: int = 200, **extra: object) -> Response:
     keys = await signed.console.read(list_keys)
     view = KeysView(tuple(keys), **extra)  # type: ignore[arg-type]
-    return render("keys.html.j2", status=status, view=view, chrome=chrome(signed, "keys"))
+    return render("keys.html.j2", status=status, view=view, chrome=signed.chrome("keys"))
 
 
 @signed_in(Needs.MANAGE)

@@ -14,12 +14,13 @@ import secrets
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlsplit
 
+from sqlalchemy import Connection
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from bot.core.cases import Case
-from bot.services.accounts import AccountService, Blocked, SignedInAccount
+from bot.services.accounts import AccountService, Blocked, SignedInAccount, SignInOutcome
 from bot.services.case_pages import CasePages
 from bot.services.sessions import SessionService
 from bot.web.pages.console import Console, console_of
@@ -89,8 +90,8 @@ async def _linked_case(console: Console, target: str) -> LinkedCase | None:
     if not console.links.verify(key, exp, sig, now=console.clock()):
         return None
 
-    def load(conn: object) -> tuple[Case, str] | None:
-        pages = CasePages(conn)  # type: ignore[arg-type]
+    def load(conn: Connection) -> tuple[Case, str] | None:
+        pages = CasePages(conn)
         case = pages.find(key)
         if case is None or case.key != key:
             return None
@@ -167,12 +168,12 @@ async def login(request: Request) -> Response:
     address = _address(request)
     now = console.clock()
 
-    def sign_in(conn: object) -> tuple[object, str | None]:
-        accounts = AccountService(conn, now=now)  # type: ignore[arg-type]
+    def sign_in(conn: Connection) -> tuple[SignInOutcome, str | None]:
+        accounts = AccountService(conn, now=now)
         outcome = accounts.sign_in(email, password, address=address, limits=console.sign_in_limits)
         if not isinstance(outcome, SignedInAccount):
             return outcome, None
-        sessions = SessionService(conn, now=now, limits=console.session_limits)  # type: ignore[arg-type]
+        sessions = SessionService(conn, now=now, limits=console.session_limits)
         return outcome, sessions.start(outcome.account.user_id, address=address)
 
     outcome, session_id = await console.write(sign_in)

@@ -18,7 +18,7 @@ from bot.core.cases import Actor, ActorSource, CaseType, CreationSource, Priorit
 from bot.services.case_pages import CasePages
 from bot.services.cases import CaseService
 from bot.services.errors import CaseServiceError, InvalidChange, ProjectNotFound
-from bot.web.pages.case_list import PRIORITIES, chrome
+from bot.web.pages.case_list import PRIORITIES
 from bot.web.pages.guard import Needs, Signed, signed_in
 from bot.web.pages.rendering import render
 
@@ -47,7 +47,7 @@ async def _page(
 ) -> Response:
     projects = await signed.console.read(lambda conn: CasePages(conn).all_projects())
     view = NewCaseView(tuple(projects), _types(projects), tuple(PRIORITIES), values, errors)
-    return render("new_case.html.j2", status=status, view=view, chrome=chrome(signed, "cases"))
+    return render("new_case.html.j2", status=status, view=view, chrome=signed.chrome("cases"))
 
 
 @signed_in(Needs.CHANGE)

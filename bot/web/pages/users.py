@@ -15,7 +15,6 @@ from starlette.routing import Route
 from bot.core.accounts import Role, SessionLimits
 from bot.services.accounts import Account, AccountError, AccountService, InvalidAccount
 from bot.services.sessions import SessionService
-from bot.web.pages.case_list import chrome
 from bot.web.pages.guard import Needs, Signed, signed_in
 from bot.web.pages.rendering import render
 
@@ -43,7 +42,7 @@ async def _page(signed: Signed, *, status: int = 200, **extra: object) -> Respon
     now = signed.now
     accounts = await signed.console.read(lambda conn: AccountService(conn, now=now).list())
     view = UsersView(tuple(accounts), signed.visitor.email, **extra)  # type: ignore[arg-type]
-    return render("users.html.j2", status=status, view=view, chrome=chrome(signed, "users"))
+    return render("users.html.j2", status=status, view=view, chrome=signed.chrome("users"))
 
 
 def _done(done: str, email: str) -> Response:
