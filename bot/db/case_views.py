@@ -440,3 +440,16 @@ def people(conn: Connection) -> list[tuple[uuid.UUID, str, str | None]]:
         .order_by(func.lower(users.c.name), users.c.id)
     )
     return [(row.id, row.name, row.email) for row in rows]
+
+
+def moved_key(conn: Connection, old_key: str) -> str | None:
+    """The key now of the case that had `old_key` before it moved to another project."""
+    entry = case_timeline.c
+    found = conn.execute(
+        select(cases.c.key)
+        .join(case_timeline, entry.case_id == cases.c.id)
+        .where(entry.kind == "moved", entry.data["from_key"].as_string() == old_key)
+        .order_by(entry.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+    return str(found) if found is not None else None

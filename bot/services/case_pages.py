@@ -112,6 +112,10 @@ class CasePages:
         names = case_views.user_names(self.conn, people)
         return CaseDetail(case, around, timeline, version, names)
 
+    def moved_key(self, old_key: str) -> str | None:
+        """Where a case went that had `old_key` before it moved to another project."""
+        return case_views.moved_key(self.conn, old_key)
+
     def version(self, case_id: uuid.UUID) -> int:
         """The id of the case's newest timeline entry: changes whenever the case does."""
         return case_views.latest_entry_id(self.conn, case_id)

@@ -219,3 +219,15 @@ def test_a_signed_in_person_sees_the_whole_case_from_a_slack_link(rita: Console)
     _new_case(rita, description="the details")
     page = rita.client.get("/cases/OPS-1?exp=1&sig=whatever")
     assert page.status_code == 200 and "the details" in page.text
+
+
+def test_a_moved_case_is_found_at_its_old_key(rita: Console, db: Engine) -> None:
+    _new_case(rita)
+    with db.begin() as conn:
+        make_project(conn, name="Web", key="WEB", handle="web")
+        CaseService(conn, now=datetime.now(UTC)).move_to_project(
+            "OPS-1", "WEB", actor=Actor(ActorSource.API, None, "tests")
+        )
+    answer = rita.client.get("/cases/OPS-1")
+    assert (answer.status_code, answer.headers["location"]) == (301, "/cases/WEB-1")
+    assert rita.client.get("/cases/OPS-9").status_code == 404

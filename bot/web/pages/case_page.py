@@ -145,6 +145,9 @@ async def _load(signed: Signed, key: str) -> tuple[CaseDetail, list[Person]] | N
 async def _page(signed: Signed, key: str, *, status: int = 200, **extra: Any) -> Response:
     found = await _load(signed, key)
     if found is None:
+        moved = await signed.console.read(lambda conn: CasePages(conn).moved_key(key))
+        if moved is not None and moved != key:
+            return RedirectResponse(f"/cases/{moved}", status_code=301)
         return refusal(404, "No such case", f"There is no case {key}.", signed.chrome("cases"))
     view = _view(*found, signed, **extra)
     return render("case.html.j2", status=status, view=view, chrome=signed.chrome("cases"))
