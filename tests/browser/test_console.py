@@ -71,9 +71,13 @@ def page(browser: Any, server: Server) -> Iterator[Any]:
     opened = context.new_page()
     dialogs: list[str] = []
     opened.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    errors: list[str] = []  # a Content-Security-Policy violation is reported here too
+    opened.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    opened.on("pageerror", lambda error: errors.append(str(error)))
     yield opened
     context.close()
     assert dialogs == [], "a script ran in the page"
+    assert errors == [], "the page reported errors"
 
 
 def sign_in(page: Any, email: str = "rita@example.com") -> None:
