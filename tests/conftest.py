@@ -58,9 +58,10 @@ def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     directory = tmp_path_factory.mktemp("sqlite-template")
     upgrade(sqlite_url(directory))  # the engine is disposed: WAL is checkpointed into the file
     template = directory / "casebot.db"
-    assert not (directory / "casebot.db-wal").exists() or not (
-        directory / "casebot.db-wal"
-    ).stat().st_size, "the template must be one file"
+    assert (
+        not (directory / "casebot.db-wal").exists()
+        or not (directory / "casebot.db-wal").stat().st_size
+    ), "the template must be one file"
     return template
 
 

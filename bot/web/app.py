@@ -24,7 +24,7 @@ from bot.pipeline import Pipeline
 from bot.settings import Settings
 from bot.slack import server as slack_server
 from bot.web import api as case_api
-from bot.web import error_tracking, pages, webhooks
+from bot.web import docs, pages, webhooks
 from bot.web.metrics import Metrics
 from bot.web.webhook_token import ensure_token
 from bot.web.writer import Writer
@@ -92,11 +92,12 @@ def create_app(
         finally:
             await anyio.to_thread.run_sync(_stop, state, engine is None)
 
-    app = CasebotApp(title="casebot", lifespan=lifespan)
+    # /docs is served offline (bot/web/docs.py); ReDoc would load from a CDN.
+    app = CasebotApp(title="casebot", lifespan=lifespan, docs_url=None, redoc_url=None)
     for route in webhooks.routes:
         app.router.routes.append(route)
-    error_tracking.install(app)  # before the case API's /api/v2 mount
     case_api.install(app)
+    docs.install(app)
     pages.install(app)  # the web console
     slack_server.install(app)
     return app

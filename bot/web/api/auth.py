@@ -17,7 +17,8 @@ from sqlalchemy import Connection
 from starlette.datastructures import Headers
 
 from bot.core.cases import Actor, ActorSource
-from bot.services.keys import ApiKey, Refusal, Scope, authenticate, digest
+from bot.services import keys
+from bot.services.keys import ApiKey, Refusal, Scope, digest
 from bot.web.api.errors import ApiError
 
 API_KEY_HEADER = "DD-API-KEY"
@@ -91,26 +92,36 @@ class KeyCache:
             self._entries[creds.digests] = (self.clock() + self.ttl, key)
 
 
-def require(
-    conn: Connection, creds: Credentials, scope: Scope, cache: KeyCache | None = None
-) -> ApiKey:
-    """The live key pair behind `creds`, which must have `scope`; else 401 or 403."""
+def authenticate(conn: Connection, creds: Credentials, cache: KeyCache | None = None) -> ApiKey:
+    """The live key pair behind `creds` (remembered in `cache`); else 401."""
     found = cache.get(creds) if cache is not None else None
     if found is None:
-        checked = authenticate(conn, creds.api_key, creds.application_key)
+        checked = keys.authenticate(conn, creds.api_key, creds.application_key)
         if isinstance(checked, Refusal):
             raise unauthorized(checked.message)
         found = checked
         if cache is not None:
             cache.put(creds, found)
-    if scope not in found.scopes:
-        have = ", ".join(sorted(s.value for s in found.scopes)) or "none"
+    return found
+
+
+def check_scope(key: ApiKey, scope: Scope) -> ApiKey:
+    """`key`, if it has `scope`; else 403 saying how to get a pair that has it."""
+    if scope not in key.scopes:
+        have = ", ".join(sorted(s.value for s in key.scopes)) or "none"
         raise ApiError(
             403,
             f"this key pair lacks the {scope.value} scope this endpoint needs "
             f"(it has: {have}); create one with `casebot keys create --scopes {scope.value}`",
         )
-    return found
+    return key
+
+
+def require(
+    conn: Connection, creds: Credentials, scope: Scope, cache: KeyCache | None = None
+) -> ApiKey:
+    """The live key pair behind `creds`, which must have `scope`; else 401 or 403."""
+    return check_scope(authenticate(conn, creds, cache), scope)
 
 
 def actor(key: ApiKey) -> Actor:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Select, func, select
@@ -44,8 +45,17 @@ from bot.db.users import users
 from bot.web.api import wire
 from bot.web.api.errors import bad_request
 from bot.web.api.modified_by import last_actors
-from bot.web.api.query_params import CaseSearch
+from bot.web.api.query_params import Page
 from bot.web.api.resources import case_resource
+
+
+@dataclass(frozen=True, slots=True)
+class CaseSearch:
+    page: Page
+    sort_field: str
+    sort_asc: bool
+    filter: str
+
 
 _PRIORITY_RANK = {priority: rank for rank, priority in enumerate(wire.PRIORITIES[1:])}
 _PRIORITY_RANK["NOT_DEFINED"] = len(_PRIORITY_RANK)

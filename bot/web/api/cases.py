@@ -1,184 +1,308 @@
-"""The case endpoints: create, get, search, every change, comments, timeline, move.
+"""The case endpoints: search, create, get, every change, comments, timeline, move.
 
-Each endpoint is a work function `(Call, case_id) -> Answer` that parses its
-body and calls `CaseService`, which records the change on the timeline and
-tells the listeners (the case's Slack message). `{case_id}` is the case's UUID
-or its key (`OPS-12`).
+Each route reads its body after the key check, then does its work in one
+transaction through `CaseService`, which records the change on the timeline
+and tells the listeners (the case's Slack message). `{case_id}` is the case's
+UUID or its key (`OPS-12`).
 """
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable
+from functools import partial
+from typing import Annotated, Any
 
-from sqlalchemy import select
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel
 
-from bot.core.cases import (
-    Case,
-    CaseStatus,
-    CaseType,
-    CreationSource,
-    Priority,
-    TimelineEntry,
-    User,
-)
-from bot.db.users import user_from_row, users
+from bot.core.cases import Case, CaseStatus, CaseType, CreationSource, Priority, TimelineEntry
 from bot.services.cases import CaseService
 from bot.services.errors import InvalidCaseChange
 from bot.services.projects import ProjectService
-from bot.web.api import bodies, case_search, query_params
+from bot.web.api import case_search, query_params, wire
 from bot.web.api.auth import actor
-from bot.web.api.endpoint import Answer, Call
+from bot.web.api.caller import READ_CASES, WRITE_CASES, Call, Caller
+from bot.web.api.document import Responses, refusal, request_body
 from bot.web.api.errors import ApiError
+from bot.web.api.models import case_requests as bodies
+from bot.web.api.models.case_resources import CaseResponse, CasesResponse, TimelineResponse
+from bot.web.api.models.fields import given
 from bot.web.api.modified_by import last_actor
+from bot.web.api.query_params import (
+    CaseFilter,
+    CaseId,
+    PageFrom1,
+    PageSize,
+    SortAsc,
+    SortAscending,
+    SortField,
+)
 from bot.web.api.resources import case_resource, timeline_resource
+from bot.web.api.routing import PREFIX, ApiRoute
+from bot.web.api.users import authors
 
-CaseWork = Callable[[Call, str], Answer]
+router = APIRouter(prefix=PREFIX, route_class=ApiRoute, tags=["Case Management"])
+ReadCases = Annotated[Caller, Depends(READ_CASES)]
+WriteCases = Annotated[Caller, Depends(WRITE_CASES)]
+NOT_FOUND: Responses = {404: refusal("Not Found")}
+Json = dict[str, Any]
 
 
 def _service(call: Call) -> CaseService:
     return CaseService(call.conn, now=call.now, listeners=call.listeners)
 
 
-def _case(call: Call, case: Case, status: int = 200) -> Answer:
-    modifier = last_actor(call.conn, case.id)
-    return Answer(status, {"data": case_resource(case, modified_by=modifier)})
+def case_document(call: Call, case: Case) -> Json:
+    return {"data": case_resource(case, modified_by=last_actor(call.conn, case.id))}
 
 
-def _authors(call: Call, entries: list[TimelineEntry]) -> dict[uuid.UUID, User]:
-    ids = {entry.actor.user_id for entry in entries if entry.actor.user_id is not None}
-    if not ids:
-        return {}
-    rows = call.conn.execute(select(users).where(users.c.id.in_(ids)))
-    return {row.id: user_from_row(row) for row in rows}
+def _timeline(call: Call, entries: list[TimelineEntry]) -> Json:
+    users = authors(call.conn, entries)
+    return {"data": [timeline_resource(entry, users) for entry in entries]}
 
 
-def _timeline(call: Call, entries: list[TimelineEntry]) -> Answer:
-    authors = _authors(call, entries)
-    return Answer(200, {"data": [timeline_resource(entry, authors) for entry in entries]})
+# --- Search and create ----------------------------------------------------------------
 
 
-def create_case(call: Call) -> Answer:
-    new = bodies.parse_create_case(call.body)
-    if new.status == CaseStatus.CLOSED and new.type_name == CaseType.SECURITY:
+@router.get(
+    "/cases", operation_id="search_cases", summary="Search cases", response_model=CasesResponse
+)
+async def search_cases(
+    caller: ReadCases,
+    page_size: PageSize = 10,
+    page_number: PageFrom1 = 1,
+    sort_field: SortField = "created_at",
+    sort_asc: SortAsc = False,
+    query: CaseFilter = "",
+) -> Any:
+    search = case_search.CaseSearch(
+        page=query_params.Page(page_size, page_number, 1),
+        sort_field=sort_field,
+        sort_asc=sort_asc,
+        filter=query,
+    )
+    return await caller.run(lambda call: case_search.search(call.conn, search))
+
+
+@router.post(
+    "/cases",
+    status_code=201,
+    operation_id="create_case",
+    summary="Create a case",
+    response_model=CaseResponse,
+    openapi_extra=request_body(bodies.CaseCreateRequest),
+    responses={
+        **NOT_FOUND,
+        409: refusal("Conflict: a SECURITY case cannot be created closed (it needs a closing "
+                     "reason)"),
+    },
+)  # fmt: skip
+async def create_case(caller: WriteCases) -> Any:
+    new = (await caller.body(bodies.CaseCreateRequest)).data
+    return await caller.run(partial(_create, new=new))
+
+
+def _create(call: Call, *, new: bodies.CaseCreate) -> Json:
+    attributes = new.attributes
+    status_name = given(attributes.status_name, None)
+    status = wire.STATUS_BY_NAME[status_name] if status_name else CaseStatus.OPEN
+    if status == CaseStatus.CLOSED and attributes.type_name == CaseType.SECURITY:
         raise ApiError(
             409,
             "a SECURITY case cannot be created closed: closing it needs a closing reason; "
             "create it open, then POST .../resolved_reason and .../status",
         )
-    project = ProjectService(call.conn, now=call.now).get(new.project_ref)
+    project = ProjectService(call.conn, now=call.now).get(new.relationships.project.data.id)
+    assignee = given(new.relationships.assignee, None)
     case = _service(call).create_case(
         project=project,
-        title=new.title,
+        title=attributes.title,
         actor=actor(call.key),
-        description=new.description or "",
-        type=new.type_name,
-        priority=new.priority or Priority.NOT_DEFINED,
-        attributes=new.attributes,
-        assignee_id=new.assignee_id,
+        description=given(attributes.description, ""),
+        type=attributes.type_name,
+        priority=given(attributes.priority, Priority.NOT_DEFINED),
+        attributes=given(attributes.attributes, None),
+        assignee_id=assignee.data.id if assignee is not None and assignee.data else None,
         creation_source=CreationSource.API,
         created_by=call.key.user_id,
-        status=CaseStatus(new.status) if new.status else CaseStatus.OPEN,
+        status=status,
     )
-    return _case(call, case, 201)
+    return case_document(call, case)
 
 
-def get_case(call: Call, case_id: str) -> Answer:
-    return _case(call, _service(call).get(case_id))
+# --- One case -------------------------------------------------------------------------
 
 
-def search_cases(call: Call, params: query_params.CaseSearch) -> Answer:
-    return Answer(200, case_search.search(call.conn, params))
+@router.get(
+    "/cases/{case_id}",
+    operation_id="get_case",
+    summary="Get a case",
+    response_model=CaseResponse,
+    responses=NOT_FOUND,
+)
+async def get_case(case_id: CaseId, caller: ReadCases) -> Any:
+    return await caller.run(lambda call: case_document(call, _service(call).get(case_id)))
 
 
-def update_status(call: Call, case_id: str) -> Answer:
-    status = bodies.parse_status(call.body)
+@router.get(
+    "/cases/{case_id}/timelines",
+    operation_id="list_case_timeline",
+    summary="List a case's timeline",
+    response_model=TimelineResponse,
+    responses=NOT_FOUND,
+)
+async def list_case_timeline(
+    case_id: CaseId,
+    caller: ReadCases,
+    page_size: PageSize = 10,
+    page_number: PageFrom1 = 1,
+    ascending: SortAscending = True,
+) -> Any:
+    page = query_params.Page(page_size, page_number, 1)
+
+    def timeline(call: Call) -> Json:
+        entries = _service(call).timeline(case_id)
+        if not ascending:
+            entries.reverse()
+        return _timeline(call, entries[page.offset : page.offset + page.size])
+
+    return await caller.run(timeline)
+
+
+@router.patch(
+    "/cases/{case_id}/relationships/project",
+    operation_id="move_case_to_project",
+    summary="Move a case to another project (it gets a new key)",
+    response_model=CaseResponse,
+    openapi_extra=request_body(bodies.ProjectRelationship),
+    responses=NOT_FOUND,
+)
+async def move_case_to_project(case_id: CaseId, caller: WriteCases) -> Any:
+    target = (await caller.body(bodies.ProjectRelationship)).data.id
+
+    def move(call: Call) -> Json:
+        project = ProjectService(call.conn, now=call.now).get(target)
+        return case_document(
+            call, _service(call).move_to_project(case_id, project, actor=actor(call.key))
+        )
+
+    return await caller.run(move)
+
+
+# --- Changes ----------------------------------------------------------------------------
+
+Change = Callable[[CaseService, str, Any, Any], Case]
+
+
+def _post_change(
+    suffix: str,
+    operation_id: str,
+    summary: str,
+    model: type[BaseModel],
+    change: Change,
+    conflict: str | None = None,
+) -> None:
+    responses: Responses = {**NOT_FOUND}
+    if conflict:
+        responses[409] = refusal(f"Conflict: {conflict}")
+
+    async def endpoint(case_id: CaseId, caller: WriteCases) -> Any:
+        body = await caller.body(model)
+
+        def work(call: Call) -> Json:
+            done = change(_service(call), case_id, body.data, actor(call.key))  # type: ignore[attr-defined]
+            return case_document(call, done)
+
+        return await caller.run(work)
+
+    router.add_api_route(
+        f"/cases/{{case_id}}/{suffix}",
+        endpoint,
+        methods=["POST"],
+        operation_id=operation_id,
+        summary=summary,
+        response_model=CaseResponse,
+        openapi_extra=request_body(model),
+        responses=responses,
+    )
+
+
+def _status(service: CaseService, ref: str, data: Any, who: Any) -> Case:
     try:
-        return _case(call, _service(call).set_status(case_id, status, actor=actor(call.key)))
-    except InvalidCaseChange as refusal:
-        if refusal.field != "closing_reason":
+        return service.set_status(ref, data.attributes.core_status, actor=who)
+    except InvalidCaseChange as refused:
+        if refused.field != "closing_reason":
             raise
         # The request is fine; the case is not ready for it (a SECURITY case needs a reason).
         raise ApiError(
-            409, f"{refusal.message}; set it first with POST .../resolved_reason"
+            409, f"{refused.message}; set it first with POST .../resolved_reason"
         ) from None
 
 
-def update_priority(call: Call, case_id: str) -> Answer:
-    priority = bodies.parse_priority(call.body)
-    return _case(call, _service(call).set_priority(case_id, priority, actor=actor(call.key)))
-
-
-def update_title(call: Call, case_id: str) -> Answer:
-    title = bodies.parse_title(call.body)
-    return _case(call, _service(call).set_title(case_id, title, actor=actor(call.key)))
-
-
-def update_description(call: Call, case_id: str) -> Answer:
-    description = bodies.parse_description(call.body)
-    return _case(call, _service(call).set_description(case_id, description, actor=actor(call.key)))
-
-
-def update_attributes(call: Call, case_id: str) -> Answer:
-    attributes = bodies.parse_case_attributes(call.body)
-    return _case(call, _service(call).set_attributes(case_id, attributes, actor=actor(call.key)))
-
-
-def assign(call: Call, case_id: str) -> Answer:
-    user_id = bodies.parse_assign(call.body)
-    return _case(call, _service(call).assign(case_id, user_id, actor=actor(call.key)))
-
-
-def unassign(call: Call, case_id: str) -> Answer:
-    bodies.parse_empty(call.body)
-    return _case(call, _service(call).unassign(case_id, actor=actor(call.key)))
-
-
-def archive(call: Call, case_id: str) -> Answer:
-    bodies.parse_empty(call.body)
-    return _case(call, _service(call).archive(case_id, actor=actor(call.key)))
-
-
-def unarchive(call: Call, case_id: str) -> Answer:
-    bodies.parse_empty(call.body)
-    return _case(call, _service(call).unarchive(case_id, actor=actor(call.key)))
-
-
-def update_resolved_reason(call: Call, case_id: str) -> Answer:
-    reason = bodies.parse_resolved_reason(call.body)
-    return _case(call, _service(call).set_resolved_reason(case_id, reason, actor=actor(call.key)))
-
-
-def comment(call: Call, case_id: str) -> Answer:
-    text = bodies.parse_comment(call.body)
-    entry = _service(call).comment(case_id, text, actor=actor(call.key))
-    return _timeline(call, [entry])
-
-
-def move_to_project(call: Call, case_id: str) -> Answer:
-    project_ref = bodies.parse_move(call.body)
-    project = ProjectService(call.conn, now=call.now).get(project_ref)
-    return _case(call, _service(call).move_to_project(case_id, project, actor=actor(call.key)))
-
-
-def list_timeline(call: Call, case_id: str, page: query_params.Page, ascending: bool) -> Answer:
-    entries = _service(call).timeline(case_id)
-    if not ascending:
-        entries.reverse()
-    return _timeline(call, entries[page.offset : page.offset + page.size])
-
-
-# (path under /cases/{case_id}, work) for every POST change endpoint.
-CHANGES: tuple[tuple[str, CaseWork], ...] = (
-    ("/status", update_status),
-    ("/priority", update_priority),
-    ("/title", update_title),
-    ("/description", update_description),
-    ("/attributes", update_attributes),
-    ("/assign", assign),
-    ("/unassign", unassign),
-    ("/archive", archive),
-    ("/unarchive", unarchive),
-    ("/resolved_reason", update_resolved_reason),
-    ("/comment", comment),
+_post_change(
+    "status",
+    "update_status",
+    "Update a case's status",
+    bodies.CaseUpdateStatusRequest,
+    _status,
+    conflict="closing a SECURITY case needs a closing reason first",
 )
+_post_change(
+    "priority", "update_priority", "Update a case's priority", bodies.CaseUpdatePriorityRequest,
+    lambda s, ref, data, who: s.set_priority(ref, data.attributes.priority, actor=who),
+)  # fmt: skip
+_post_change(
+    "title", "update_case_title", "Update a case's title", bodies.CaseUpdateTitleRequest,
+    lambda s, ref, data, who: s.set_title(ref, data.attributes.title, actor=who),
+)  # fmt: skip
+_post_change(
+    "description", "update_case_description", "Update a case's description",
+    bodies.CaseUpdateDescriptionRequest,
+    lambda s, ref, data, who: s.set_description(ref, data.attributes.description, actor=who),
+)  # fmt: skip
+_post_change(
+    "attributes", "update_attributes", "Replace a case's attributes",
+    bodies.CaseUpdateAttributesRequest,
+    lambda s, ref, data, who: s.set_attributes(ref, data.attributes.attributes, actor=who),
+)  # fmt: skip
+_post_change(
+    "assign", "assign_case", "Assign a case", bodies.CaseAssignRequest,
+    lambda s, ref, data, who: s.assign(ref, data.attributes.assignee_id, actor=who),
+)  # fmt: skip
+_post_change(
+    "unassign", "unassign_case", "Unassign a case", bodies.CaseEmptyRequest,
+    lambda s, ref, _data, who: s.unassign(ref, actor=who),
+)  # fmt: skip
+_post_change(
+    "archive", "archive_case", "Archive a case", bodies.CaseEmptyRequest,
+    lambda s, ref, _data, who: s.archive(ref, actor=who),
+)  # fmt: skip
+_post_change(
+    "unarchive", "unarchive_case", "Unarchive a case", bodies.CaseEmptyRequest,
+    lambda s, ref, _data, who: s.unarchive(ref, actor=who),
+)  # fmt: skip
+_post_change(
+    "resolved_reason", "update_case_resolved_reason", "Set a case's closing reason",
+    bodies.CaseUpdateResolvedReasonRequest,
+    lambda s, ref, data, who: s.set_resolved_reason(
+        ref, data.attributes.security_resolved_reason.lower(), actor=who
+    ),
+)  # fmt: skip
+
+
+@router.post(
+    "/cases/{case_id}/comment",
+    operation_id="comment_case",
+    summary="Comment on a case",
+    response_model=TimelineResponse,
+    openapi_extra=request_body(bodies.CaseCommentRequest),
+    responses=NOT_FOUND,
+)
+async def comment_case(case_id: CaseId, caller: WriteCases) -> Any:
+    text = (await caller.body(bodies.CaseCommentRequest)).data.attributes.comment
+
+    def comment(call: Call) -> Json:
+        entry = _service(call).comment(case_id, text, actor=actor(call.key))
+        return _timeline(call, [entry])
+
+    return await caller.run(comment)

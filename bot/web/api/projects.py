@@ -9,20 +9,41 @@ and to closing cases when their monitor group resolves.
 
 from __future__ import annotations
 
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends
+from starlette.responses import Response
+
 from bot.core.cases import Project, suggest_handle
 from bot.services.projects import UNSET, ProjectService
-from bot.web.api import bodies
-from bot.web.api.endpoint import Answer, Call
+from bot.web.api.caller import READ_CASES, WRITE_CASES, Call, Caller
+from bot.web.api.document import refusal, request_body
 from bot.web.api.errors import ApiError
+from bot.web.api.models.projects import (
+    MISSING,
+    ProjectCreateRequest,
+    ProjectResponse,
+    ProjectsResponse,
+    ProjectUpdateRequest,
+)
+from bot.web.api.query_params import ProjectId
 from bot.web.api.resources import project_resource
+from bot.web.api.routing import PREFIX, ApiRoute
+
+router = APIRouter(prefix=PREFIX, route_class=ApiRoute, tags=["Case Management"])
+ReadCases = Annotated[Caller, Depends(READ_CASES)]
+WriteCases = Annotated[Caller, Depends(WRITE_CASES)]
+TAKEN = refusal("Conflict: the key or monitor handle is already taken")
+NOT_FOUND = refusal("Not Found")
+Json = dict[str, Any]
 
 
 def _service(call: Call) -> ProjectService:
     return ProjectService(call.conn, now=call.now)
 
 
-def _project(project: Project, status: int = 200) -> Answer:
-    return Answer(status, {"data": project_resource(project)})
+def _project(project: Project) -> Json:
+    return {"data": project_resource(project)}
 
 
 def _free_handle(service: ProjectService, name: str, key: str) -> str:
@@ -36,51 +57,101 @@ def _free_handle(service: ProjectService, name: str, key: str) -> str:
     )
 
 
-def list_projects(call: Call) -> Answer:
-    return Answer(200, {"data": [project_resource(p) for p in _service(call).list()]})
-
-
-def create_project(call: Call) -> Answer:
-    new = bodies.parse_create_project(call.body)
-    service = _service(call)
-    existing = service.find(new.key)
-    if existing is not None and existing.key == new.key:
-        raise ApiError(409, f"data.attributes.key: project key {new.key} is already used")
-    handle = _free_handle(service, new.name, new.key)
-    return _project(service.create(name=new.name, key=new.key, handle=handle), 201)
-
-
-def get_project(call: Call, project_id: str) -> Answer:
-    return _project(_service(call).get(project_id))
-
-
-def update_project(call: Call, project_id: str) -> Answer:
-    change = bodies.parse_update_project(call.body)
-    service = _service(call)
-    project = service.get(project_id)
-    monitor = change.monitor
-    if monitor is not None and monitor.handle is not None and monitor.handle != project.handle:
-        owner = service.by_handle(monitor.handle)
-        if owner is not None:
-            raise ApiError(
-                409,
-                "data.attributes.settings.integration_monitor.handle: "
-                f"@case-{monitor.handle} already belongs to project {owner.key}",
-            )
-    updated = service.update(
-        project,
-        name=change.name if change.name is not None else UNSET,
-        handle=monitor.handle if monitor and monitor.handle is not None else UNSET,
-        monitor_enabled=monitor.enabled if monitor and monitor.enabled is not None else UNSET,
-        auto_close=(
-            monitor.auto_resolve_enabled
-            if monitor and monitor.auto_resolve_enabled is not None
-            else UNSET
-        ),
+@router.get(
+    "/cases/projects",
+    operation_id="get_projects",
+    summary="List projects",
+    response_model=ProjectsResponse,
+)
+async def get_projects(caller: ReadCases) -> Any:
+    return await caller.run(
+        lambda call: {"data": [project_resource(p) for p in _service(call).list()]}
     )
-    return _project(updated)
 
 
-def delete_project(call: Call, project_id: str) -> Answer:
-    _service(call).delete(project_id)
-    return Answer(204)
+@router.post(
+    "/cases/projects",
+    status_code=201,
+    operation_id="create_project",
+    summary="Create a project",
+    response_model=ProjectResponse,
+    openapi_extra=request_body(ProjectCreateRequest),
+    responses={409: TAKEN},
+)
+async def create_project(caller: WriteCases) -> Any:
+    new = (await caller.body(ProjectCreateRequest)).data.attributes
+
+    def create(call: Call) -> Json:
+        service = _service(call)
+        existing = service.find(new.key)
+        if existing is not None and existing.key == new.key:
+            raise ApiError(409, f"data.attributes.key: project key {new.key} is already used")
+        handle = _free_handle(service, new.name, new.key)
+        return _project(service.create(name=new.name, key=new.key, handle=handle))
+
+    return await caller.run(create)
+
+
+@router.get(
+    "/cases/projects/{project_id}",
+    operation_id="get_project",
+    summary="Get a project",
+    response_model=ProjectResponse,
+    responses={404: NOT_FOUND},
+)
+async def get_project(project_id: ProjectId, caller: ReadCases) -> Any:
+    return await caller.run(lambda call: _project(_service(call).get(project_id)))
+
+
+@router.patch(
+    "/cases/projects/{project_id}",
+    operation_id="update_project",
+    summary="Update a project",
+    response_model=ProjectResponse,
+    openapi_extra=request_body(ProjectUpdateRequest),
+    responses={404: NOT_FOUND, 409: TAKEN},
+)
+async def update_project(project_id: ProjectId, caller: WriteCases) -> Any:
+    change = (await caller.body(ProjectUpdateRequest)).data.attributes
+    settings = change.settings
+    monitor = settings.integration_monitor if settings is not MISSING else MISSING
+
+    def given(name: str) -> Any:
+        value = getattr(monitor, name) if monitor is not MISSING else MISSING
+        return UNSET if value is MISSING else value
+
+    def update(call: Call) -> Json:
+        service = _service(call)
+        project = service.get(project_id)
+        handle = given("handle")
+        if handle is not UNSET and handle != project.handle:
+            owner = service.by_handle(handle)
+            if owner is not None:
+                raise ApiError(
+                    409,
+                    "data.attributes.settings.integration_monitor.handle: "
+                    f"@case-{handle} already belongs to project {owner.key}",
+                )
+        updated = service.update(
+            project,
+            name=change.name if change.name is not MISSING else UNSET,
+            handle=handle,
+            monitor_enabled=given("enabled"),
+            auto_close=given("auto_resolve_enabled"),
+        )
+        return _project(updated)
+
+    return await caller.run(update)
+
+
+@router.delete(
+    "/cases/projects/{project_id}",
+    status_code=204,
+    operation_id="delete_project",
+    summary="Delete a project and its cases",
+    response_class=Response,
+    responses={404: NOT_FOUND},
+)
+async def delete_project(project_id: ProjectId, caller: WriteCases) -> Response:
+    await caller.run(lambda call: _service(call).delete(project_id))
+    return Response(status_code=204)

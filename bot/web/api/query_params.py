@@ -1,22 +1,33 @@
-"""Query parameters of the list endpoints (`page[size]`, `page[number]`, `sort[…]`, `filter`).
+"""The path and query parameters of the API, as annotated types FastAPI reads and documents.
 
-The official client sends them bracketed (`page%5Bsize%5D=10`) and booleans as
-JSON (`true`/`false`). Case search pages count from 1 — the client's
-`search_cases_with_pagination` starts there — while the users list counts
-from 0 like `list_users_with_pagination`.
+Each refuses a bad value with today's sentence (the parameter's name comes first:
+`page[size] must be between 1 and 100, got 101`). The official client sends
+them bracketed (`page%5Bsize%5D=10`) and booleans as JSON (`true`/`false`).
+Case search pages count from 1 — the client's `search_cases_with_pagination`
+starts there — while the users list counts from 0 like
+`list_users_with_pagination`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Annotated, Any
 
-from starlette.datastructures import QueryParams
+from fastapi import Path, Query
+from pydantic import BeforeValidator, WithJsonSchema
 
 from bot.web.api import wire
-from bot.web.api.errors import bad_request
+from bot.web.api.models.fields import refuse
 
 FILTER_MAX = 2_000
+# Large enough for any real listing, small enough that offset arithmetic stays sane.
+PAGE_NUMBER_MAX = 1_000_000
+
+_UUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+CASE_ID = re.compile(rf"{_UUID}|[A-Za-z0-9]{{1,10}}-[0-9]{{1,9}}")
+PROJECT_ID = re.compile(rf"{_UUID}|[A-Za-z0-9]{{1,10}}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,82 +41,116 @@ class Page:
         return (self.number - self.first) * self.size
 
 
-@dataclass(frozen=True, slots=True)
-class CaseSearch:
-    page: Page
-    sort_field: str
-    sort_asc: bool
-    filter: str
+def _between(low: int, high: int) -> Callable[[Any], int]:
+    def read(text: Any) -> int:
+        if isinstance(text, int):
+            return text
+        try:
+            value = int(str(text).strip())
+        except ValueError:
+            raise refuse(f"must be an integer, got {text!r}") from None
+        if not low <= value <= high:
+            raise refuse(f"must be between {low} and {high}, got {value}")
+        return value
+
+    return read
 
 
-def _integer(params: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
-    text = params.get(name)
-    if text is None:
-        return default
-    try:
-        value = int(text.strip())
-    except ValueError:
-        raise bad_request(f"{name} must be an integer, got {text!r}") from None
-    if not low <= value <= high:
-        raise bad_request(f"{name} must be between {low} and {high}, got {value}")
-    return value
+def _boolean(text: Any) -> bool:
+    if isinstance(text, bool):
+        return text
+    lowered = str(text).strip().lower()
+    if lowered in ("true", "false"):
+        return lowered == "true"
+    raise refuse(f"must be true or false, got {text!r}")
 
 
-def _boolean(params: Mapping[str, str], name: str, default: bool) -> bool:
-    text = params.get(name)
-    if text is None:
-        return default
-    lowered = text.strip().lower()
-    if lowered == "true":
-        return True
-    if lowered == "false":
-        return False
-    raise bad_request(f"{name} must be true or false, got {text!r}")
+def _at_most(limit: int) -> Callable[[Any], str]:
+    def read(text: Any) -> str:
+        if len(text) > limit:
+            raise refuse(f"is longer than {limit} characters")
+        return str(text)
+
+    return read
 
 
-# Large enough for any real listing, small enough that offset arithmetic stays sane.
-PAGE_NUMBER_MAX = 1_000_000
+def _sort_field(text: Any) -> str:
+    if text not in wire.SORT_FIELDS:
+        raise refuse(f"must be one of {', '.join(wire.SORT_FIELDS)}, got {text!r}")
+    return str(text)
 
 
-def page(params: Mapping[str, str], *, first: int) -> Page:
-    size = _integer(params, "page[size]", wire.PAGE_SIZE_DEFAULT, 1, wire.PAGE_SIZE_MAX)
-    number = _integer(params, "page[number]", first, first, PAGE_NUMBER_MAX)
-    return Page(size=size, number=number, first=first)
+def _matching(pattern: re.Pattern[str], what: str) -> Callable[[Any], str]:
+    def read(text: Any) -> str:
+        if not pattern.fullmatch(text):
+            raise refuse(f"{text!r} is {what}")
+        return str(text)
+
+    return read
 
 
-def case_search(params: Mapping[str, str]) -> CaseSearch:
-    sort_field = params.get("sort[field]", "created_at")
-    if sort_field not in wire.SORT_FIELDS:
-        raise bad_request(
-            f"sort[field] must be one of {', '.join(wire.SORT_FIELDS)}, got {sort_field!r}"
-        )
-    query = params.get("filter", "")
-    if len(query) > FILTER_MAX:
-        raise bad_request(f"filter is longer than {FILTER_MAX} characters")
-    return CaseSearch(
-        page=page(params, first=1),
-        sort_field=sort_field,
-        sort_asc=_boolean(params, "sort[asc]", False),
-        filter=query,
-    )
-
-
-def sort_ascending(params: Mapping[str, str], name: str, default: bool) -> bool:
-    return _boolean(params, name, default)
-
-
-def text(params: Mapping[str, str], name: str, *, max_length: int = FILTER_MAX) -> str:
-    value = params.get(name, "")
-    if len(value) > max_length:
-        raise bad_request(f"{name} is longer than {max_length} characters")
-    return value
-
-
-def only(params: QueryParams, allowed: Collection[str]) -> None:
-    """Refuse query parameters the endpoint does not take (a typo would be ignored otherwise)."""
-    for name in params:
-        if name not in allowed:
-            takes = ", ".join(allowed) if allowed else "none"
-            raise bad_request(f"unknown query parameter {name!r}; this endpoint takes: {takes}")
-        if len(params.getlist(name)) > 1:
-            raise bad_request(f"query parameter {name} is given more than once")
+PageSize = Annotated[
+    int,
+    BeforeValidator(_between(1, wire.PAGE_SIZE_MAX)),
+    WithJsonSchema({"type": "integer", "minimum": 1, "maximum": wire.PAGE_SIZE_MAX}),
+    Query(alias="page[size]", description="Items per page (at most 100)"),
+]
+PageFrom1 = Annotated[
+    int,
+    BeforeValidator(_between(1, PAGE_NUMBER_MAX)),
+    WithJsonSchema({"type": "integer", "minimum": 1, "maximum": PAGE_NUMBER_MAX}),
+    Query(alias="page[number]", description="Page to return, counted from 1"),
+]
+PageFrom0 = Annotated[
+    int,
+    BeforeValidator(_between(0, PAGE_NUMBER_MAX)),
+    WithJsonSchema({"type": "integer", "minimum": 0, "maximum": PAGE_NUMBER_MAX}),
+    Query(alias="page[number]", description="Page to return, counted from 0"),
+]
+SortAsc = Annotated[
+    bool,
+    BeforeValidator(_boolean),
+    WithJsonSchema({"type": "boolean"}),
+    Query(alias="sort[asc]", description="Ascending order"),
+]
+SortAscending = Annotated[
+    bool,
+    BeforeValidator(_boolean),
+    WithJsonSchema({"type": "boolean"}),
+    Query(alias="sort[ascending]", description="Oldest first (default) or newest first"),
+]
+_FILTER_SCHEMA = WithJsonSchema({"type": "string", "maxLength": FILTER_MAX})
+CaseFilter = Annotated[
+    str,
+    BeforeValidator(_at_most(FILTER_MAX)),
+    _FILTER_SCHEMA,
+    Query(
+        alias="filter",
+        description='Query, e.g. status:open priority:(P1 OR P2) project:OPS "disk full". '
+        "Archived cases are left out unless the query names `archived:`.",
+    ),
+]
+UserFilter = Annotated[
+    str,
+    BeforeValidator(_at_most(FILTER_MAX)),
+    _FILTER_SCHEMA,
+    Query(alias="filter", description="Only users whose name, handle or e-mail contains this text"),
+]
+SortField = Annotated[
+    str,
+    BeforeValidator(_sort_field),
+    WithJsonSchema({"type": "string", "enum": list(wire.SORT_FIELDS)}),
+    Query(alias="sort[field]", description="Field to sort by"),
+]
+CaseId = Annotated[
+    str,
+    BeforeValidator(_matching(CASE_ID, "neither a case UUID nor a case key like OPS-12")),
+    WithJsonSchema({"type": "string", "pattern": f"^({CASE_ID.pattern})$"}),
+    Path(description="The case's UUID or its key (e.g. OPS-12)"),
+]
+ProjectId = Annotated[
+    str,
+    BeforeValidator(_matching(PROJECT_ID, "neither a project UUID nor a project key")),
+    WithJsonSchema({"type": "string", "pattern": f"^({PROJECT_ID.pattern})$"}),
+    Path(description="The project's UUID or its key"),
+]
