@@ -15,8 +15,9 @@ from sqlalchemy import Engine
 from bot.core.cases import Actor, ActorSource
 from bot.services.case_pages import CasePages
 from bot.services.cases import CaseService
+from bot.web.api.case_search import CaseSearch
 from bot.web.api.case_search import search as api_search
-from bot.web.api.query_params import CaseSearch, Page
+from bot.web.api.query_params import Page
 from tests.builders import make_project, make_user
 
 TITLES = [

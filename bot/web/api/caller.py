@@ -34,7 +34,7 @@ from bot.services.cases import CaseListener
 from bot.services.keys import ApiKey, Scope
 from bot.web.api.auth import Credentials, KeyCache, authenticate, check_scope, credentials
 from bot.web.api.errors import ApiError, bad_request
-from bot.web.api.refusals import invalid, service_refusal
+from bot.web.api.refusals import invalid, path_of, service_refusal
 
 log = logging.getLogger(__name__)
 
@@ -127,12 +127,13 @@ class Caller:
     async def body(self, model: type[T]) -> T:
         """The JSON body, validated as `model`; 413 past `BODY_MAX`, else 400 naming the
         member that is wrong."""
-        return _validate(model, _decode(await self._raw()))
+        raw = await self._raw()
+        return _validate(model, _decode(raw), raw)
 
     async def optional_body(self, model: type[T]) -> T | None:
         """Like `body`, but an empty body is None."""
         raw = await self._raw()
-        return None if not raw.strip() else _validate(model, _decode(raw))
+        return None if not raw.strip() else _validate(model, _decode(raw), raw)
 
     async def run(self, work: Callable[[Call], R]) -> R:
         """`work` in one transaction in a worker thread (read-only for read scopes)."""
@@ -183,12 +184,36 @@ def _decode(raw: bytes) -> Any:
     return value
 
 
-def _validate(model: type[T], value: Any) -> T:
+def _validate(model: type[T], value: Any, raw: bytes) -> T:
     try:
         validated: T = _adapter(model).validate_python(value)
     except ValidationError as error:
         raise invalid(error.errors(), model) from None
+    if b"\\u0000" in raw:
+        # PostgreSQL cannot store U+0000: refused wherever the request would store it.
+        where = nul_path(_adapter(model).dump_python(validated, by_alias=True))
+        if where is not None:
+            raise bad_request(f"{path_of(where)} must not contain a NUL character (\\u0000)")
     return validated
+
+
+def nul_path(value: Any, at: tuple[str | int, ...] = ()) -> tuple[str | int, ...] | None:
+    """Where in `value` a string (or a member's name) holds U+0000, if anywhere."""
+    if isinstance(value, str):
+        return at if "\x00" in value else None
+    if isinstance(value, dict):
+        for name, member in value.items():
+            if isinstance(name, str) and "\x00" in name:
+                return (*at, name)
+            found = nul_path(member, (*at, name))
+            if found is not None:
+                return found
+    if isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            found = nul_path(item, (*at, index))
+            if found is not None:
+                return found
+    return None
 
 
 class Authorize:

@@ -11,6 +11,7 @@ scope (`x-permission`) and the refusals every keyed route can answer (400,
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from fastapi import FastAPI
@@ -80,8 +81,7 @@ def document(app: FastAPI) -> Json:
     components = generated.setdefault("components", {})
     schemas: Json = components.setdefault("schemas", {})
     _add_schemas(schemas, _request_schemas())
-    errors = APIErrorResponse.model_json_schema(ref_template=REF)
-    _add_schemas(schemas, {"APIErrorResponse": errors})
+    schemas.setdefault("APIErrorResponse", APIErrorResponse.model_json_schema(ref_template=REF))
     for route in app.routes:
         if isinstance(route, ApiRoute):
             for method in route.methods or ():
@@ -96,13 +96,41 @@ def _request_schemas() -> Json:
     models = [(model, "validation") for model in _REQUEST_MODELS.values()]
     _, definitions = models_json_schema(models, ref_template=REF)  # type: ignore[arg-type]
     found: Json = definitions.get("$defs", {})
+    for schema in found.values():
+        _without_nul(schema)
     return found
 
 
+NO_NUL = {"not": {"pattern": "\u0000"}}
+
+
+def _without_nul(schema: Any) -> None:
+    """Strings in requests hold no U+0000 (PostgreSQL cannot store it; it is refused)."""
+    if isinstance(schema, list):
+        for item in schema:
+            _without_nul(item)
+        return
+    if not isinstance(schema, dict):
+        return
+    for member in schema.values():
+        _without_nul(member)
+    kind = schema.get("type")
+    if kind == "string" or (isinstance(kind, list) and "string" in kind):
+        schema["allOf"] = [*schema.get("allOf", []), NO_NUL]
+    names = schema.get("propertyNames")
+    if isinstance(names, dict):
+        names["allOf"] = [*names.get("allOf", []), NO_NUL]
+
+
 def _add_schemas(schemas: Json, more: Json) -> None:
+    """Add `more`; a model in both a request and an answer keeps its request schema (the
+    same but for refusing U+0000)."""
     for name, schema in more.items():
-        if name in schemas and schemas[name] != schema:
-            raise ValueError(f"two different schemas are named {name}")
+        if name in schemas:
+            known = copy.deepcopy(schemas[name])
+            _without_nul(known)
+            if known != schema:
+                raise ValueError(f"two different schemas are named {name}")
         schemas[name] = schema
 
 

@@ -69,6 +69,8 @@ def _at_most(limit: int) -> Callable[[Any], str]:
     def read(text: Any) -> str:
         if len(text) > limit:
             raise refuse(f"is longer than {limit} characters")
+        if "\x00" in text:
+            raise refuse("must not contain a NUL character (\\u0000)")
         return str(text)
 
     return read
@@ -119,7 +121,9 @@ SortAscending = Annotated[
     WithJsonSchema({"type": "boolean"}),
     Query(alias="sort[ascending]", description="Oldest first (default) or newest first"),
 ]
-_FILTER_SCHEMA = WithJsonSchema({"type": "string", "maxLength": FILTER_MAX})
+_FILTER_SCHEMA = WithJsonSchema(
+    {"type": "string", "maxLength": FILTER_MAX, "not": {"pattern": "\u0000"}}
+)
 CaseFilter = Annotated[
     str,
     BeforeValidator(_at_most(FILTER_MAX)),
