@@ -163,7 +163,12 @@ def map_case(_context: Any, case: Any) -> Any:
     relationships = data.get("relationships")
     project = relationships.get("project") if isinstance(relationships, dict) else None
     target = project.get("data") if isinstance(project, dict) else None
-    if isinstance(target, dict) and isinstance(target.get("id"), str) and target["id"].strip():
+    if (
+        isinstance(target, dict)
+        and isinstance(target.get("id"), str)
+        and target["id"].strip()
+        and "\x00" not in target["id"]
+    ):
         target["id"] = _known("project", target["id"])
     return case
 

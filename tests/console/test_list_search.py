@@ -15,9 +15,8 @@ from sqlalchemy import Engine
 from bot.core.cases import Actor, ActorSource
 from bot.services.case_pages import CasePages
 from bot.services.cases import CaseService
-from bot.web.api.case_search import CaseSearch
+from bot.web.api.case_search import CaseQuery
 from bot.web.api.case_search import search as api_search
-from bot.web.api.query_params import Page
 from tests.builders import make_project, make_user
 
 TITLES = [
@@ -70,7 +69,7 @@ def test_the_list_finds_what_the_api_finds(cases: Engine, query: str) -> None:
         page = CasePages(conn).search(
             CasePages.parse(query), sort="created", ascending=False, offset=0, limit=100
         )
-        oracle = api_search(conn, CaseSearch(Page(100, 1, 1), "created_at", False, query))
+        oracle = api_search(conn, CaseQuery(query, "created_at", False, size=100))
     expected = [item["attributes"]["key"] for item in oracle["data"]]
     assert [row.key for row in page.rows] == expected
     assert page.total == len(expected)

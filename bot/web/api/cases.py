@@ -16,6 +16,7 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel
 
 from bot.core.cases import Case, CaseStatus, CaseType, CreationSource, Priority, TimelineEntry
+from bot.services.case_search import last_modifier
 from bot.services.cases import CaseService
 from bot.services.errors import InvalidCaseChange
 from bot.services.projects import ProjectService
@@ -27,7 +28,6 @@ from bot.web.api.errors import ApiError
 from bot.web.api.models import case_requests as bodies
 from bot.web.api.models.case_resources import CaseResponse, CasesResponse, TimelineResponse
 from bot.web.api.models.fields import given
-from bot.web.api.modified_by import last_actor
 from bot.web.api.query_params import (
     CaseFilter,
     CaseId,
@@ -53,7 +53,7 @@ def _service(call: Call) -> CaseService:
 
 
 def case_document(call: Call, case: Case) -> Json:
-    return {"data": case_resource(case, modified_by=last_actor(call.conn, case.id))}
+    return {"data": case_resource(case, modified_by=last_modifier(call.conn, case.id))}
 
 
 def _timeline(call: Call, entries: list[TimelineEntry]) -> Json:
@@ -75,11 +75,8 @@ async def search_cases(
     sort_asc: SortAsc = False,
     query: CaseFilter = "",
 ) -> Any:
-    search = case_search.CaseSearch(
-        page=query_params.Page(page_size, page_number, 1),
-        sort_field=sort_field,
-        sort_asc=sort_asc,
-        filter=query,
+    search = case_search.CaseQuery(
+        filter=query, sort_field=sort_field, sort_asc=sort_asc, size=page_size, number=page_number
     )
     return await caller.run(lambda call: case_search.search(call.conn, search))
 

@@ -101,7 +101,7 @@ def _request_schemas() -> Json:
     return found
 
 
-NO_NUL = {"not": {"pattern": "\u0000"}}
+NO_NUL = {"not": {"type": "string", "pattern": "\u0000"}}
 
 
 def _without_nul(schema: Any) -> None:

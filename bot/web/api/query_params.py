@@ -122,7 +122,7 @@ SortAscending = Annotated[
     Query(alias="sort[ascending]", description="Oldest first (default) or newest first"),
 ]
 _FILTER_SCHEMA = WithJsonSchema(
-    {"type": "string", "maxLength": FILTER_MAX, "not": {"pattern": "\u0000"}}
+    {"type": "string", "maxLength": FILTER_MAX, "not": {"type": "string", "pattern": "\u0000"}}
 )
 CaseFilter = Annotated[
     str,
