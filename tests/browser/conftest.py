@@ -3,7 +3,12 @@
 The browser is Debian's `chromium` (`/usr/bin/chromium`, or $CASEBOT_CHROMIUM);
 Playwright's own browser downloads are not used. Without a browser these tests
 are skipped with the reason, except in CI (`CI=true`), where they fail: .ci/run
-installs Chromium first. One browser serves the whole session.
+installs Chromium first.
+
+One browser serves a module, and Playwright stops after it: its synchronous API
+keeps an event loop running in the main thread, where a later test's
+`asyncio.run()` would then fail. (One module holds the browser tests, so one
+browser serves the whole run.)
 """
 
 from __future__ import annotations
@@ -48,7 +53,7 @@ def _unavailable(reason: str) -> None:
     pytest.skip(reason)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     try:
         from playwright.sync_api import sync_playwright
