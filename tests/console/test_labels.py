@@ -3,13 +3,17 @@ that labels it), as people and the browser tests find controls by their labels."
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from html.parser import HTMLParser
 
 import pytest
+from starlette.testclient import TestClient
 
 from bot.db.engine import make_engine
+from bot.db.migrate import upgrade
 from tests.builders import make_project
-from tests.console.harness import add_account, console
+from tests.console.harness import Console, add_account, console
+from tests.databases import sqlite_url
 
 
 class Controls(HTMLParser):
@@ -43,31 +47,37 @@ class Controls(HTMLParser):
 
 
 PAGES = [
-    "/login",
-    "/cases",
-    "/cases/new",
-    "/cases/OPS-1",
-    "/settings/keys",
-    "/settings/users",
+    "/login", "/cases", "/cases/new", "/cases/OPS-1", "/settings/keys", "/settings/users",
     "/cases?q=(",
-]
+]  # fmt: skip
 
 
-@pytest.mark.parametrize("path", PAGES)
-def test_every_control_has_a_label(migrated_database_url: str, path: str) -> None:
-    engine = make_engine(migrated_database_url)
+@pytest.fixture(scope="module")
+def admin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console]:
+    """One app for every page, an admin signed in and a SECURITY case made (the page
+    with the most controls)."""
+    url = sqlite_url(tmp_path_factory.mktemp("labels"))
+    upgrade(url)
+    engine = make_engine(url)
     with engine.begin() as conn:
         make_project(conn, name="Operations", key="OPS", handle="ops")
     engine.dispose()
-    add_account(migrated_database_url, "ann@example.com", role="admin")
-    with console(migrated_database_url) as c:
-        if path != "/login":
-            c.sign_in("ann@example.com")
-            new = c.client.get("/cases/new").text
-            token = new.split('name="csrf_token" value="')[1].split('"')[0]
-            c.client.post("/cases/new", data={"project": "OPS", "type": "SECURITY", "title": "T",
-                          "description": "", "priority": "P1", "csrf_token": token})  # fmt: skip
-        page = c.client.get(path)
+    add_account(url, "ann@example.com", role="admin")
+    with console(url) as c:
+        c.sign_in("ann@example.com")
+        token = c.csrf("/cases/new")
+        c.client.post("/cases/new", data={"project": "OPS", "type": "SECURITY", "title": "T",
+                      "description": "", "priority": "P1", "csrf_token": token})  # fmt: skip
+        yield c
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_every_control_has_a_label(admin: Console, path: str) -> None:
+    if path == "/login":
+        with TestClient(admin.app) as stranger:
+            page = stranger.get(path)
+    else:
+        page = admin.client.get(path)
     assert page.status_code == 200
     parsed = Controls()
     parsed.feed(page.text)
