@@ -231,3 +231,28 @@ def test_a_moved_case_is_found_at_its_old_key(rita: Console, db: Engine) -> None
     answer = rita.client.get("/cases/OPS-1")
     assert (answer.status_code, answer.headers["location"]) == (301, "/cases/WEB-1")
     assert rita.client.get("/cases/OPS-9").status_code == 404
+
+
+def test_the_case_page_shows_its_monitor_group_cycle_and_linked_issues(
+    rita: Console, db: Engine
+) -> None:
+    from bot.errortracking import ErrorEvent, IssueService
+    from tests.console.harness import WEBHOOK_TOKEN
+    from tests.engine.builders import generic_body
+
+    auth = {"Authorization": f"Bearer {WEBHOOK_TOKEN}"}
+    alert = generic_body("Alert", at="2026-11-20T09:00:00Z", delivery_id="page-1")
+    assert rita.client.post("/webhooks/generic", content=alert, headers=auth).status_code == 202
+    person = Actor(ActorSource.API, None, "tests")
+    with db.begin() as conn:
+        issues = IssueService(conn, now=datetime.now(UTC))
+        issue = issues.record(ErrorEvent("checkout", "DiskFullError"), actor=person).issue
+        issues.link(issue.id, "OPS-1", actor=person)
+    page = rita.client.get("/cases/OPS-1").text
+    facts = page[page.index('id="case-facts"') :]
+    assert "<code>host:web-1</code>" in facts and "now <strong>Alert</strong>" in facts
+    assert "alert cycle 1" in facts
+    assert "DiskFullError · checkout" in facts
+    timeline = page[page.index('id="timeline"') :]
+    assert "OK → Alert" in timeline  # the transition, with the rendered notification:
+    assert "Disk full on web-1." in timeline

@@ -4,6 +4,7 @@ and the message follows the case like an alert's does."""
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 
 import httpx
@@ -67,3 +68,15 @@ def test_new_case_posts_to_the_projects_channel(slack: Client) -> None:
     assert post.body["channel"] == "C07OPS"
     assert "Rotate the certificates" in post.body["text"] and "OPS-1" in post.body["text"]
     assert "case_in_progress" in buttons(post)
+
+
+def test_the_case_page_links_to_its_slack_message(slack: Client) -> None:
+    _sign_in(slack.http)
+    _create(slack, "OPS", "Rotate the certificates")
+    (post,) = slack.fake.wait_for("chat.postMessage")
+    link = f"https://slack.com/archives/C07OPS/p{slack.ts_of(post).replace('.', '')}"
+    deadline = time.monotonic() + 10
+    while link not in (page := slack.http.get("/cases/OPS-1").text):
+        assert time.monotonic() < deadline, "the message's ts never reached the case page"
+        time.sleep(0.05)
+    assert ">The Slack message</a>" in page
