@@ -1,125 +1,332 @@
-"""The statements of case search: the candidates a query can match, narrowed in SQL
-where that is exact, and one sorted page when SQL decides the whole query.
+"""Case search's statements: the query language over cases, narrowed in SQL, matched
+here, sorted and paged. The case API's search and the console's list both use it.
 
-`bot.services.case_search` decides what is exact; this module only builds and runs
-the statements.
+The database narrows the candidates where that is exact (archived or not; top-level
+`status:`, `priority:` and `project:` terms, a choice among them, a negated status or
+priority). When the narrowing is the whole query, the database also sorts, counts and
+pages. Otherwise top-level free text narrows further to a superset (an ASCII needle
+looked for with SQL's lower(), which folds ASCII as casefold() does; a text with any
+other character is kept), and each candidate is matched as a `Document` holding only
+the fields the query names, then sorted here.
+
+A case's document has these fields (values compare case-folded, so `status:open`
+matches `OPEN`): key, status (`OPEN`, "In Progress", ...), priority, type, project
+(key and handle), project_id, assignee (user id, name or e-mail), creation_source,
+archived (true/false), and every case attribute (service, team, env, ...); free text
+(`"disk full"`) searches the key, title and description. Archived cases are left out
+unless the query names the `archived` field (`archived:true` for only those,
+`archived:*` for all).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import uuid
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Select, func, select
+from sqlalchemy import Connection, LargeBinary, Select, cast, func, or_, select
 from sqlalchemy import case as sql_case
 
 from bot.core.cases import Case, CaseStatus, Priority
-from bot.core.query import And, Node, Not, Or, Term
+from bot.core.query import And, Document, MatchAll, Node, Not, Or, Query, Term
 from bot.db.cases import case_from_row, cases
 from bot.db.projects import projects
 from bot.db.users import users
 
 _c = cases.c
-PRIORITY_RANK = {priority.value: rank for rank, priority in enumerate(list(Priority)[1:])}
-PRIORITY_RANK[Priority.NOT_DEFINED.value] = len(PRIORITY_RANK)
+_STATUS_NAMES = {status.value: status.status_name for status in CaseStatus}
+_STATUS_BY_NAME = {name.casefold(): value for value, name in _STATUS_NAMES.items()}
 STATUS_RANK = {status.value: rank for rank, status in enumerate(CaseStatus)}
-_STATUS_BY_NAME = {status.status_name: status.value for status in CaseStatus}
+# P1 first, "not defined" last.
+PRIORITY_RANK = {
+    p.value: rank for rank, p in enumerate([*list(Priority)[1:], Priority.NOT_DEFINED])
+}
+
+SORT_FIELDS = ("key", "title", "status", "priority", "type", "assignee", "project", "created")
 
 
 @dataclass(frozen=True, slots=True)
-class Candidate:
-    """A case and what its search document needs beside it."""
+class CaseRow:
+    """One line of the case list."""
 
-    case: Case
-    project_key: str
-    project_handle: str
-    assignee_name: str | None
-    assignee_email: str | None
+    id: uuid.UUID
+    key: str
+    title: str
+    status: CaseStatus
+    priority: Priority
+    type: str
+    assignee: str | None
+    project: str
+    created_at: datetime
+    archived: bool
 
 
-def terms(node: Node) -> Iterable[Term]:
+_ASSIGNEE = users.alias("assignee")
+_LIST_COLUMNS = (
+    _c.id,
+    _c.key,
+    _c.number,
+    _c.title,
+    _c.status,
+    _c.priority,
+    _c.type,
+    _c.created_at,
+    _c.archived_at,
+    projects.c.key.label("project_key"),
+    _ASSIGNEE.c.name.label("assignee_name"),
+)
+# Read only for documents a query must match in Python.
+_MATCH_COLUMNS = (
+    _c.description,
+    _c.attributes,
+    _c.creation_source,
+    _c.project_id,
+    _c.assignee_id,
+    projects.c.handle.label("project_handle"),
+    _ASSIGNEE.c.email.label("assignee_email"),
+)
+
+
+def _base(columns: Iterable[Any]) -> Select[Any]:
+    return (
+        select(*columns)
+        .join(projects, projects.c.id == _c.project_id)
+        .outerjoin(_ASSIGNEE, _ASSIGNEE.c.id == _c.assignee_id)
+    )
+
+
+def _terms(node: Node) -> Iterable[Term]:
     if isinstance(node, Term):
         yield node
     elif isinstance(node, Not):
-        yield from terms(node.operand)
+        yield from _terms(node.operand)
     elif isinstance(node, And | Or):
         for child in node.operands:
-            yield from terms(child)
+            yield from _terms(child)
 
 
-def top_level_terms(node: Node) -> list[Term]:
-    """Plain `key:value` terms every match must satisfy (the AND at the top)."""
-    operands = node.operands if isinstance(node, And) else (node,)
-    return [
-        term
-        for term in operands
-        if isinstance(term, Term)
+def _plain(term: Node, *keys: str) -> bool:
+    """A `key:value` term on one of `keys` that SQL compares exactly as the language does
+    (no wildcard, no `@`, ASCII: SQL's upper/lower and case-folding agree there)."""
+    return (
+        isinstance(term, Term)
         and term.key is not None
+        and term.key.lower() in keys
         and not term.is_pattern
         and not term.attribute
-    ]
+        and term.value.isascii()
+    )
 
 
-def _narrow(query: Select[Any], node: Node) -> Select[Any]:
-    for term in top_level_terms(node):
-        key, value = term.key.lower() if term.key else "", term.value
-        if key == "status":
-            status = _STATUS_BY_NAME.get(value) or value.upper().replace(" ", "_")
-            query = query.where(_c.status == status)
-        elif key == "priority":
-            query = query.where(_c.priority == value.upper())
-        elif key == "project":
-            query = query.where(
-                (projects.c.key == value.upper()) | (projects.c.handle == value.lower())
-            )
-    return query
+def _status_value(text: str) -> str | None:
+    folded = text.casefold()
+    upper = text.upper()
+    return upper if upper in _STATUS_NAMES else _STATUS_BY_NAME.get(folded)
 
 
-def _order(sort_field: str, ascending: bool) -> list[Any]:
-    """ORDER BY terms equal to the service's sort key, so both paths page alike."""
-    columns: list[Any] = [_c.created_at, _c.id]
-    if sort_field == "priority":
-        ranks = [(_c.priority == name, rank) for name, rank in PRIORITY_RANK.items()]
-        columns.insert(0, sql_case(*ranks, else_=len(PRIORITY_RANK)))
-    elif sort_field == "status":
-        ranks = [(_c.status == name, rank) for name, rank in STATUS_RANK.items()]
-        columns.insert(0, sql_case(*ranks, else_=len(STATUS_RANK)))
+def _condition(node: Node) -> Any | None:
+    """The SQL condition equal to `node`, or None when SQL cannot say it exactly."""
+    if _plain(node, "status"):
+        assert isinstance(node, Term)
+        value = _status_value(node.value)
+        return _c.status == value if value else _c.status.is_(None)
+    if _plain(node, "priority"):
+        assert isinstance(node, Term)
+        return _c.priority == node.value.upper()
+    if _plain(node, "project"):
+        assert isinstance(node, Term)
+        return (projects.c.key == node.value.upper()) | (projects.c.handle == node.value.lower())
+    if isinstance(node, Or):
+        parts = [_condition(child) for child in node.operands]
+        present = [part for part in parts if part is not None]
+        return or_(*present) if len(present) == len(parts) else None
+    if isinstance(node, Not) and _plain(node.operand, "status", "priority"):
+        inner = _condition(node.operand)
+        return ~inner if inner is not None else None
+    return None
+
+
+def _not_ascii(column: Any, dialect: str) -> Any:
+    """True where the text has a character outside ASCII (its bytes outnumber its
+    characters in UTF-8)."""
+    if dialect == "postgresql":
+        return func.octet_length(column) != func.length(column)
+    return func.length(cast(column, LargeBinary)) != func.length(column)
+
+
+def _may_contain(term: Term, dialect: str) -> Any | None:
+    """A condition true for every case whose key, title or description contains the
+    free-text `term` as the query language compares (case-folded), and for few others:
+    an ASCII needle is looked for with SQL's lower() (which folds ASCII as casefold()
+    does); a text with other characters is always kept, for Python to decide."""
+    if term.key is not None or term.is_pattern or not term.value.isascii() or not term.value:
+        return None
+    needle = term.value.lower()
+    columns = (_c.key, _c.title, _c.description)
+    found = [func.lower(column).contains(needle, autoescape=True) for column in columns]
+    unsure = [_not_ascii(column, dialect) for column in (_c.title, _c.description)]
+    return or_(*found, *unsure)
+
+
+def _narrow(statement: Select[Any], node: Node, dialect: str) -> tuple[Select[Any], bool]:
+    """`statement` narrowed by the top-level terms SQL can decide; whether they are all.
+
+    Top-level free text narrows too, to a superset of the cases that contain it (the
+    query is then matched in Python)."""
+    if isinstance(node, MatchAll):
+        return statement, True
+    operands = node.operands if isinstance(node, And) else (node,)
+    exact = True
+    for operand in operands:
+        condition = _condition(operand)
+        if condition is None:
+            exact = False
+            if isinstance(operand, Term):
+                condition = _may_contain(operand, dialect)
+        if condition is not None:
+            statement = statement.where(condition)
+    return statement, exact
+
+
+def _with_archived(statement: Select[Any], node: Node) -> Select[Any]:
+    if any(term.key and term.key.lower() == "archived" for term in _terms(node)):
+        return statement
+    return statement.where(_c.archived_at.is_(None))
+
+
+def _order(sort: str, ascending: bool) -> list[Any]:
+    columns: list[Any]
+    if sort == "key":
+        columns = [projects.c.key, _c.number]
+    elif sort == "title":
+        columns = [func.lower(_c.title)]
+    elif sort == "status":
+        columns = [sql_case(*[(_c.status == k, r) for k, r in STATUS_RANK.items()], else_=9)]
+    elif sort == "priority":
+        columns = [sql_case(*[(_c.priority == k, r) for k, r in PRIORITY_RANK.items()], else_=9)]
+    elif sort == "type":
+        columns = [_c.type]
+    elif sort == "assignee":
+        columns = [_ASSIGNEE.c.name.is_(None), func.lower(_ASSIGNEE.c.name)]
+    elif sort == "project":
+        columns = [projects.c.key]
+    else:
+        columns = []
+    columns += [_c.created_at, _c.id]
     return [column.asc() if ascending else column.desc() for column in columns]
 
 
-def _candidates(node: Node) -> Select[Any]:
-    statement = (
-        select(
-            cases,
-            projects.c.key.label("project_key"),
-            projects.c.handle,
-            users.c.name.label("assignee_name"),
-            users.c.email.label("assignee_email"),
-        )
-        .join(projects, projects.c.id == _c.project_id)
-        .outerjoin(users, users.c.id == _c.assignee_id)
+def _sort_key(sort: str) -> Callable[[Any], Any]:
+    tail: Callable[[Any], tuple[Any, ...]] = lambda r: (r.created_at, str(r.id))  # noqa: E731
+    keys: dict[str, Callable[[Any], Any]] = {
+        "key": lambda r: (r.project_key, r.number, *tail(r)),
+        "title": lambda r: (r.title.lower(), *tail(r)),
+        "status": lambda r: (STATUS_RANK.get(r.status, 9), *tail(r)),
+        "priority": lambda r: (PRIORITY_RANK.get(r.priority, 9), *tail(r)),
+        "type": lambda r: (r.type, *tail(r)),
+        "assignee": lambda r: (r.assignee_name is None, (r.assignee_name or "").lower(), *tail(r)),
+        "project": lambda r: (r.project_key, *tail(r)),
+    }
+    return keys.get(sort, tail)
+
+
+def _assignee(row: Any) -> tuple[str, ...] | None:
+    """The assignee's id, name and e-mail: `assignee:alice@example.com` finds her cases."""
+    if row.assignee_id is None:
+        return None
+    names = (row.assignee_name, row.assignee_email)
+    return (str(row.assignee_id), *(name for name in names if name))
+
+
+_FIELDS: dict[str, Callable[[Any], Any]] = {
+    "key": lambda row: row.key,
+    "status": lambda row: (row.status, _STATUS_NAMES.get(row.status, row.status)),
+    "priority": lambda row: row.priority,
+    "type": lambda row: row.type,
+    "project": lambda row: (row.project_key, row.project_handle),
+    "project_id": lambda row: str(row.project_id),
+    "assignee": _assignee,
+    "creation_source": lambda row: row.creation_source,
+    "archived": lambda row: "true" if row.archived_at is not None else "false",
+}
+
+
+def _documents(node: Node) -> Callable[[Any], Document]:
+    """Builds a row's `Document` with only the fields `node` looks at (a query names a
+    few; building every field of every candidate cost most of a search)."""
+    keys = {term.key.lower() for term in _terms(node) if term.key is not None}
+    builtin = [(key, _FIELDS[key]) for key in keys if key in _FIELDS]
+    attributes = [key for key in keys if key not in _FIELDS]
+    text = any(term.key is None for term in _terms(node))
+
+    def document(row: Any) -> Document:
+        fields: dict[str, Any] = {}
+        if attributes:
+            stored = {key.lower(): values for key, values in (row.attributes or {}).items()}
+            fields = {key: tuple(stored[key]) for key in attributes if key in stored}
+        for key, read in builtin:
+            fields[key] = read(row)
+        return Document.of(fields, text=(row.key, row.title, row.description) if text else ())
+
+    return document
+
+
+def _row(row: Any) -> CaseRow:
+    return CaseRow(
+        id=row.id,
+        key=row.key,
+        title=row.title,
+        status=CaseStatus(row.status),
+        priority=Priority(row.priority),
+        type=row.type,
+        assignee=row.assignee_name,
+        project=row.project_key,
+        created_at=row.created_at,
+        archived=row.archived_at is not None,
     )
-    if not any(term.key and term.key.lower() == "archived" for term in terms(node)):
-        statement = statement.where(_c.archived_at.is_(None))
-    return _narrow(statement, node)
 
 
-def candidates(conn: Connection, node: Node) -> list[Candidate]:
-    """Every case `node` may match (archived ones only when it names `archived`)."""
-    return [
-        Candidate(
-            case_from_row(row), row.project_key, row.handle, row.assignee_name, row.assignee_email
-        )
-        for row in conn.execute(_candidates(node))
-    ]
+@dataclass(frozen=True, slots=True)
+class Found:
+    """One page of a search: the matching cases' ids in order, and how many match."""
+
+    ids: list[uuid.UUID]
+    total: int
 
 
-def page(
-    conn: Connection, node: Node, *, sort_field: str, ascending: bool, limit: int, offset: int
-) -> tuple[int, list[Case]]:
-    """How many cases match `node` when SQL decides it alone, and one sorted page of them."""
-    statement = _candidates(node)
-    total: int = conn.execute(select(func.count()).select_from(statement.subquery())).scalar_one()
-    paged = statement.order_by(*_order(sort_field, ascending)).limit(limit).offset(offset)
-    return total, [case_from_row(row) for row in conn.execute(paged)]
+def search(
+    conn: Connection, query: Query, *, sort: str, ascending: bool, offset: int, limit: int
+) -> Found:
+    """One page of the cases `query` matches, sorted by `sort` (one of SORT_FIELDS; ties
+    and `created` by creation time, then id)."""
+    node = query.node
+    base = _with_archived(_base(_LIST_COLUMNS), node)
+    narrowed, exact = _narrow(base, node, conn.dialect.name)
+    if exact:
+        total = conn.execute(select(func.count()).select_from(narrowed.subquery())).scalar_one()
+        paged = narrowed.order_by(*_order(sort, ascending)).limit(limit).offset(offset)
+        return Found([row.id for row in conn.execute(paged)], int(total))
+    candidates = narrowed.add_columns(*_MATCH_COLUMNS)
+    document = _documents(node)
+    matches = [row for row in conn.execute(candidates) if query.matches(document(row))]
+    matches.sort(key=_sort_key(sort), reverse=not ascending)
+    return Found([row.id for row in matches[offset : offset + limit]], len(matches))
+
+
+def case_rows(conn: Connection, ids: Sequence[uuid.UUID]) -> list[CaseRow]:
+    """The list's rows of these cases, in this order."""
+    if not ids:
+        return []
+    rows = {row.id: _row(row) for row in conn.execute(_base(_LIST_COLUMNS).where(_c.id.in_(ids)))}
+    return [rows[case_id] for case_id in ids if case_id in rows]
+
+
+def full_cases(conn: Connection, ids: Sequence[uuid.UUID]) -> list[Case]:
+    """These cases, in this order."""
+    if not ids:
+        return []
+    rows = conn.execute(select(cases).where(_c.id.in_(ids)))
+    found = {row.id: case_from_row(row) for row in rows}
+    return [found[case_id] for case_id in ids if case_id in found]

@@ -14,17 +14,10 @@ from sqlalchemy import Connection
 from bot.core.cases import Case, Project, TimelineEntry
 from bot.core.query import Query, QuerySyntaxError, compile_query
 from bot.db import case_views
-from bot.db.case_views import (
-    SORT_FIELDS,
-    CaseListPage,
-    CaseRow,
-    CaseSurroundings,
-    GroupRef,
-    IssueRef,
-    SlackMessageRef,
-)
+from bot.db.case_views import CaseSurroundings, GroupRef, IssueRef, SlackMessageRef
 from bot.db.projects import list_projects
 from bot.services.case_reader import CaseReader
+from bot.services.case_search import SORT_FIELDS, CaseListPage, CaseRow, search_rows
 
 __all__ = [
     "SORT_FIELDS",
@@ -85,9 +78,8 @@ class CasePages:
     def search(
         self, query: Query, *, sort: str, ascending: bool, offset: int, limit: int
     ) -> CaseListPage:
-        if sort not in SORT_FIELDS:
-            sort = "created"
-        return case_views.list_cases(
+        """One page of the list (the case API's search, with more ways to sort)."""
+        return search_rows(
             self.conn, query, sort=sort, ascending=ascending, offset=offset, limit=limit
         )
 

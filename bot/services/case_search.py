@@ -11,30 +11,41 @@ and free text (`"disk full"`) searches the key, title and description.
 Archived cases are left out unless the query names the `archived` field
 (`archived:true` for only those, `archived:*` for all).
 
-The database narrows the candidates first where that is exact (archived or
-not; a top-level `status:`/`priority:`/`project:` term). When that is the
-whole filter, the database also sorts and pages; otherwise the compiled query
-decides and the page is cut from the sorted matches here. A filter the
-language cannot read raises `QuerySyntaxError`.
+The case API's search and the console's list share it; the statements, and how
+the database narrows the candidates before the compiled query decides, are
+bot/db/case_search.py's. A filter the language cannot read raises
+`QuerySyntaxError`.
 """
 
 from __future__ import annotations
 
 import math
 import uuid
-from collections.abc import Callable, Collection
+from collections.abc import Collection
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import Connection
 
 from bot.core.cases import Case
-from bot.core.query import And, Document, MatchAll, Node, Term, compile_query
+from bot.core.query import Query, QuerySyntaxError, compile_query
 from bot.db import case_modifiers, case_search
-from bot.db.case_search import PRIORITY_RANK, STATUS_RANK, Candidate
+from bot.db.case_search import SORT_FIELDS, CaseRow
 
-# The fields `bot.db.case_search` turns into SQL conditions.
-_NARROWED = ("status", "priority", "project")
+__all__ = [
+    "SORT_FIELDS",
+    "CaseListPage",
+    "CasePage",
+    "CaseQuery",
+    "CaseRow",
+    "QuerySyntaxError",
+    "last_modifier",
+    "last_modifiers",
+    "search",
+    "search_rows",
+]
+
+# The API's sort fields, by the search's names for them.
+_API_SORT = {"created_at": "created", "priority": "priority", "status": "status"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,85 +72,41 @@ class CasePage:
     pages: int
 
 
-def _document(candidate: Candidate) -> Document:
-    case = candidate.case
-    status = case.status
-    fields: dict[str, str | tuple[str, ...] | None] = {
-        key: values for key, values in case.attributes.items()
-    }
-    fields.update(
-        {
-            "key": case.key,
-            "status": (status.value, status.status_name),
-            "priority": case.priority.value,
-            "type": case.type,
-            "project": (candidate.project_key, candidate.project_handle),
-            "project_id": str(case.project_id),
-            "assignee": _assignee(candidate),
-            "creation_source": case.creation_source,
-            "archived": "true" if case.archived_at is not None else "false",
-        }
-    )
-    return Document.of(fields, text=(case.key, case.title, case.description))
-
-
-def _assignee(candidate: Candidate) -> tuple[str, ...] | None:
-    """The assignee's id, name and e-mail: `assignee:alice@example.com` finds her cases."""
-    case = candidate.case
-    if case.assignee_id is None:
-        return None
-    names = (candidate.assignee_name, candidate.assignee_email)
-    return (str(case.assignee_id), *(name for name in names if name))
-
-
-def _sort_key(sort_field: str) -> Callable[[Case], Any]:
-    if sort_field == "priority":
-        return lambda case: (PRIORITY_RANK[case.priority.value], case.created_at, str(case.id))
-    if sort_field == "status":
-        return lambda case: (STATUS_RANK[case.status.value], case.created_at, str(case.id))
-    return lambda case: (case.created_at, str(case.id))
-
-
-def _decided_by_the_database(node: Node) -> bool:
-    """True when SQL alone decides the query exactly: no filter, or only plain ASCII
-    `status:`/`priority:`/`project:` terms joined by AND (for those, SQL's upper/lower
-    comparisons and the query's case-folding agree)."""
-    if isinstance(node, MatchAll):
-        return True
-    operands = node.operands if isinstance(node, And) else (node,)
-    return all(
-        isinstance(term, Term)
-        and term.key is not None
-        and term.key.lower() in _NARROWED
-        and not term.is_pattern
-        and not term.attribute
-        and term.value.isascii()
-        for term in operands
-    )
-
-
 def search(conn: Connection, query: CaseQuery) -> CasePage:
-    """One page of the cases `query.filter` matches, sorted."""
-    compiled = compile_query(query.filter)
-    node = compiled.node
-    if _decided_by_the_database(node):
-        total, selected = case_search.page(
-            conn,
-            node,
-            sort_field=query.sort_field,
-            ascending=query.sort_asc,
-            limit=query.size,
-            offset=query.offset,
-        )
-    else:
-        matches = [
-            c.case for c in case_search.candidates(conn, node) if compiled.matches(_document(c))
-        ]
-        matches.sort(key=_sort_key(query.sort_field), reverse=not query.sort_asc)
-        total = len(matches)
-        selected = matches[query.offset : query.offset + query.size]
+    """One page of the cases `query.filter` matches, sorted (the case API's search)."""
+    found = case_search.search(
+        conn,
+        compile_query(query.filter),
+        sort=_API_SORT.get(query.sort_field, "created"),
+        ascending=query.sort_asc,
+        offset=query.offset,
+        limit=query.size,
+    )
+    selected = case_search.full_cases(conn, found.ids)
     modifiers = last_modifiers(conn, [case.id for case in selected])
-    return CasePage(selected, modifiers, math.ceil(total / query.size))
+    return CasePage(selected, modifiers, math.ceil(found.total / query.size))
+
+
+@dataclass(frozen=True, slots=True)
+class CaseListPage:
+    rows: tuple[CaseRow, ...]
+    total: int
+
+
+def search_rows(
+    conn: Connection, query: Query, *, sort: str, ascending: bool, offset: int, limit: int
+) -> CaseListPage:
+    """One page of the console's case list: what `query` matches, sorted by `sort` (one
+    of SORT_FIELDS: key, title, status, priority, type, assignee, project, created)."""
+    found = case_search.search(
+        conn,
+        query,
+        sort=sort if sort in SORT_FIELDS else "created",
+        ascending=ascending,
+        offset=offset,
+        limit=limit,
+    )
+    return CaseListPage(tuple(case_search.case_rows(conn, found.ids)), found.total)
 
 
 def last_modifier(conn: Connection, case_id: uuid.UUID) -> uuid.UUID | None:

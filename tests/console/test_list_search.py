@@ -1,8 +1,10 @@
-"""The console's list search finds exactly what the case API's search finds.
+"""Case search (the console's list and the case API) finds exactly the cases whose
+whole document the query matches.
 
-The list narrows candidates in SQL (statuses, priorities, projects, a superset
-for free text) before matching in Python; the API's search is the oracle. The
-cases include text that SQL's lower() and Python's casefold() treat apart.
+The search narrows candidates in SQL (statuses, priorities, projects, a superset for
+free text) and builds documents of only the fields a query names; the oracle here
+matches every case's whole document, built from the documented fields. The cases
+include text that SQL's lower() and Python's casefold() treat apart.
 """
 
 from __future__ import annotations
@@ -10,13 +12,16 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
-from bot.core.cases import Actor, ActorSource
+from bot.core.cases import Actor, ActorSource, Case, Project, User
+from bot.core.query import Document, compile_query
 from bot.services.case_pages import CasePages
+from bot.services.case_reader import CaseReader
+from bot.services.case_search import CaseQuery, search
 from bot.services.cases import CaseService
-from bot.web.api.case_search import CaseQuery
-from bot.web.api.case_search import search as api_search
+from bot.services.projects import ProjectReader
+from bot.services.users import UserReader
 from tests.builders import make_project, make_user
 
 TITLES = [
@@ -63,13 +68,57 @@ def cases(engine: Engine) -> Engine:
     return engine
 
 
+def _whole_document(case: Case, project: Project, assignee: User | None) -> Document:
+    status = case.status
+    fields: dict[str, str | tuple[str, ...] | None] = dict(case.attributes)
+    fields.update(
+        {
+            "key": case.key,
+            "status": (status.value, status.status_name),
+            "priority": case.priority.value,
+            "type": case.type,
+            "project": (project.key, project.handle),
+            "project_id": str(case.project_id),
+            "assignee": (
+                (str(assignee.id), assignee.name, *([assignee.email] if assignee.email else []))
+                if assignee
+                else None
+            ),
+            "creation_source": case.creation_source,
+            "archived": "true" if case.archived_at is not None else "false",
+        }
+    )
+    return Document.of(fields, text=(case.key, case.title, case.description))
+
+
+def _expected(conn: Connection, query: str) -> list[str]:
+    compiled = compile_query(query)
+    archived = "archived" in query
+    projects = {p.id: p for p in ProjectReader(conn).list()}
+    people = {u.id: u for u in UserReader(conn).list()}
+    found = [
+        case
+        for case in CaseReader(conn).list_cases(include_archived=archived)
+        if compiled.matches(
+            _whole_document(
+                case,
+                projects[case.project_id],
+                people.get(case.assignee_id) if case.assignee_id else None,
+            )
+        )
+    ]
+    found.sort(key=lambda case: (case.created_at, str(case.id)), reverse=True)
+    return [case.key for case in found]
+
+
 @pytest.mark.parametrize("query", QUERIES)
-def test_the_list_finds_what_the_api_finds(cases: Engine, query: str) -> None:
+def test_search_finds_what_the_whole_documents_match(cases: Engine, query: str) -> None:
     with cases.connect() as conn:
+        expected = _expected(conn, query)
         page = CasePages(conn).search(
             CasePages.parse(query), sort="created", ascending=False, offset=0, limit=100
         )
-        oracle = api_search(conn, CaseQuery(query, "created_at", False, size=100))
-    expected = [item["attributes"]["key"] for item in oracle["data"]]
+        api = search(conn, CaseQuery(query, "created_at", False, size=100))
     assert [row.key for row in page.rows] == expected
     assert page.total == len(expected)
+    assert [case.key for case in api.cases] == expected
