@@ -211,6 +211,7 @@ def test_a_monitor_recovery_closes_the_open_case_page(page: Any, server: Server)
     expect(page.locator("#case-status")).to_have_text("Closed")
     expect(page.locator("#timeline")).to_contain_text("Alert → OK")
     expect(page.locator("#case-facts")).to_contain_text("now OK")  # the monitor group
+    expect(page.get_by_role("status").filter(has_text="Updated with a change")).to_have_count(1)
     assert page.evaluate("window.__notReloaded") is True
 
 

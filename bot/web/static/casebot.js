@@ -53,6 +53,11 @@
           if (window.htmx) { window.htmx.process(adopted); }
         });
         document.body.setAttribute("data-live-refreshed", String(Date.now()));
+        var status = document.getElementById("live-status");
+        if (status) {
+          status.textContent = "Updated with a change made elsewhere at " +
+            new Date().toLocaleTimeString() + ".";
+        }
       })
       .catch(function () { /* the next change or reconnect tries again */ })
       .then(function () {
