@@ -215,6 +215,24 @@ def test_a_monitor_recovery_closes_the_open_case_page(page: Any, server: Server)
     assert page.evaluate("window.__notReloaded") is True
 
 
+def test_the_list_shows_a_new_case_without_a_reload(page: Any, server: Server) -> None:
+    from playwright.sync_api import expect
+
+    sign_in(page)
+    expect(page.locator("body")).to_have_attribute("data-live-state", "connected")
+    page.evaluate("window.__notReloaded = true")
+    alert = generic_body(
+        "Alert", at="2026-11-20T10:00:00Z", delivery_id="browser-3", monitor="queue",
+        group=("queue:orders",),
+    )  # fmt: skip
+    auth = {"Authorization": f"Bearer {WEBHOOK_TOKEN}"}
+    assert (
+        httpx.post(f"{server.url}/webhooks/generic", content=alert, headers=auth).status_code == 202
+    )
+    expect(page.locator("#results")).to_contain_text("queue:orders")
+    assert page.evaluate("window.__notReloaded") is True
+
+
 def test_a_viewer_sees_no_controls_and_a_forged_post_is_refused(page: Any) -> None:
     from playwright.sync_api import expect
 
