@@ -90,6 +90,10 @@ def print_welcome(settings: Settings, base: str, out: TextIO) -> None:
         out.write(f"  {source.value:<13} {base}/webhooks/{source.value}\n")
     out.write(f"casebot: webhook token {token}\n")
     out.write(f"casebot: health {base}/healthz   metrics {base}/metrics\n")
+    out.write(
+        f"casebot: console {base}/ (an account: casebot users add --email E --name N "
+        "--role admin --password-stdin)\n"
+    )
     if EXAMPLES.is_dir():
         out.write(f"casebot: send the example deliveries: {EXAMPLES}/send.sh {token} {base}\n")
     else:
