@@ -5,6 +5,10 @@ say what each event and the whole delivery did (they become the inbox row's
 outcome and JSON result, and what listeners such as the Slack outbox and the
 metrics are told); `Notification` is an applied notification as the Slack
 outbox receives it inside the transaction.
+
+`Settled` is a delivery's report with its inbox row's JSON result. `rejected`,
+`duplicate`, `processed` and `failed` make one each: a delivery on its own and
+one of a batch settle through the same four.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from bot.core.events import MonitorEvent, Source
 from bot.core.inbox import Outcome as InboxOutcome
 from bot.core.monitor import Decision, Outcome
 from bot.core.records import record
+from bot.sources import SourceError
 from handles.types import Rendered, Transition
 
 
@@ -79,6 +84,44 @@ class DeliveryReport:
 
 
 Listener = Callable[[DeliveryReport], None]
+
+
+@record
+class Settled:
+    """What became of a delivery: its report, and the inbox row's JSON result."""
+
+    report: DeliveryReport
+    result: dict[str, Any] | None
+
+
+def rejected(inbox_id: int, source: Source, error: SourceError) -> Settled:
+    """A body the source refused (stored, never applied)."""
+    errors = tuple(error.as_errors())
+    reason = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
+    report = DeliveryReport(inbox_id, source, InboxOutcome.REJECTED, reason, (), errors)
+    return Settled(report, {"errors": list(errors)})
+
+
+def duplicate(inbox_id: int, source: Source, original: int) -> Settled:
+    """A delivery whose sender id inbox row `original` already carries."""
+    reason = f"same delivery id as inbox #{original}"
+    report = DeliveryReport(inbox_id, source, InboxOutcome.DUPLICATE, reason)
+    return Settled(report, {"duplicate_of": original})
+
+
+def processed(
+    inbox_id: int, source: Source, reports: tuple[EventReport, ...], events: Sequence[MonitorEvent]
+) -> Settled:
+    """A delivery whose events were applied (or found already applied)."""
+    outcome, reason = summarize(reports, events)
+    report = DeliveryReport(inbox_id, source, outcome, reason, reports)
+    return Settled(report, {"events": [r.as_json() for r in reports]})
+
+
+def failed(inbox_id: int, source: Source, error: BaseException) -> Settled:
+    """A delivery whose processing raised: kept with the error for `casebot inbox retry`."""
+    reason = f"{type(error).__name__}: {error}"
+    return Settled(DeliveryReport(inbox_id, source, InboxOutcome.FAILED, reason), None)
 
 
 @record

@@ -1,0 +1,43 @@
+"""Stage 4, decide: what the notification does to its group and cases.
+
+`bot.core.monitor.decide` decides; this looks up the projects the rendered
+message's `@case-` mentions name, once per handle and transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import Connection
+
+from bot.core.events import MonitorEvent
+from bot.core.monitor import Decision, GroupState, ProjectTarget, case_mentions, decide
+from bot.db import group_store
+from handles.types import Rendered, Transition
+
+
+class Projects:
+    """The projects of one transaction, by handle (None: no such project)."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.known: dict[str, ProjectTarget | None] = {}
+
+    def named(self, handles: Iterable[str]) -> dict[str, ProjectTarget]:
+        missing = [h for h in handles if h not in self.known]
+        if missing:
+            found = group_store.projects_by_handle(self.conn, missing)
+            for handle in missing:
+                self.known[handle] = found.get(handle)
+        return {h: p for h in handles if (p := self.known.get(h)) is not None}
+
+
+def decision(
+    projects: Projects,
+    group: GroupState | None,
+    event: MonitorEvent,
+    transition: Transition,
+    rendered: Rendered,
+) -> Decision:
+    named = projects.named(case_mentions(rendered.mentions))
+    return decide(group, event, transition, rendered, named)
