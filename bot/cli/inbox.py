@@ -18,6 +18,7 @@ from sqlalchemy import Engine
 
 from bot.core.events import Source
 from bot.db.engine import make_engine
+from bot.errortracking import with_issue_sync
 from bot.pipeline import Pipeline
 from bot.pipeline.reports import Delivery
 from bot.services.inbox import RETRYABLE, InboxReader, Outcome, StoredDelivery
@@ -94,7 +95,8 @@ def retry_deliveries(args: argparse.Namespace) -> int:
     if opened is None:
         return 2
     engine, settings = opened
-    pipeline = Pipeline(sources=settings.sources)
+    # The case listeners, built once: without a server, issue sync alone.
+    pipeline = Pipeline(sources=settings.sources, case_listeners=with_issue_sync(()))
     try:
         with engine.connect() as conn:
             reader = InboxReader(conn)

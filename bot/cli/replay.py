@@ -26,6 +26,7 @@ from bot.core.cases import Case, validate_project_handle
 from bot.core.events import MonitorEvent, Source
 from bot.db.engine import make_engine
 from bot.db.migrate import upgrade
+from bot.errortracking import with_issue_sync
 from bot.pipeline import Pipeline
 from bot.pipeline.reports import Delivery, DeliveryReport
 from bot.services.case_reader import CaseReader
@@ -76,7 +77,8 @@ def run(args: argparse.Namespace) -> int:
         engine = make_engine(url)
         try:
             upgrade(engine)
-            pipeline = Pipeline(sources=settings.sources)
+            # The case listeners, built once: without a server, issue sync alone.
+            pipeline = Pipeline(sources=settings.sources, case_listeners=with_issue_sync(()))
             results = [
                 replay_one(engine, pipeline, r, create_projects=throwaway) for r in recordings
             ]

@@ -10,7 +10,7 @@ to every linked issue's activity). Changes made by sync itself carry the
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 from sqlalchemy import Connection
 
@@ -30,25 +30,12 @@ _HANDLED = _STATUS_KINDS | {TimelineKind.ASSIGNEE.value, TimelineKind.COMMENT.va
 class IssueCaseSync:
     """The case listener for error tracking.
 
-    The other case listeners (the Slack message) hear of the timeline entries
-    it adds: `peers`, or — when given — whatever `current()` lists at the time
-    (the pipeline's listener list, which the Slack server extends at start-up).
+    The other case listeners (`peers`: the Slack message, the console's feed) hear
+    of the timeline entries it adds.
     """
 
-    def __init__(
-        self,
-        peers: Iterable[CaseListener] = (),
-        *,
-        current: Callable[[], Sequence[CaseListener]] | None = None,
-    ) -> None:
-        self._peers: tuple[CaseListener, ...] = tuple(peers)
-        self._current = current
-
-    @property
-    def peers(self) -> tuple[CaseListener, ...]:
-        if self._current is None:
-            return self._peers
-        return tuple(listener for listener in self._current() if listener is not self)
+    def __init__(self, peers: Iterable[CaseListener] = ()) -> None:
+        self.peers: tuple[CaseListener, ...] = tuple(peers)
 
     def on_case_event(self, conn: Connection, event: CaseEvent) -> None:
         if event.kind not in _HANDLED or is_sync(event.actor):
@@ -90,14 +77,12 @@ def _copy_comment(conn: Connection, event: CaseEvent, store: IssueStore) -> None
         )
 
 
-def with_issue_sync(
-    listeners: Sequence[CaseListener],
-    current: Callable[[], Sequence[CaseListener]] | None = None,
-) -> tuple[CaseListener, ...]:
-    """`listeners` plus the issue sync listener (once), which tells them of its own entries.
+def with_issue_sync(listeners: Sequence[CaseListener]) -> tuple[CaseListener, ...]:
+    """The issue sync listener (once) and then `listeners`, which it tells of its own entries.
 
-    `current`, if given, returns the live listener list (see `IssueCaseSync`).
+    Sync goes first: the entries it writes for a change (an issue's new state) reach
+    the others before the change itself.
     """
     if any(isinstance(listener, IssueCaseSync) for listener in listeners):
         return tuple(listeners)
-    return (*listeners, IssueCaseSync(peers=listeners, current=current))
+    return (IssueCaseSync(peers=listeners), *listeners)

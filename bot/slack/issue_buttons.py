@@ -58,7 +58,7 @@ class IssueButtons:
                 message_ts=ts,
                 user=user,
                 announcer=self.announcer,
-                listeners=runtime.case_listeners(),
+                listeners=runtime.case_listeners,
                 now=runtime.now(),
             )
         except CaseServiceError as error:

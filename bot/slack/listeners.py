@@ -147,7 +147,7 @@ class Listeners:
                 notifier=runtime.notifier,
                 now=runtime.now(),
                 closing_reason=reason,
-                listeners=runtime.case_listeners(),
+                listeners=runtime.case_listeners,
             )
         except NeedsReason as needs:
             return needs.case.key
@@ -204,7 +204,7 @@ class Listeners:
                 user,
                 runtime.notifier,
                 now=runtime.now(),
-                listeners=runtime.case_listeners(),
+                listeners=runtime.case_listeners,
             )
         except CaseServiceError as error:
             await runtime.tell(meta.get("c"), user, f"The case was not created: {error}")
@@ -294,7 +294,7 @@ class Listeners:
             user=user,
             text=str(event.get("text", "")),
             now=runtime.now(),
-            listeners=runtime.case_listeners(),
+            listeners=runtime.case_listeners,
         )
 
 

@@ -1,8 +1,12 @@
-"""The Slack app at run time: Web API client, outbox sender, notifier and Bolt app.
+"""The Slack app at run time: the Bolt app that hears Slack, over `SlackOutbound`.
 
-`SlackRuntime.start()` runs in the server's event loop: it starts the outbox
-sender task and, with `SLACK_APP_TOKEN`, a Socket Mode connection. Database
-work always runs in worker threads (`db`).
+`SlackRuntime(settings, engine, outbound, case_listeners=...)` takes the app's
+case listener list, built once where the app is assembled (bot/web/app.py):
+changes made from Slack reach the same listeners as any other change. The
+server registers the Bolt listeners on `bolt` (bot/slack/listeners.py).
+`start()` runs in the server's event loop: it starts the outbox sender task
+and, with `SLACK_APP_TOKEN`, a Socket Mode connection. Database work always
+runs in worker threads (`db`).
 """
 
 from __future__ import annotations
@@ -18,19 +22,13 @@ import anyio.to_thread
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.authorization import AuthorizeResult
 from slack_sdk.errors import SlackApiError
-from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import Engine
 
 from bot.core.cases import Case
 from bot.services import outbox
 from bot.services.cases import CaseListener
-from bot.slack import listeners
 from bot.slack.case_desk import SlackUser
-from bot.slack.case_links import CaseLinks
-from bot.slack.channels import ChannelDirectory
-from bot.slack.issue_messages import IssueAnnouncer
-from bot.slack.notifier import SlackNotifier
-from bot.slack.sender import OutboxSender, SenderTiming
+from bot.slack.outbound import SlackOutbound
 from bot.slack.settings import SlackSettings
 
 log = logging.getLogger(__name__)
@@ -45,37 +43,23 @@ class SlackRuntime:
         self,
         settings: SlackSettings,
         engine: Engine,
-        links: CaseLinks,
+        outbound: SlackOutbound,
         *,
+        case_listeners: Sequence[CaseListener],
         now: Callable[[], datetime] = _utcnow,
     ) -> None:
         self.settings = settings
         self.engine = engine
-        self.links = links
         self.now = now
-        self.client = AsyncWebClient(
-            token=settings.bot_token,
-            base_url=settings.api_url,
-            timeout=max(1, int(settings.timeout)),
-        )
-        self.channels = ChannelDirectory(engine, self.client, now=now)
-        self.sender = OutboxSender(
-            engine,
-            self.client,
-            self.channels,
-            timing=SenderTiming(pace=settings.pace, poll=0.25),
-            now=now,
-        )
-        self.notifier = SlackNotifier(
-            links=links, workspace=settings.workspace, wake=self.sender.wake
-        )
-        self.issues = IssueAnnouncer(self.notifier)
-        # Who hears of a change made from Slack: the server's case listeners (issue sync,
-        # the notifier, the issue announcer) once `server.running` points this at them.
-        self.case_listeners: Callable[[], Sequence[CaseListener]] = lambda: (
-            self.notifier,
-            self.issues,
-        )
+        self.outbound = outbound
+        self.client = outbound.client
+        self.sender = outbound.sender
+        self.notifier = outbound.notifier
+        self.issues = outbound.issues
+        self.links = outbound.notifier.links
+        # Who hears of a change made from Slack: the app's case listeners (issue sync,
+        # the notifier, the issue announcer, the console's feed).
+        self.case_listeners = tuple(case_listeners)
         self._bot: dict[str, str | None] = {"user_id": None, "bot_id": None, "team_id": None}
         self._profiles: dict[str, tuple[str, str | None]] = {}
         self._tasks: list[asyncio.Task[Any]] = []
@@ -88,7 +72,6 @@ class SlackRuntime:
             process_before_response=False,
             raise_error_for_unhandled_request=False,
         )
-        listeners.register(self.bolt, self)
 
     # -- lifecycle ------------------------------------------------------------------------
 

@@ -1,29 +1,32 @@
-"""How the Slack app and the case page join the HTTP server.
+"""How the Slack app joins the HTTP server, in three steps the app's assembly takes.
 
 `install(app)` adds `POST /slack/events` (the case page the View case links
-open is the console's, bot/web/pages/case_page.py); `running(app,
-engine, settings, pipeline)` is entered in the server's lifespan: it settles the
-link secret, and when Slack is configured starts the runtime and attaches its
-notifier to the pipeline (inside-the-transaction listeners). Without Slack
-settings it logs that Slack is off, and /slack/events answers 404 saying so.
+open is the console's, bot/web/pages/case_page.py). At start-up,
+`case_links(engine, public_url)` settles the link secret; `outbound(...)`
+builds what casebot says in Slack (`SlackOutbound`, None when Slack is off),
+whose listeners join the app's lists; `running(...)` is entered in the
+server's lifespan with those lists: it builds the Bolt app, registers its
+listeners and runs it. Without Slack settings it logs that Slack is off, and
+/slack/events answers 404 saying so.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Any
 
-import anyio.to_thread
 from fastapi import FastAPI
 from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
 from sqlalchemy import Engine
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from bot.services.cases import CaseListener
+from bot.slack import listeners
 from bot.slack.case_links import CaseLinks, ensure_link_secret
+from bot.slack.outbound import SlackOutbound
 from bot.slack.runtime import SlackRuntime
 from bot.slack.settings import SlackSettings
 
@@ -50,29 +53,38 @@ def install(app: FastAPI) -> None:
         return response
 
 
+def case_links(engine: Engine, public_url: str | None) -> CaseLinks:
+    """The signed case links (the secret is settled in the database: run in a thread)."""
+    secret = ensure_link_secret(engine)
+    return CaseLinks(secret, (public_url or DEFAULT_PUBLIC_URL).rstrip("/"))
+
+
+def outbound(slack: SlackSettings, engine: Engine, links: CaseLinks) -> SlackOutbound | None:
+    """What casebot says in Slack, when Slack is configured; else None (and a warning)."""
+    if not slack.enabled:
+        log.warning("Slack is off: %s", slack.off_reason())
+        return None
+    return SlackOutbound(slack, engine, links)
+
+
 @asynccontextmanager
 async def running(
     app: FastAPI,
     *,
     engine: Engine,
     slack: SlackSettings,
-    public_url: str | None,
-    pipeline: Any,
+    links: CaseLinks,
+    outbound: SlackOutbound | None,
+    case_listeners: Sequence[CaseListener],
 ) -> AsyncIterator[SlackState]:
-    secret = await anyio.to_thread.run_sync(ensure_link_secret, engine)
-    links = CaseLinks(secret, (public_url or DEFAULT_PUBLIC_URL).rstrip("/"))
-    if not slack.enabled:
-        reason = slack.off_reason()
-        log.warning("Slack is off: %s", reason)
-        app.state.slack = SlackState(links, None, None, reason)
+    """Run the Bolt app over `outbound` while the server runs; changes made from Slack go
+    to `case_listeners`, the app's list."""
+    if outbound is None:
+        app.state.slack = SlackState(links, None, None, slack.off_reason())
         yield app.state.slack
         return
-    runtime = SlackRuntime(slack, engine, links)
-    # The issue announcer rides with the case listeners: the error-tracking intake tells it,
-    # and it follows the cases of issues. Changes made from Slack go to the same listeners.
-    pipeline.case_listeners = (*pipeline.case_listeners, runtime.notifier, runtime.issues)
-    runtime.case_listeners = lambda: tuple(pipeline.case_listeners)
-    pipeline.notification_listeners = (*pipeline.notification_listeners, runtime.notifier)
+    runtime = SlackRuntime(slack, engine, outbound, case_listeners=case_listeners)
+    listeners.register(runtime.bolt, runtime)
     handler = None if slack.socket_mode else AsyncSlackRequestHandler(runtime.bolt)
     why = (
         "Socket Mode is on (SLACK_APP_TOKEN): Slack sends over the socket"

@@ -1,16 +1,17 @@
-"""The HTTP application: `create_app(settings)`.
+"""The HTTP application: `create_app(settings)`, where the app is assembled.
 
 Other parts of casebot add their routes here (the Slack app at /slack/events,
-the case API at /api/v2). A route reaches the shared pieces through
-`request.app.state.casebot`, a `WebState`: the engine (run database work in a
-thread: `anyio.to_thread.run_sync`), the settings, the pipeline and metrics.
+the case API at /api/v2, the console's pages). At start-up the lifespan builds
+the pieces in order: the database, the Slack side that speaks (its notifier),
+then the case listener list, once, then the pipeline and its writer with that
+list; routes reach them through `request.app.state.casebot`, a `WebState`
+(bot/web/state.py).
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
 
 import anyio.to_thread
 from fastapi import FastAPI
@@ -20,24 +21,21 @@ from starlette.types import Receive, Scope, Send
 
 from bot.db.engine import make_engine
 from bot.db.migrate import upgrade
+from bot.errortracking import with_issue_sync
 from bot.pipeline import Pipeline
+from bot.services.case_feed import CaseFeed, CaseFeedListener
+from bot.services.cases import CaseListener
 from bot.settings import Settings
 from bot.slack import server as slack_server
+from bot.slack.outbound import SlackOutbound
 from bot.web import api as case_api
 from bot.web import docs, pages, webhooks
-from bot.web.metrics import Metrics
+from bot.web.pages.console import feed_of
+from bot.web.state import WebState
 from bot.web.webhook_token import ensure_token
 from bot.web.writer import Writer
 
-
-@dataclass(slots=True)
-class WebState:
-    settings: Settings
-    engine: Engine
-    pipeline: Pipeline
-    writer: Writer
-    token: str
-    metrics: Metrics = field(default_factory=Metrics)
+__all__ = ["CasebotApp", "WebState", "assemble_case_listeners", "create_app"]
 
 
 class CasebotApp(FastAPI):
@@ -66,27 +64,44 @@ def create_app(
     settings: Settings | None = None,
     *,
     engine: Engine | None = None,
-    pipeline: Pipeline | None = None,
+    case_listeners: Sequence[CaseListener] = (),
     migrate: bool = True,
 ) -> FastAPI:
     """The ASGI app. At start-up it migrates the database (unless `migrate=False`),
-    settles the webhook token and starts the writer thread; at shutdown it drains it.
+    settles the webhook token, assembles the listeners and starts the writer thread;
+    at shutdown it drains it.
 
-    `engine` lets a caller share its own engine (it is then not disposed here).
+    `engine` lets a caller share its own engine (it is then not disposed here);
+    `case_listeners` are told of every case change besides casebot's own.
     """
     config = settings or Settings.from_env()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        state = await anyio.to_thread.run_sync(_start, config, engine, pipeline, migrate)
+        db = await anyio.to_thread.run_sync(_database, config, engine, migrate)
+        try:
+            links = await anyio.to_thread.run_sync(slack_server.case_links, db, config.public_url)
+            slack = slack_server.outbound(config.slack, db, links)
+            listeners = assemble_case_listeners(case_listeners, slack, feed_of(app))
+            pipeline = Pipeline(
+                sources=config.sources,
+                case_listeners=listeners,
+                notification_listeners=slack.notification_listeners if slack else (),
+            )
+            state = await anyio.to_thread.run_sync(_start, config, db, pipeline)
+        except BaseException:
+            if engine is None:
+                db.dispose()
+            raise
         app.state.casebot = state
         try:
             async with slack_server.running(
                 app,
-                engine=state.engine,
+                engine=db,
                 slack=config.slack,
-                public_url=config.public_url,
-                pipeline=state.pipeline,
+                links=links,
+                outbound=slack,
+                case_listeners=listeners,
             ):
                 yield
         finally:
@@ -103,23 +118,34 @@ def create_app(
     return app
 
 
-def _start(
-    settings: Settings, engine: Engine | None, pipeline: Pipeline | None, migrate: bool
-) -> WebState:
+def assemble_case_listeners(
+    given: Sequence[CaseListener], slack: SlackOutbound | None, feed: CaseFeed
+) -> tuple[CaseListener, ...]:
+    """Every case listener of the app, in the order they hear a change: error tracking's
+    issue sync (it tells the others of the entries it writes), the caller's, Slack's (the
+    alert and issue messages) and the console's live feed."""
+    return with_issue_sync(
+        [*given, *(slack.case_listeners if slack else ()), CaseFeedListener(feed)]
+    )
+
+
+def _database(settings: Settings, engine: Engine | None, migrate: bool) -> Engine:
     db = engine if engine is not None else make_engine(settings.database_url)
     if migrate:
         upgrade(db)
-    the_pipeline = pipeline or Pipeline(sources=settings.sources)
-    writer = Writer(
-        db, the_pipeline, batch_size=settings.batch_size, queue_limit=settings.queue_limit
-    )
+    return db
+
+
+def _start(settings: Settings, db: Engine, pipeline: Pipeline) -> WebState:
+    writer = Writer(db, pipeline, batch_size=settings.batch_size, queue_limit=settings.queue_limit)
     writer.start()
     return WebState(
         settings=settings,
         engine=db,
-        pipeline=the_pipeline,
+        pipeline=pipeline,
         writer=writer,
         token=ensure_token(db, settings.webhook_token),
+        case_listeners=pipeline.case_listeners,
     )
 
 

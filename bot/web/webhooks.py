@@ -18,7 +18,7 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import parse_qs
 
 import orjson
@@ -30,11 +30,9 @@ from starlette.types import Receive, Scope, Send
 from bot.core.events import Source
 from bot.pipeline.reports import Delivery, DeliveryReport
 from bot.sources import BodyNotJSON, SignatureError, SourceError
+from bot.web.state import WebState
 from bot.web.webhook_token import token_matches
 from bot.web.writer import WriterUnavailable
-
-if TYPE_CHECKING:
-    from bot.web.app import WebState
 
 # Request headers never written to the inbox: they are credentials.
 SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie"})

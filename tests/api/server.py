@@ -15,7 +15,6 @@ from sqlalchemy import Connection
 
 from bot.core.cases import CaseEvent
 from bot.db.engine import make_engine
-from bot.pipeline import Pipeline
 from bot.services import keys as api_keys
 from bot.settings import Settings
 from bot.web.app import create_app
@@ -68,6 +67,5 @@ class RecordingListener:
 
 
 def casebot_app(database_url: str, *, listener: RecordingListener | None = None) -> Any:
-    pipeline = Pipeline(case_listeners=[listener] if listener else [])
     settings = Settings(database_url=database_url, webhook_token=WEBHOOK_TOKEN)
-    return create_app(settings, pipeline=pipeline)
+    return create_app(settings, case_listeners=[listener] if listener else [])

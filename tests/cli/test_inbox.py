@@ -13,7 +13,6 @@ from sqlalchemy import Connection, Engine
 
 from bot.cli import main
 from bot.core.cases import CaseEvent
-from bot.pipeline import Pipeline
 from bot.settings import Settings
 from bot.web.app import create_app
 from tests.engine.builders import add_project, case_rows, generic_body, inbox_rows
@@ -33,7 +32,7 @@ class BrokenOutbox:
 def failed_delivery(engine: Engine, migrated_database_url: str) -> int:
     add_project(engine)
     settings = Settings(database_url=migrated_database_url, webhook_token=TOKEN)
-    app = create_app(settings, pipeline=Pipeline(case_listeners=[BrokenOutbox()]))
+    app = create_app(settings, case_listeners=[BrokenOutbox()])
     with running(app) as url:
         response = httpx.post(
             f"{url}/webhooks/generic",
@@ -110,7 +109,7 @@ def test_one_failing_delivery_does_not_take_the_others_with_it(
 ) -> None:
     add_project(engine)
     settings = Settings(database_url=migrated_database_url, webhook_token=TOKEN)
-    app = create_app(settings, pipeline=Pipeline(case_listeners=[PoisonedOutbox()]))
+    app = create_app(settings, case_listeners=[PoisonedOutbox()])
     hosts = ["poison", *(f"web-{n}" for n in range(9))]
     results: dict[str, dict[str, object]] = {}
 

@@ -17,7 +17,6 @@ from typing import Any
 from sqlalchemy import Engine
 from starlette.testclient import TestClient
 
-from bot.pipeline import Pipeline
 from bot.services.cases import CaseService
 from bot.services.projects import ProjectService
 from bot.settings import Settings
@@ -197,9 +196,13 @@ class EtApi:
 def et_api(
     engine: Engine, database_url: str, *, listener: RecordingListener | None = None
 ) -> Iterator[EtApi]:
-    pipeline = Pipeline(case_listeners=[listener] if listener else [])
     settings = Settings(database_url=database_url, webhook_token="test-webhook-token-0123456789")
-    app = create_app(settings, engine=engine, pipeline=pipeline, migrate=False)
+    app = create_app(
+        settings,
+        engine=engine,
+        case_listeners=[listener] if listener else [],
+        migrate=False,
+    )
     keys = key_pair(database_url, *ALL_SCOPES)
     with TestClient(app) as client:
         yield EtApi(client, engine, keys.headers)

@@ -45,11 +45,11 @@ def test_monitor_recovery_resolves_the_issues_of_its_case(engine: Engine) -> Non
     assert activity.body == "State changed from FOR REVIEW to RESOLVED"
 
 
-def test_listeners_added_after_start_hear_what_sync_writes(engine: Engine) -> None:
-    """The Slack server appends its listener to the pipeline's list at start-up."""
-    pipeline = Pipeline()
+def test_listeners_of_the_assembled_list_hear_what_sync_writes(engine: Engine) -> None:
+    """The app builds its case listener list once (the Slack notifier in it); sync's own
+    entries reach every listener of that list."""
     recorder = RecordingListener()
-    pipeline.case_listeners = (*pipeline.case_listeners, recorder)
+    pipeline = Pipeline(case_listeners=[recorder])
     add_project(engine, is_error_tracking_default=True)
     person = Actor(ActorSource.API, None, "responder")
     with engine.begin() as conn:

@@ -54,8 +54,8 @@ class Backend:
     """What the routes need: the database, the case listeners, and the clock."""
 
     engine: Engine
-    # The listeners, or where to read them at each request: the Slack app adds its
-    # notifier to the pipeline's listeners at start-up, after the routes exist.
+    # The case listeners (the app's list, `WebState.case_listeners`), or where to read
+    # them at each request.
     listeners: Sequence[CaseListener] | Callable[[], Sequence[CaseListener]] = ()
     clock: Callable[[], datetime] = _utc_now
     keys: KeyCache = field(default_factory=KeyCache)
@@ -91,14 +91,13 @@ class Call:
 
 def backend_of(request: Request) -> Backend:
     """The app's `Backend`, made once from its shared state (`app.state.casebot`: the
-    engine, and the pipeline's case listeners, so API changes reach Slack exactly as
+    engine, and the app's case listeners, so API changes reach Slack exactly as
     monitor changes do)."""
     state = request.app.state
     found: Backend | None = getattr(state, "case_api", None)
     if found is None:
         shared = state.casebot
-        pipeline = shared.pipeline
-        found = Backend(shared.engine, listeners=lambda: tuple(pipeline.case_listeners))
+        found = Backend(shared.engine, listeners=shared.case_listeners)
         state.case_api = found
     return found
 

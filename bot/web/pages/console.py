@@ -19,7 +19,7 @@ from starlette.requests import Request
 
 from bot.core.accounts import SessionLimits, SignInLimits
 from bot.db.engine import reader
-from bot.services.case_feed import CaseFeed, CaseFeedListener, LocalCaseFeed
+from bot.services.case_feed import CaseFeed, LocalCaseFeed
 from bot.services.cases import CaseListener
 from bot.services.sessions import SessionKeys, console_secret
 from bot.slack.case_links import CaseLinks
@@ -91,24 +91,17 @@ async def _make(app: Any) -> Console:
     shared = app.state.casebot
     secret = await anyio.to_thread.run_sync(console_secret, shared.engine)
     feed = feed_of(app)
-    pipeline = shared.pipeline
-    attach_feed(pipeline, feed)
+    listeners = shared.case_listeners  # the app's list: the feed's listener is in it
     slack = getattr(app.state, "slack", None)
     public_url = shared.settings.public_url or ""
     return Console(
         engine=shared.engine,
         keys=SessionKeys(secret),
         feed=feed,
-        listeners=lambda: tuple(pipeline.case_listeners),
+        listeners=lambda: listeners,
         links=slack.links if slack is not None else None,
         public_https=public_url.startswith("https://"),
     )
 
 
-def attach_feed(pipeline: Any, feed: CaseFeed) -> None:
-    """Add the feed's listener to the pipeline's case listeners (once)."""
-    if not any(isinstance(listener, CaseFeedListener) for listener in pipeline.case_listeners):
-        pipeline.case_listeners = (*pipeline.case_listeners, CaseFeedListener(feed))
-
-
-__all__ = ["Console", "LocalCaseFeed", "attach_feed", "console_of", "feed_of", "utcnow"]
+__all__ = ["Console", "LocalCaseFeed", "console_of", "feed_of", "utcnow"]
