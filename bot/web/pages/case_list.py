@@ -222,7 +222,7 @@ async def bulk(request: Request, signed: Signed) -> Response:
     state = ListState.of(dict(_query_of(back)))
     actor = Actor(ActorSource.WEB, signed.visitor.user_id, signed.visitor.name)
     now = signed.now
-    listeners = signed.console.listeners()
+    listeners = signed.console.listeners
 
     def apply(conn: Connection) -> int:
         if not keys:

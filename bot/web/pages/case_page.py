@@ -265,7 +265,7 @@ async def edit(request: Request, signed: Signed) -> Response:
     sent = Edit.of(key, await request.form())
     actor = _actor(signed)
     now = signed.now
-    listeners = signed.console.listeners()
+    listeners = signed.console.listeners
 
     def apply(conn: Connection) -> None:
         apply_edit(CaseService(conn, now=now, listeners=listeners), sent, actor)
@@ -307,7 +307,7 @@ async def comment(request: Request, signed: Signed) -> Response:
     text = str(form.get("comment") or "")
     actor = _actor(signed)
     now = signed.now
-    listeners = signed.console.listeners()
+    listeners = signed.console.listeners
 
     def add(conn: Connection) -> None:
         CaseService(conn, now=now, listeners=listeners).comment(key, text, actor=actor)

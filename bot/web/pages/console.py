@@ -36,7 +36,8 @@ class Console:
     engine: Engine
     keys: SessionKeys
     feed: CaseFeed
-    listeners: Callable[[], Sequence[CaseListener]]
+    # The app's case listeners (the feed's among them), for changes made here.
+    listeners: Sequence[CaseListener]
     links: CaseLinks | None = None
     public_https: bool = False
     session_limits: SessionLimits = field(default_factory=SessionLimits)
@@ -91,14 +92,13 @@ async def _make(app: Any) -> Console:
     shared = app.state.casebot
     secret = await anyio.to_thread.run_sync(console_secret, shared.engine)
     feed = feed_of(app)
-    listeners = shared.case_listeners  # the app's list: the feed's listener is in it
     slack = getattr(app.state, "slack", None)
     public_url = shared.settings.public_url or ""
     return Console(
         engine=shared.engine,
         keys=SessionKeys(secret),
         feed=feed,
-        listeners=lambda: listeners,
+        listeners=shared.case_listeners,
         links=slack.links if slack is not None else None,
         public_https=public_url.startswith("https://"),
     )

@@ -73,7 +73,7 @@ async def create_case(request: Request, signed: Signed) -> Response:
         return await _page(signed, values, errors, status=400)
     actor = Actor(ActorSource.WEB, signed.visitor.user_id, signed.visitor.name)
     now = signed.now
-    listeners = signed.console.listeners()
+    listeners = signed.console.listeners
 
     def create(conn: Connection) -> str:
         case = CaseService(conn, now=now, listeners=listeners).create_case(
