@@ -64,29 +64,68 @@ class CaseRow:
 
 
 _ASSIGNEE = users.alias("assignee")
-_LIST_COLUMNS = (
-    _c.id,
-    _c.key,
-    _c.number,
-    _c.title,
-    _c.status,
-    _c.priority,
-    _c.type,
-    _c.created_at,
-    _c.archived_at,
-    projects.c.key.label("project_key"),
-    _ASSIGNEE.c.name.label("assignee_name"),
-)
-# Read only for documents a query must match in Python.
-_MATCH_COLUMNS = (
-    _c.description,
-    _c.attributes,
-    _c.creation_source,
-    _c.project_id,
-    _c.assignee_id,
-    projects.c.handle.label("project_handle"),
-    _ASSIGNEE.c.email.label("assignee_email"),
-)
+# Every column a search may read, by the name rows carry it under.
+_COLUMNS: dict[str, Any] = {
+    "id": _c.id,
+    "key": _c.key,
+    "number": _c.number,
+    "title": _c.title,
+    "description": _c.description,
+    "status": _c.status,
+    "priority": _c.priority,
+    "type": _c.type,
+    "attributes": _c.attributes,
+    "creation_source": _c.creation_source,
+    "created_at": _c.created_at,
+    "archived_at": _c.archived_at,
+    "project_id": _c.project_id,
+    "assignee_id": _c.assignee_id,
+    "project_key": projects.c.key.label("project_key"),
+    "project_handle": projects.c.handle.label("project_handle"),
+    "assignee_name": _ASSIGNEE.c.name.label("assignee_name"),
+    "assignee_email": _ASSIGNEE.c.email.label("assignee_email"),
+}
+_LIST_COLUMNS = tuple(
+    _COLUMNS[name]
+    for name in (
+        "id", "key", "number", "title", "status", "priority", "type", "created_at",
+        "archived_at", "project_key", "assignee_name",
+    )
+)  # fmt: skip
+# What a document's field is made of, and what sorting by a list column reads.
+_FIELD_COLUMNS = {
+    "key": ("key",),
+    "status": ("status",),
+    "priority": ("priority",),
+    "type": ("type",),
+    "project": ("project_key", "project_handle"),
+    "project_id": ("project_id",),
+    "assignee": ("assignee_id", "assignee_name", "assignee_email"),
+    "creation_source": ("creation_source",),
+    "archived": ("archived_at",),
+}
+_TEXT_COLUMNS = ("key", "title", "description")
+_SORT_COLUMNS = {
+    "key": ("project_key", "number"),
+    "title": ("title",),
+    "status": ("status",),
+    "priority": ("priority",),
+    "type": ("type",),
+    "assignee": ("assignee_name",),
+    "project": ("project_key",),
+}
+
+
+def _candidate_columns(node: Node, sort: str) -> list[Any]:
+    """The columns matching `node` and sorting by `sort` read, and no more (each costs a
+    conversion per candidate: a UUID, a JSON document)."""
+    names = {"id", "created_at", *_SORT_COLUMNS.get(sort, ())}
+    for term in _terms(node):
+        if term.key is None:
+            names.update(_TEXT_COLUMNS)
+        else:
+            names.update(_FIELD_COLUMNS.get(term.key.lower(), ("attributes",)))
+    return [column for name, column in _COLUMNS.items() if name in names]
 
 
 def _base(columns: Iterable[Any]) -> Select[Any]:
@@ -302,13 +341,14 @@ def search(
     """One page of the cases `query` matches, sorted by `sort` (one of SORT_FIELDS; ties
     and `created` by creation time, then id)."""
     node = query.node
-    base = _with_archived(_base(_LIST_COLUMNS), node)
-    narrowed, exact = _narrow(base, node, conn.dialect.name)
+    dialect = conn.dialect.name
+    narrowed, exact = _narrow(_with_archived(_base([_c.id]), node), node, dialect)
     if exact:
         total = conn.execute(select(func.count()).select_from(narrowed.subquery())).scalar_one()
         paged = narrowed.order_by(*_order(sort, ascending)).limit(limit).offset(offset)
         return Found([row.id for row in conn.execute(paged)], int(total))
-    candidates = narrowed.add_columns(*_MATCH_COLUMNS)
+    columns = _candidate_columns(node, sort)
+    candidates, _ = _narrow(_with_archived(_base(columns), node), node, dialect)
     document = _documents(node)
     matches = [row for row in conn.execute(candidates) if query.matches(document(row))]
     matches.sort(key=_sort_key(sort), reverse=not ascending)
