@@ -239,6 +239,8 @@ def test_a_viewer_sees_no_controls_and_a_forged_post_is_refused(page: Any) -> No
     sign_in(page, "vic@example.com")
     expect(page.get_by_role("row").filter(has_text="OPS-1")).to_be_visible()
     expect(page.get_by_role("link", name="New case")).to_have_count(0)
+    expect(page.locator("main form[method=post]")).to_have_count(0)
+    expect(page.get_by_role("checkbox")).to_have_count(0)
     page.goto("/cases/OPS-1")
     expect(page.locator("#case-status")).to_be_visible()
     for control in ("Status", "Priority", "Assignee", "Title", "Comment"):
