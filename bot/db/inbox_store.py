@@ -47,7 +47,7 @@ _STORED_KEYS = select(_i.source, _i.delivery_key, _i.id).where(
 )
 
 
-# PostgreSQL: one exact lookup per key (see group_store._PRELOAD_PG for why not IN lists).
+# PostgreSQL: one exact lookup per key (see preloaded_groups._PRELOAD_PG for why not IN lists).
 _STORED_KEYS_PG = text(
     """
     SELECT i.source, i.delivery_key, i.id

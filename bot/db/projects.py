@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from sqlalchemy import (
@@ -27,6 +27,7 @@ from sqlalchemy import (
 )
 
 from bot.core.cases import Project
+from bot.core.monitor import ProjectTarget
 from bot.db.metadata import UTCDateTime, metadata
 
 projects = Table(
@@ -191,4 +192,27 @@ def _values(project: Project) -> dict[str, Any]:
         "mirror_threads": project.mirror_threads,
         "is_error_tracking_default": project.is_error_tracking_default,
         "created_at": project.created_at,
+    }
+
+
+# The pipeline's lookup of the projects a notification's `@case-` mentions name.
+_p = projects.c
+_PROJECTS = select(_p.id, _p.handle, _p.monitor_enabled, _p.auto_close, _p.default_case_type).where(
+    _p.handle.in_(bindparam("handles", expanding=True))
+)
+
+
+def projects_by_handle(conn: Connection, handles: Iterable[str]) -> dict[str, ProjectTarget]:
+    wanted = sorted(set(handles))
+    if not wanted:
+        return {}
+    return {
+        row.handle: ProjectTarget(
+            project_id=str(row.id),
+            handle=row.handle,
+            monitors_enabled=bool(row.monitor_enabled),
+            auto_close=bool(row.auto_close),
+            case_type=row.default_case_type,
+        )
+        for row in conn.execute(_PROJECTS, {"handles": wanted})
     }

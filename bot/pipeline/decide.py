@@ -12,7 +12,7 @@ from sqlalchemy import Connection
 
 from bot.core.events import MonitorEvent
 from bot.core.monitor import Decision, GroupState, ProjectTarget, case_mentions, decide
-from bot.db import group_store
+from bot.db.projects import projects_by_handle
 from handles.types import Rendered, Transition
 
 
@@ -26,7 +26,7 @@ class Projects:
     def named(self, handles: Iterable[str]) -> dict[str, ProjectTarget]:
         missing = [h for h in handles if h not in self.known]
         if missing:
-            found = group_store.projects_by_handle(self.conn, missing)
+            found = projects_by_handle(self.conn, missing)
             for handle in missing:
                 self.known[handle] = found.get(handle)
         return {h: p for h in handles if (p := self.known.get(h)) is not None}

@@ -22,7 +22,8 @@ from bot.core.events import MonitorEvent, Source
 from bot.core.inbox import Outcome as InboxOutcome
 from bot.core.monitor import OpenCase, Outcome, advance, classify, transition_for
 from bot.db import inbox_store
-from bot.db.group_store import DirectGroups, GroupCreatedMeanwhile, Groups, PreloadedGroups
+from bot.db.group_store import DirectGroups, GroupCreatedMeanwhile, Groups
+from bot.db.preloaded_groups import PreloadedGroups
 from bot.errortracking.case_sync import with_issue_sync
 from bot.pipeline import announce, decide, dedupe, parse, persist, render
 from bot.pipeline.reports import (

@@ -7,6 +7,9 @@ calls every listener's `on_case_event(conn, event)` on the same connection, so
 that what listeners write (the Slack outbox, issue sync) commits or rolls back
 with the change itself.
 
+How a change is written (the row, the timeline entry, the listeners) is the
+base class, `CaseWriter` (bot/services/case_writer.py).
+
 Errors are `CaseNotFound`, `ProjectNotFound`, `UserNotFound` and
 `InvalidChange(field, message)` (`InvalidCaseChange` / `InvalidProjectChange`);
 database errors caused by bad input never escape as they are.
@@ -15,25 +18,18 @@ database errors caused by bad input never escape as they are.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime
-from typing import Any, Protocol, TypeVar
-
-from sqlalchemy import Connection
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from bot.core.cases import (
-    ACTOR_NAME_MAX,
     Actor,
     AutoClose,
     Case,
-    CaseEvent,
     CaseStatus,
     CaseType,
     ClosingReason,
     CreationSource,
-    Invalid,
     Priority,
-    Project,
     TimelineEntry,
     TimelineKind,
     User,
@@ -50,10 +46,10 @@ from bot.core.cases import (
     validate_title,
 )
 from bot.db import case_store
-from bot.db.cases import attributes_to_json, with_row_values
-from bot.db.group_store import move_cycle_claims
-from bot.db.projects import find_project, next_case_number
-from bot.services.case_reader import CaseReader, CaseRef, reference
+from bot.db.cases import attributes_to_json
+from bot.db.cycle_store import move_cycle_claims
+from bot.services.case_reader import CaseRef
+from bot.services.case_writer import CaseListener, CaseWriter, ProjectRef, checked
 from bot.services.errors import (
     CaseNotFound,
     CaseServiceError,
@@ -79,42 +75,10 @@ __all__ = [
     "UserNotFound",
 ]
 
-ProjectRef = uuid.UUID | str | Project
 
-
-class CaseListener(Protocol):
-    def on_case_event(self, conn: Connection, event: CaseEvent) -> None: ...
-
-
-_T = TypeVar("_T")
-
-
-def _ok(value: _T | Invalid) -> _T:
-    if isinstance(value, Invalid):
-        raise InvalidCaseChange(value.field, value.message)
-    return value
-
-
-class CaseService(CaseReader):
-    """Case operations on one connection, inside the caller's transaction, at time `now`."""
-
-    def __init__(
-        self,
-        conn: Connection,
-        *,
-        now: datetime,
-        listeners: Iterable[CaseListener] = (),
-    ) -> None:
-        super().__init__(conn)
-        self.now = now
-        self.listeners = tuple(listeners)
-        # Projects looked up by id, read once for the many cases a batch of alerts
-        # opens in one project. A service lives for one transaction, in which casebot
-        # never edits a project and then opens a case in it.
-        self._projects_by_id: dict[uuid.UUID, Project] = {}
-        # Cases created by this service: their `modified_at` is already `now`, so a
-        # timeline entry appended to them needs no touch of the row.
-        self._created: set[uuid.UUID] = set()
+class CaseService(CaseWriter):
+    """Case operations on one connection, inside the caller's transaction, at time `now`
+    (`CaseService(conn, now=..., listeners=...)`)."""
 
     # --- Creating --------------------------------------------------------------
 
@@ -135,12 +99,12 @@ class CaseService(CaseReader):
     ) -> Case:
         """Open a case with the next key of `project` (a `Project`, its id, key or handle)."""
         target = self._project(project)
-        initial = _ok(parse_status(status))
-        clean_title = _ok(validate_title(title))
-        clean_description = _ok(validate_description(description))
-        case_type = _ok(parse_case_type(type if type is not None else target.default_case_type))
-        clean_priority = _ok(parse_priority(priority))
-        clean_attributes = _ok(validate_attributes(dict(attributes or {})))
+        initial = checked(parse_status(status))
+        clean_title = checked(validate_title(title))
+        clean_description = checked(validate_description(description))
+        case_type = checked(parse_case_type(type if type is not None else target.default_case_type))
+        clean_priority = checked(parse_priority(priority))
+        clean_attributes = checked(validate_attributes(dict(attributes or {})))
         if initial == CaseStatus.CLOSED and case_type == CaseType.SECURITY:
             raise InvalidCaseChange(
                 "status", "a SECURITY case cannot be created closed: it needs a closing reason"
@@ -189,10 +153,10 @@ class CaseService(CaseReader):
         closing_reason: ClosingReason | str | None = None,
     ) -> Case:
         """Move the case to `status` (or status name). Closing a SECURITY case needs a reason."""
-        new_status = _ok(parse_status(status))
-        reason = _ok(parse_closing_reason(closing_reason)) if closing_reason else None
+        new_status = checked(parse_status(status))
+        reason = checked(parse_closing_reason(closing_reason)) if closing_reason else None
         case = self._load_for_change(ref)
-        plan = _ok(plan_status_change(case, new_status, closing_reason=reason, now=self.now))
+        plan = checked(plan_status_change(case, new_status, closing_reason=reason, now=self.now))
         if plan is None:
             return case
         changed = self._update(
@@ -213,17 +177,17 @@ class CaseService(CaseReader):
         return changed
 
     def set_priority(self, ref: CaseRef, priority: Priority | str, *, actor: Actor) -> Case:
-        new = _ok(parse_priority(priority))
+        new = checked(parse_priority(priority))
         return self._change_field(
             ref, "priority", new, actor, TimelineKind.PRIORITY, "Priority changed from {} to {}"
         )
 
     def set_title(self, ref: CaseRef, title: str, *, actor: Actor) -> Case:
-        new = _ok(validate_title(title))
+        new = checked(validate_title(title))
         return self._change_field(ref, "title", new, actor, TimelineKind.TITLE, "Title changed")
 
     def set_description(self, ref: CaseRef, description: str, *, actor: Actor) -> Case:
-        new = _ok(validate_description(description))
+        new = checked(validate_description(description))
         return self._change_field(
             ref, "description", new, actor, TimelineKind.DESCRIPTION, "Description changed"
         )
@@ -232,7 +196,7 @@ class CaseService(CaseReader):
         self, ref: CaseRef, attributes: Mapping[str, Sequence[str]], *, actor: Actor
     ) -> Case:
         """Replace the case's attributes (key -> list of strings)."""
-        new = _ok(validate_attributes(attributes))
+        new = checked(validate_attributes(attributes))
         case = self._load_for_change(ref)
         if dict(case.attributes) == new:
             return case
@@ -283,7 +247,7 @@ class CaseService(CaseReader):
         self, ref: CaseRef, reason: ClosingReason | str, *, actor: Actor
     ) -> Case:
         """Set the closing reason (before closing a SECURITY case, or to correct it)."""
-        new = _ok(parse_closing_reason(reason))
+        new = checked(parse_closing_reason(reason))
         return self._change_field(
             ref,
             "closing_reason",
@@ -295,7 +259,7 @@ class CaseService(CaseReader):
 
     def comment(self, ref: CaseRef, text: str, *, actor: Actor) -> TimelineEntry:
         """Add a comment; returns its timeline entry."""
-        body = _ok(validate_comment(text))
+        body = checked(validate_comment(text))
         return self._record(self._touch(ref), None, TimelineKind.COMMENT, actor, body, {})
 
     def append(
@@ -386,94 +350,3 @@ class CaseService(CaseReader):
         return UserService(self.conn, now=self.now).ensure(
             name=name, slack_user_id=slack_user_id, email=email
         )
-
-    # --- Internals -------------------------------------------------------------
-
-    def _project(self, ref: ProjectRef) -> Project:
-        if isinstance(ref, Project):
-            return ref
-        if isinstance(ref, uuid.UUID) and ref in self._projects_by_id:
-            return self._projects_by_id[ref]
-        found = find_project(self.conn, ref)
-        if found is None:
-            raise ProjectNotFound(ref)
-        self._projects_by_id[found.id] = found
-        return found
-
-    def _next_number(self, project: Project) -> int:
-        number = next_case_number(self.conn, project.id)
-        if number is None:
-            raise ProjectNotFound(project.id)
-        return number
-
-    def _require_user(self, user_id: uuid.UUID) -> User:
-        return UserReader(self.conn).get(user_id)
-
-    def _touch(self, ref: CaseRef) -> Case:
-        """Bump `modified_at` and return the case, in one statement (which locks the row)."""
-        column, value = reference(ref)
-        case = case_store.touch(self.conn, column, value, now=self.now)
-        if case is None:
-            raise CaseNotFound(ref.key if isinstance(ref, Case) else ref)
-        return case
-
-    def _load_for_change(self, ref: CaseRef) -> Case:
-        case = self._load(ref, for_update=True)
-        if case is None:
-            raise CaseNotFound(ref.key if isinstance(ref, Case) else ref)
-        return case
-
-    def _change_field(
-        self,
-        ref: CaseRef,
-        column: str,
-        value: str,
-        actor: Actor,
-        kind: TimelineKind,
-        body: str,
-    ) -> Case:
-        case = self._load_for_change(ref)
-        old = getattr(case, column)
-        if old == value:
-            return case
-        changed = self._update(case, {column: str(value)})
-        data = {"from": old, "to": str(value)}
-        self._record(changed, case, kind, actor, body.format(old or "none", value), data)
-        return changed
-
-    def _update(self, case: Case, values: dict[str, Any]) -> Case:
-        """Write `values` and the new `modified_at`; returns the case as it now is."""
-        values = {**values, "modified_at": self.now}
-        case_store.update_case(self.conn, case.id, values)
-        return with_row_values(case, values)
-
-    def _record(
-        self,
-        case: Case,
-        previous: Case | None,
-        kind: str,
-        actor: Actor,
-        body: str,
-        data: Mapping[str, Any],
-    ) -> TimelineEntry:
-        entry_id = case_store.insert_entry(
-            self.conn,
-            {
-                "case_id": case.id,
-                "kind": str(kind),
-                "actor_user_id": actor.user_id,
-                "actor_source": str(actor.source),
-                "actor_name": actor.name[:ACTOR_NAME_MAX],
-                "body": body,
-                "data": dict(data),
-                "created_at": self.now,
-            },
-        )
-        entry = TimelineEntry(entry_id, case.id, str(kind), actor, body, dict(data), self.now)
-        if self.listeners:
-            event = CaseEvent(
-                str(kind), case, previous, actor, entry_id, self.now, dict(data), body
-            )
-            for listener in self.listeners:
-                listener.on_case_event(self.conn, event)
-        return entry

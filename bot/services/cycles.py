@@ -18,7 +18,7 @@ from sqlalchemy import Connection
 
 from bot.core.cases import Actor, Case, CreationSource, Priority
 from bot.core.monitor import CaseCycle
-from bot.db import group_store
+from bot.db import cycle_store
 from bot.services.case_reader import CaseReader
 from bot.services.cases import CaseService, ProjectRef
 
@@ -33,12 +33,12 @@ class CycleReader:
 
     def case_of(self, group_id: int, cycle: int) -> Case | None:
         """The first case opened for this group's cycle, whoever opened it."""
-        case_id = group_store.first_cycle_case(self.conn, group_id, cycle)
+        case_id = cycle_store.first_cycle_case(self.conn, group_id, cycle)
         return None if case_id is None else CaseReader(self.conn).find(case_id)
 
     def cycles_of(self, case_id: uuid.UUID) -> list[CaseCycle]:
         """The groups' alert cycles the case was opened for."""
-        return group_store.cycles_of_case(self.conn, case_id)
+        return cycle_store.cycles_of_case(self.conn, case_id)
 
 
 class CycleCases(CycleReader):
@@ -51,7 +51,7 @@ class CycleCases(CycleReader):
     def lock_case_of(self, group_id: int, cycle: int) -> Case | None:
         """Lock the group's row until the transaction ends (FOR UPDATE on PostgreSQL; on
         SQLite, BEGIN IMMEDIATE holds the database), then the cycle's case, if any."""
-        group_store.lock_by_id(self.conn, group_id)
+        cycle_store.lock_by_id(self.conn, group_id)
         return self.case_of(group_id, cycle)
 
     def open(
@@ -82,7 +82,7 @@ class CycleCases(CycleReader):
             creation_source=creation_source,
             created_by=created_by,
         )
-        group_store.claim_cycle_case(
+        cycle_store.claim_cycle_case(
             self.conn,
             group_id=group_id,
             cycle=cycle,

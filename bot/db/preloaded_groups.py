@@ -1,0 +1,195 @@
+"""Group commit: the groups of a whole batch of deliveries read in one query.
+
+`PreloadedGroups` is the batch's `Groups` (bot/db/group_store.py): every group
+read (and on PostgreSQL locked) at once, held while the batch's events apply,
+written in two statements at the end.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import Connection, bindparam, select, text
+
+from bot.core.events import MonitorEvent
+from bot.core.monitor import CycleCase, GroupState
+from bot.db.cases import cases
+from bot.db.group_store import (
+    COLUMNS,
+    CYCLE_CASES,
+    GroupKey,
+    LockedGroup,
+    cycle_case,
+    insert_groups,
+    insert_values,
+    key_of,
+    lock,
+    save,
+    to_state,
+    update_values,
+    write_updates,
+)
+from bot.db.monitor_groups import monitor_cycle_cases, monitor_groups
+from bot.db.projects import projects
+from handles.types import State
+
+_g = monitor_groups.c
+
+
+class PreloadedGroups:
+    """Group commit: every group of a batch read in one query, written in two at the end.
+
+    Events of one batch are applied in order against the states held here. A group
+    whose cases changed is written at once and read again from the database the next
+    time. New groups are inserted at the end with a plain INSERT: if another process
+    created one meanwhile, the batch fails and the writer redoes it one delivery at a
+    time (`DirectGroups`, which handles that race).
+    """
+
+    def __init__(self, conn: Connection, events: Iterable[MonitorEvent]) -> None:
+        self.cache: dict[GroupKey, LockedGroup] = {}
+        self.inserts: dict[GroupKey, dict[str, Any]] = {}
+        self.updates: dict[int, dict[str, Any]] = {}
+        wanted = {key_of(e) for e in events}
+        # Groups not stored yet are known to be new: no need to look again per event.
+        self.cache = dict.fromkeys(wanted, LockedGroup(None, None))
+        for row, state in _preload(conn, wanted):
+            self.cache[(row.source, row.monitor_id, row.group_key)] = LockedGroup(row.id, state)
+
+    def load(self, conn: Connection, event: MonitorEvent) -> LockedGroup:
+        key = key_of(event)
+        found = self.cache.get(key)
+        if found is None:
+            found = lock(conn, event)
+            self.cache[key] = found
+        return found
+
+    def save(
+        self,
+        conn: Connection,
+        locked: LockedGroup,
+        event: MonitorEvent,
+        state: GroupState,
+        *,
+        need_id: bool,
+    ) -> int | None:
+        if locked.id is None:
+            if not need_id:
+                self.inserts[key_of(event)] = insert_values(event, state)
+                return None
+            self.inserts.pop(key_of(event), None)
+            return save(conn, locked, event, state)
+        self.updates[locked.id] = update_values(locked.id, event, state)
+        return locked.id
+
+    def applied(
+        self,
+        conn: Connection,
+        event: MonitorEvent,
+        group_id: int | None,
+        state: GroupState,
+        *,
+        touched: bool,
+    ) -> None:
+        """Remember the group's new state. `touched`: its cases changed, so write it
+        now and read it from the database the next time."""
+        key = key_of(event)
+        if touched:
+            if group_id is not None and group_id in self.updates:
+                write_updates(conn, self.updates.pop(group_id))
+            self.cache.pop(key, None)
+            return
+        self.cache[key] = LockedGroup(group_id, state)
+
+    def flush(self, conn: Connection) -> None:
+        if self.inserts:
+            insert_groups(conn, list(self.inserts.values()))
+        if self.updates:
+            write_updates(conn, list(self.updates.values()))
+        self.inserts.clear()
+        self.updates.clear()
+
+
+_CHUNK = 100
+# SQLite: one IN list per column; the unique index (source, monitor_id, group_key) serves it.
+_PRELOAD = select(_g.source, _g.monitor_id, _g.group_key, *COLUMNS[1:], _g.id.label("id")).where(
+    _g.source.in_(bindparam("sources", expanding=True)),
+    _g.monitor_id.in_(bindparam("monitor_ids", expanding=True)),
+    _g.group_key.in_(bindparam("group_keys", expanding=True)),
+)
+# PostgreSQL: one exact unique-index lookup per wanted group, each row locked. IN lists
+# let the planner match only (source, monitor_id) in the index and filter every group of
+# the monitor (it does so whenever its statistics are behind a fast-growing table). The
+# keys arrive sorted, so two servers lock overlapping groups in the same order.
+_PRELOAD_PG = text(
+    """
+    SELECT g.source, g.monitor_id, g.group_key, g.state, g.cycle, g.last_transition_at,
+           g.cycle_started_at, g.last_triggered_at, g.cycle_key, g.id
+    FROM unnest(CAST(:sources AS text[]), CAST(:monitor_ids AS text[]),
+                CAST(:group_keys AS text[])) WITH ORDINALITY AS want(source, monitor_id,
+                                                                    group_key, n)
+    CROSS JOIN LATERAL (
+        SELECT * FROM monitor_groups m
+        WHERE m.source = want.source AND m.monitor_id = want.monitor_id
+          AND m.group_key = want.group_key
+        FOR UPDATE
+    ) AS g
+    ORDER BY want.n
+    """
+).columns(
+    _g.source,
+    _g.monitor_id,
+    _g.group_key,
+    _g.state,
+    _g.cycle,
+    _g.last_transition_at,
+    _g.cycle_started_at,
+    _g.last_triggered_at,
+    _g.cycle_key,
+    _g.id,
+)
+_PRELOAD_CASES = (
+    select(
+        monitor_cycle_cases.c.group_id, monitor_cycle_cases.c.cycle, *CYCLE_CASES.selected_columns
+    )
+    .join(cases, cases.c.id == monitor_cycle_cases.c.case_id)
+    .join(projects, projects.c.id == monitor_cycle_cases.c.project_id)
+    .where(monitor_cycle_cases.c.group_id.in_(bindparam("group_ids", expanding=True)))
+    .order_by(monitor_cycle_cases.c.created_at, cases.c.key)
+)
+
+
+def _preload(conn: Connection, wanted: set[GroupKey]) -> list[tuple[Any, GroupState | None]]:
+    """The stored groups among `wanted` (locked on PostgreSQL), with their cycle cases."""
+    ordered = sorted(wanted)
+    rows: list[Any] = []
+    postgres = conn.dialect.name == "postgresql"
+    chunk_size = _CHUNK * 10 if postgres else _CHUNK
+    for start in range(0, len(ordered), chunk_size):
+        chunk = ordered[start : start + chunk_size]
+        if postgres:
+            columns = list(zip(*chunk, strict=True))
+            params: dict[str, Any] = {
+                "sources": list(columns[0]),
+                "monitor_ids": list(columns[1]),
+                "group_keys": list(columns[2]),
+            }
+            rows.extend(conn.execute(_PRELOAD_PG, params))
+            continue
+        params = {
+            "sources": sorted({key[0] for key in chunk}),
+            "monitor_ids": sorted({key[1] for key in chunk}),
+            "group_keys": sorted({key[2] for key in chunk}),
+        }
+        for row in conn.execute(_PRELOAD, params):
+            if (row.source, row.monitor_id, row.group_key) in wanted:
+                rows.append(row)
+    in_cycle = {row.id: row.cycle for row in rows if row.state != State.OK.value and row.cycle > 0}
+    found: dict[int, list[CycleCase]] = {}
+    ids = sorted(in_cycle)
+    for start in range(0, len(ids), _CHUNK):
+        for r in conn.execute(_PRELOAD_CASES, {"group_ids": ids[start : start + _CHUNK]}):
+            if in_cycle.get(r.group_id) == r.cycle:
+                found.setdefault(r.group_id, []).append(cycle_case(r))
+    return [(row, to_state(row, tuple(found.get(row.id, ())))) for row in rows]

@@ -1,0 +1,165 @@
+"""How a case change is written: the row, its timeline entry, and the listeners told of it.
+
+`CaseWriter` is the base of `CaseService` (bot/services/cases.py): every change
+goes through `_update` (the row and `modified_at`) and `_record` (the timeline
+entry, then every listener's `on_case_event(conn, event)` on the same
+connection, so that what listeners write commits or rolls back with the change).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any, Protocol, TypeVar
+
+from sqlalchemy import Connection
+
+from bot.core.cases import (
+    ACTOR_NAME_MAX,
+    Actor,
+    Case,
+    CaseEvent,
+    Invalid,
+    Project,
+    TimelineEntry,
+    TimelineKind,
+    User,
+)
+from bot.db import case_store
+from bot.db.cases import with_row_values
+from bot.db.projects import find_project, next_case_number
+from bot.services.case_reader import CaseReader, CaseRef, reference
+from bot.services.errors import CaseNotFound, InvalidCaseChange, ProjectNotFound
+from bot.services.users import UserReader
+
+ProjectRef = uuid.UUID | str | Project
+
+
+class CaseListener(Protocol):
+    """Told of every case change, inside its transaction."""
+
+    def on_case_event(self, conn: Connection, event: CaseEvent) -> None: ...
+
+
+_T = TypeVar("_T")
+
+
+def checked(value: _T | Invalid) -> _T:
+    """`value`, or `InvalidCaseChange` when the core refused it (an `Invalid`)."""
+    if isinstance(value, Invalid):
+        raise InvalidCaseChange(value.field, value.message)
+    return value
+
+
+class CaseWriter(CaseReader):
+    """Case writes on one connection, inside the caller's transaction, at time `now`."""
+
+    def __init__(
+        self,
+        conn: Connection,
+        *,
+        now: datetime,
+        listeners: Iterable[CaseListener] = (),
+    ) -> None:
+        super().__init__(conn)
+        self.now = now
+        self.listeners = tuple(listeners)
+        # Projects looked up by id, read once for the many cases a batch of alerts
+        # opens in one project. A service lives for one transaction, in which casebot
+        # never edits a project and then opens a case in it.
+        self._projects_by_id: dict[uuid.UUID, Project] = {}
+        # Cases created by this service: their `modified_at` is already `now`, so a
+        # timeline entry appended to them needs no touch of the row.
+        self._created: set[uuid.UUID] = set()
+
+    # --- Internals -------------------------------------------------------------
+
+    def _project(self, ref: ProjectRef) -> Project:
+        if isinstance(ref, Project):
+            return ref
+        if isinstance(ref, uuid.UUID) and ref in self._projects_by_id:
+            return self._projects_by_id[ref]
+        found = find_project(self.conn, ref)
+        if found is None:
+            raise ProjectNotFound(ref)
+        self._projects_by_id[found.id] = found
+        return found
+
+    def _next_number(self, project: Project) -> int:
+        number = next_case_number(self.conn, project.id)
+        if number is None:
+            raise ProjectNotFound(project.id)
+        return number
+
+    def _require_user(self, user_id: uuid.UUID) -> User:
+        return UserReader(self.conn).get(user_id)
+
+    def _touch(self, ref: CaseRef) -> Case:
+        """Bump `modified_at` and return the case, in one statement (which locks the row)."""
+        column, value = reference(ref)
+        case = case_store.touch(self.conn, column, value, now=self.now)
+        if case is None:
+            raise CaseNotFound(ref.key if isinstance(ref, Case) else ref)
+        return case
+
+    def _load_for_change(self, ref: CaseRef) -> Case:
+        case = self._load(ref, for_update=True)
+        if case is None:
+            raise CaseNotFound(ref.key if isinstance(ref, Case) else ref)
+        return case
+
+    def _change_field(
+        self,
+        ref: CaseRef,
+        column: str,
+        value: str,
+        actor: Actor,
+        kind: TimelineKind,
+        body: str,
+    ) -> Case:
+        case = self._load_for_change(ref)
+        old = getattr(case, column)
+        if old == value:
+            return case
+        changed = self._update(case, {column: str(value)})
+        data = {"from": old, "to": str(value)}
+        self._record(changed, case, kind, actor, body.format(old or "none", value), data)
+        return changed
+
+    def _update(self, case: Case, values: dict[str, Any]) -> Case:
+        """Write `values` and the new `modified_at`; returns the case as it now is."""
+        values = {**values, "modified_at": self.now}
+        case_store.update_case(self.conn, case.id, values)
+        return with_row_values(case, values)
+
+    def _record(
+        self,
+        case: Case,
+        previous: Case | None,
+        kind: str,
+        actor: Actor,
+        body: str,
+        data: Mapping[str, Any],
+    ) -> TimelineEntry:
+        entry_id = case_store.insert_entry(
+            self.conn,
+            {
+                "case_id": case.id,
+                "kind": str(kind),
+                "actor_user_id": actor.user_id,
+                "actor_source": str(actor.source),
+                "actor_name": actor.name[:ACTOR_NAME_MAX],
+                "body": body,
+                "data": dict(data),
+                "created_at": self.now,
+            },
+        )
+        entry = TimelineEntry(entry_id, case.id, str(kind), actor, body, dict(data), self.now)
+        if self.listeners:
+            event = CaseEvent(
+                str(kind), case, previous, actor, entry_id, self.now, dict(data), body
+            )
+            for listener in self.listeners:
+                listener.on_case_event(self.conn, event)
+        return entry
