@@ -22,8 +22,9 @@ from typing import Any, TextIO
 import orjson
 from sqlalchemy import Engine
 
-from bot.core.cases import Case, validate_project_handle
+from bot.core.cases import Case
 from bot.core.events import MonitorEvent, Source
+from bot.core.projects import validate_project_handle
 from bot.db.engine import make_engine
 from bot.db.migrate import upgrade
 from bot.errortracking import with_issue_sync

@@ -20,6 +20,8 @@ from bot.core.cases import (
     Invalid,
     Project,
     parse_case_type,
+)
+from bot.core.projects import (
     suggest_handle,
     validate_project_handle,
     validate_project_key,

@@ -21,11 +21,9 @@ from bot.core.cases import (
     parse_status,
     plan_auto_close,
     plan_status_change,
-    suggest_handle,
     validate_attributes,
-    validate_project_handle,
-    validate_project_key,
 )
+from bot.core.projects import suggest_handle, validate_project_handle, validate_project_key
 
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)

@@ -14,7 +14,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends
 from starlette.responses import Response
 
-from bot.core.cases import Project, suggest_handle
+from bot.core.cases import Project
+from bot.core.projects import suggest_handle
 from bot.services.projects import UNSET, ProjectService
 from bot.web.api.caller import READ_CASES, WRITE_CASES, Call, Caller
 from bot.web.api.document import refusal, request_body
