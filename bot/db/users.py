@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import replace
-from datetime import datetime
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import (
@@ -15,7 +14,6 @@ from sqlalchemy import (
     Table,
     Uuid,
     bindparam,
-    delete,
     insert,
     select,
     update,
@@ -89,74 +87,21 @@ def list_users(conn: Connection) -> list[User]:
     return [user_from_row(row) for row in rows]
 
 
-def ensure_user(
-    conn: Connection,
-    *,
-    now: datetime,
-    name: str,
-    slack_user_id: str | None = None,
-    email: str | None = None,
-) -> User:
-    """The user with this Slack id or e-mail, inserted on first sight.
+def set_user(conn: Connection, user_id: uuid.UUID, values: Mapping[str, Any]) -> None:
+    """Change the user's name, e-mail or Slack id."""
+    conn.execute(update(users).where(users.c.id == user_id), dict(values))
 
-    With both, they are one person: a Slack user learns their address, a user known
-    by address (a console account) learns their Slack id, and a Slack user recorded
-    before casebot knew their address is merged into the user with that address.
-    """
-    by_slack = find_user_by(conn, slack_user_id=slack_user_id) if slack_user_id else None
-    by_email = find_user_by(conn, email=email) if email else None
-    existing = by_slack or by_email
-    if by_slack is not None and by_email is not None and by_slack.id != by_email.id:
-        if by_slack.email is None:  # the same person, recorded twice
-            merge_users(conn, keep=by_email.id, drop=by_slack.id)
-            conn.execute(
-                update(users).where(users.c.id == by_email.id), {"slack_user_id": slack_user_id}
-            )
-            existing = replace(by_email, slack_user_id=slack_user_id)
-    elif by_slack is not None and email and by_slack.email is None:
-        conn.execute(update(users).where(users.c.id == by_slack.id), {"email": email})
-        existing = replace(by_slack, email=email)
-    elif by_email is not None and slack_user_id and by_email.slack_user_id is None:
-        conn.execute(
-            update(users).where(users.c.id == by_email.id), {"slack_user_id": slack_user_id}
-        )
-        existing = replace(by_email, slack_user_id=slack_user_id)
-    if existing is not None:
-        if name and name != existing.name:
-            conn.execute(update(users).where(users.c.id == existing.id), {"name": name})
-            existing = replace(existing, name=name)
-        return existing
-    user = User(uuid.uuid4(), name or slack_user_id or email or "", email, slack_user_id, now)
+
+def insert_first_sight(conn: Connection, user: User) -> User:
+    """Insert a user seen for the first time; the user a concurrent transaction inserted
+    first with the same Slack id or e-mail, if one did. A savepoint: losing that race
+    must not abort the caller's transaction."""
     try:
-        # A savepoint: losing a race with a concurrent first sight of the same
-        # user must not abort the caller's transaction.
         with conn.begin_nested():
-            conn.execute(
-                insert(users),
-                {
-                    "id": user.id,
-                    "name": user.name,
-                    "email": email,
-                    "slack_user_id": slack_user_id,
-                    "created_at": now,
-                },
-            )
+            insert_user(conn, user)
     except IntegrityError:
-        found = find_user_by(conn, slack_user_id=slack_user_id, email=email)
+        found = find_user_by(conn, slack_user_id=user.slack_user_id, email=user.email)
         if found is None:
             raise
         return found
     return user
-
-
-def merge_users(conn: Connection, *, keep: uuid.UUID, drop: uuid.UUID) -> None:
-    """Point everything that names user `drop` (cases, timelines, issues, keys, ...) at
-    `keep`, then delete `drop`."""
-    from bot.db.schema import metadata  # every table, so that none is missed
-
-    for table in metadata.sorted_tables:
-        for key in table.foreign_keys:
-            if key.column.table.name == "users" and key.column.name == "id":
-                column = key.parent
-                conn.execute(update(table).where(column == drop).values({column.name: keep}))
-    conn.execute(delete(users).where(users.c.id == drop))

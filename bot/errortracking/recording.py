@@ -14,23 +14,49 @@ insert win; the other, inside a savepoint, falls back to updating.
 from __future__ import annotations
 
 import uuid
-from typing import TYPE_CHECKING, Any
+from datetime import datetime
+from typing import Any, Protocol
 
+from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
 from bot.core.cases import Actor, ActorSource
 from bot.core.issues import ActivityKind, Issue, IssueState, on_occurrence
+from bot.db.issue_store import IssueStore
 from bot.errortracking.automation import AutomationRules, document_of
+from bot.errortracking.errors import IssueRef
 from bot.errortracking.intake import ErrorEvent, Recorded
+from bot.errortracking.linking import Linker
 
-if TYPE_CHECKING:
-    from bot.errortracking.service import IssueService
+
+class Service(Protocol):
+    """What recording needs of the issue service (bot/errortracking/service.py)."""
+
+    conn: Connection
+    now: datetime
+    store: IssueStore
+    linker: Linker
+
+    def get(self, ref: IssueRef, *, for_update: bool = False) -> Issue: ...
+
+    def lock(self, ref: IssueRef, *cases: uuid.UUID) -> Issue: ...
+
+    def change_state(
+        self,
+        issue: Issue,
+        state: IssueState,
+        *,
+        actor: Actor,
+        regression: bool = False,
+        reason: str | None = None,
+    ) -> Issue: ...
+
 
 AUTOMATION = Actor(ActorSource.ERROR_TRACKING, None, "automation rule")
 REGRESSION = Actor(ActorSource.ERROR_TRACKING, None, "regression detection")
 
 
-def record_occurrence(service: IssueService, event: ErrorEvent, *, actor: Actor) -> Recorded:
+def record_occurrence(service: Service, event: ErrorEvent, *, actor: Actor) -> Recorded:
     store = service.store
     fingerprint = event.issue_fingerprint
     existing = store.by_fingerprint(fingerprint)
@@ -50,7 +76,7 @@ def record_occurrence(service: IssueService, event: ErrorEvent, *, actor: Actor)
     return _seen_again(service, service.lock(existing.id), event)
 
 
-def _insert_issue(service: IssueService, event: ErrorEvent, fingerprint: str) -> Issue:
+def _insert_issue(service: Service, event: ErrorEvent, fingerprint: str) -> Issue:
     at = event.occurred_at or service.now
     values: dict[str, Any] = {
         "id": uuid.uuid4(),
@@ -81,7 +107,7 @@ def _insert_issue(service: IssueService, event: ErrorEvent, fingerprint: str) ->
     return Issue(**{**values, "state": IssueState.FOR_REVIEW})
 
 
-def _add_occurrence(service: IssueService, issue_id: uuid.UUID, event: ErrorEvent) -> None:
+def _add_occurrence(service: Service, issue_id: uuid.UUID, event: ErrorEvent) -> None:
     service.store.add_occurrence(
         {
             "issue_id": issue_id,
@@ -93,7 +119,7 @@ def _add_occurrence(service: IssueService, issue_id: uuid.UUID, event: ErrorEven
     )
 
 
-def _route_new_issue(service: IssueService, issue: Issue) -> Recorded:
+def _route_new_issue(service: Service, issue: Issue) -> Recorded:
     match = AutomationRules(service.conn, now=service.now).first_match(document_of(issue))
     if match is None:
         return Recorded(issue, recorded=True, new_issue=True)
@@ -119,7 +145,7 @@ def _route_new_issue(service: IssueService, issue: Issue) -> Recorded:
     return Recorded(issue, recorded=True, new_issue=True, rule=match.rule, case=case)
 
 
-def _seen_again(service: IssueService, issue: Issue, event: ErrorEvent) -> Recorded:
+def _seen_again(service: Service, issue: Issue, event: ErrorEvent) -> Recorded:
     at = event.occurred_at or service.now
     outcome = on_occurrence(
         issue.state, at=at, resolved_at=issue.resolved_at, version=event.version

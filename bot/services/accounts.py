@@ -28,7 +28,7 @@ from bot.core.accounts import (
     sign_in_blocked_until,
 )
 from bot.db import accounts as store
-from bot.db.users import ensure_user
+from bot.services.users import UserService
 
 log = logging.getLogger(__name__)
 
@@ -161,7 +161,7 @@ class AccountService:
         if store.find_account_by_email(self.conn, address) is not None:
             raise AccountExists(address)
         hashed = _password(password)
-        user = ensure_user(self.conn, now=self.now, name=name.strip()[:200], email=address)
+        user = UserService(self.conn, now=self.now).ensure(name=name.strip()[:200], email=address)
         store.insert_account(
             self.conn, user_id=user.id, role=clean_role, password_hash=hashed, now=self.now
         )

@@ -8,12 +8,14 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy import Connection
 
 from bot.core.cases import User
 from bot.db import users as store
+from bot.db.user_merge import merge_users
 from bot.services.errors import InvalidUserChange, UserNotFound
 
 __all__ = ["UserReader", "UserService"]
@@ -53,10 +55,36 @@ class UserService(UserReader):
     def ensure(
         self, *, name: str, slack_user_id: str | None = None, email: str | None = None
     ) -> User:
-        """The user with this Slack id (else e-mail), created on first sight; renamed if
-        `name` differs."""
+        """The user with this Slack id or e-mail, created on first sight; renamed if `name`
+        differs.
+
+        With both, they are one person: a Slack user learns their address, a user known
+        by address (a console account) learns their Slack id, and a Slack user recorded
+        before casebot knew their address is merged into the user with that address.
+        """
         if slack_user_id is None and email is None:
             raise InvalidUserChange("user", "a user needs a Slack user id or an e-mail address")
-        return store.ensure_user(
-            self.conn, now=self.now, name=name, slack_user_id=slack_user_id, email=email
+        conn = self.conn
+        by_slack = store.find_user_by(conn, slack_user_id=slack_user_id) if slack_user_id else None
+        by_email = store.find_user_by(conn, email=email) if email else None
+        existing = by_slack or by_email
+        if by_slack is not None and by_email is not None and by_slack.id != by_email.id:
+            if by_slack.email is None:  # the same person, recorded twice
+                merge_users(conn, keep=by_email.id, drop=by_slack.id)
+                store.set_user(conn, by_email.id, {"slack_user_id": slack_user_id})
+                existing = replace(by_email, slack_user_id=slack_user_id)
+        elif by_slack is not None and email and by_slack.email is None:
+            store.set_user(conn, by_slack.id, {"email": email})
+            existing = replace(by_slack, email=email)
+        elif by_email is not None and slack_user_id and by_email.slack_user_id is None:
+            store.set_user(conn, by_email.id, {"slack_user_id": slack_user_id})
+            existing = replace(by_email, slack_user_id=slack_user_id)
+        if existing is not None:
+            if name and name != existing.name:
+                store.set_user(conn, existing.id, {"name": name})
+                existing = replace(existing, name=name)
+            return existing
+        user = User(
+            uuid.uuid4(), name or slack_user_id or email or "", email, slack_user_id, self.now
         )
+        return store.insert_first_sight(conn, user)
