@@ -214,6 +214,14 @@ def prune(conn: Connection, *, sent_before: datetime, events_before: datetime) -
     return int(removed or 0)
 
 
+def pending_backlog(conn: Connection) -> tuple[int, datetime | None]:
+    """How many calls are pending, and when the oldest of them was recorded."""
+    count, oldest = conn.execute(
+        select(func.count(), func.min(_o.created_at)).where(_o.status == PENDING)
+    ).one()
+    return int(count), oldest
+
+
 def counts(conn: Connection) -> dict[str, int]:
     rows = conn.execute(select(_o.status, func.count()).group_by(_o.status)).all()
     return {str(status): int(n) for status, n in rows}

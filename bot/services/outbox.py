@@ -53,6 +53,7 @@ __all__ = [
     "LiveMessage",
     "Message",
     "OutboxItem",
+    "backlog",
     "change_message",
     "counts",
     "enqueue_ephemeral",
@@ -74,6 +75,14 @@ __all__ = [
     "reschedule",
     "settle_if_synced",
 ]
+
+
+def backlog(conn: Connection, *, now: datetime) -> tuple[int, float]:
+    """Pending calls, and the seconds the oldest of them has waited (0 when none)."""
+    count, oldest = store.pending_backlog(conn)
+    if oldest is None:
+        return count, 0.0
+    return count, max(0.0, (now - oldest).total_seconds())
 
 
 def put_live_message(

@@ -29,7 +29,7 @@ from bot.settings import Settings
 from bot.slack import server as slack_server
 from bot.slack.outbound import SlackOutbound
 from bot.web import api as case_api
-from bot.web import docs, pages, webhooks
+from bot.web import docs, monitoring, pages, webhooks
 from bot.web.pages.console import feed_of
 from bot.web.state import WebState
 from bot.web.webhook_token import ensure_token
@@ -109,7 +109,7 @@ def create_app(
 
     # /docs is served offline (bot/web/docs.py); ReDoc would load from a CDN.
     app = CasebotApp(title="casebot", lifespan=lifespan, docs_url=None, redoc_url=None)
-    for route in webhooks.routes:
+    for route in (*webhooks.routes, *monitoring.routes):
         app.router.routes.append(route)
     case_api.install(app)
     docs.install(app)

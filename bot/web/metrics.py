@@ -1,70 +1,99 @@
-"""Counters and a latency histogram in the Prometheus text format (version 0.0.4).
+"""The server's metrics, kept and exposed by `prometheus-client`.
 
-Updated only on the event loop (after a delivery's future resolves), so no lock
-is needed; `render` is a snapshot of plain integers.
+Each app has a registry of its own (tests and benchmarks run several apps in one
+process). Counters are updated on the event loop after a delivery's future
+resolves. The gauges that describe backlogs are read when `/metrics` is scraped:
+the writer's queue depth from memory, the Slack outbox's pending calls from the
+database (in a worker thread, see `bot/web/webhooks.py`).
 """
 
 from __future__ import annotations
 
-from bisect import bisect_left
-from collections import Counter
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    disable_created_metrics,
+    generate_latest,
+)
+from prometheus_client.exposition import CONTENT_TYPE_LATEST
+
+# A `…_created` timestamp beside every counter doubles the exposition for nothing a
+# dashboard of casebot uses (a restart shows as a reset counter anyway).
+disable_created_metrics()  # type: ignore[no-untyped-call]
 
 # Seconds; Prometheus' client defaults, shifted down to where ingest latency lives.
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
+CONTENT_TYPE = CONTENT_TYPE_LATEST
 
 
 class Metrics:
     def __init__(self) -> None:
-        self.deliveries: Counter[tuple[str, str]] = Counter()
-        self.events: Counter[tuple[str, str]] = Counter()
-        self.cases_opened = 0
-        self.cases_closed = 0
-        self.bucket_counts = [0] * (len(LATENCY_BUCKETS) + 1)
-        self.latency_sum = 0.0
-        self.latency_count = 0
+        self.registry = CollectorRegistry(auto_describe=True)
+        registry = self.registry
+        self.deliveries = Counter(
+            "casebot_deliveries",
+            "Webhook deliveries by source and outcome.",
+            ("source", "outcome"),
+            registry=registry,
+        )
+        self.events = Counter(
+            "casebot_events",
+            "Monitor group events by source and outcome.",
+            ("source", "outcome"),
+            registry=registry,
+        )
+        self.cases_opened = Counter(
+            "casebot_cases_opened", "Cases opened by monitor notifications.", registry=registry
+        )
+        self.cases_closed = Counter(
+            "casebot_cases_closed",
+            "Cases closed because their monitor group resolved.",
+            registry=registry,
+        )
+        self.latency = Histogram(
+            "casebot_processing_seconds",
+            "From request received to delivery stored and processed.",
+            buckets=LATENCY_BUCKETS,
+            registry=registry,
+        )
+        self.writer_queue = Gauge(
+            "casebot_writer_queue_depth",
+            "Deliveries accepted and waiting for the writer thread.",
+            registry=registry,
+        )
+        self.outbox_pending = Gauge(
+            "casebot_slack_outbox_pending",
+            "Slack calls recorded and not yet delivered.",
+            registry=registry,
+        )
+        self.outbox_oldest = Gauge(
+            "casebot_slack_outbox_oldest_pending_seconds",
+            "Age of the oldest Slack call not yet delivered (0 when none is pending).",
+            registry=registry,
+        )
+        self.slack_events = Counter(
+            "casebot_slack_events",
+            "Slack events and interactions handled, by kind and outcome.",
+            ("kind", "outcome"),
+            registry=registry,
+        )
 
     def delivery(self, source: str, outcome: str) -> None:
-        self.deliveries[(source, outcome)] += 1
+        self.deliveries.labels(source, outcome).inc()
 
     def event(self, source: str, outcome: str) -> None:
-        self.events[(source, outcome)] += 1
+        self.events.labels(source, outcome).inc()
 
     def observe_latency(self, seconds: float) -> None:
-        self.bucket_counts[bisect_left(LATENCY_BUCKETS, seconds)] += 1
-        self.latency_sum += seconds
-        self.latency_count += 1
+        self.latency.observe(seconds)
 
-    def render(self) -> str:
-        lines = [
-            "# HELP casebot_deliveries_total Webhook deliveries by source and outcome.",
-            "# TYPE casebot_deliveries_total counter",
-        ]
-        for (source, outcome), count in sorted(self.deliveries.items()):
-            lines.append(
-                f'casebot_deliveries_total{{source="{source}",outcome="{outcome}"}} {count}'
-            )
-        lines += [
-            "# HELP casebot_events_total Monitor group events by source and outcome.",
-            "# TYPE casebot_events_total counter",
-        ]
-        for (source, outcome), count in sorted(self.events.items()):
-            lines.append(f'casebot_events_total{{source="{source}",outcome="{outcome}"}} {count}')
-        lines += [
-            "# HELP casebot_cases_opened_total Cases opened by monitor notifications.",
-            "# TYPE casebot_cases_opened_total counter",
-            f"casebot_cases_opened_total {self.cases_opened}",
-            "# HELP casebot_cases_closed_total Cases closed because their monitor group resolved.",
-            "# TYPE casebot_cases_closed_total counter",
-            f"casebot_cases_closed_total {self.cases_closed}",
-            "# HELP casebot_processing_seconds From request received to delivery stored and "
-            "processed.",
-            "# TYPE casebot_processing_seconds histogram",
-        ]
-        cumulative = 0
-        for bound, count in zip(LATENCY_BUCKETS, self.bucket_counts, strict=False):
-            cumulative += count
-            lines.append(f'casebot_processing_seconds_bucket{{le="{bound}"}} {cumulative}')
-        lines.append(f'casebot_processing_seconds_bucket{{le="+Inf"}} {self.latency_count}')
-        lines.append(f"casebot_processing_seconds_sum {self.latency_sum:.6f}")
-        lines.append(f"casebot_processing_seconds_count {self.latency_count}")
-        return "\n".join(lines) + "\n"
+    def backlog(self, *, writer_queue: int, outbox_pending: int, oldest_seconds: float) -> None:
+        """Set the backlog gauges; called just before a scrape is rendered."""
+        self.writer_queue.set(writer_queue)
+        self.outbox_pending.set(outbox_pending)
+        self.outbox_oldest.set(oldest_seconds)
+
+    def render(self) -> bytes:
+        return generate_latest(self.registry)

@@ -22,7 +22,6 @@ from typing import Any
 from urllib.parse import parse_qs
 
 import orjson
-from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
@@ -167,27 +166,13 @@ def record(state: WebState, report: DeliveryReport, seconds: float) -> None:
     metrics.observe_latency(seconds)
     for event in report.events:
         metrics.event(source, event.outcome)
-        metrics.cases_opened += len(event.opened)
-        metrics.cases_closed += len(event.closed)
-
-
-async def healthz(request: Request) -> Response:
-    state: WebState = request.app.state.casebot
-    if not state.writer.alive:
-        return json_response({"status": "unavailable", "writer": "stopped"}, 503)
-    return json_response({"status": "ok"}, 200)
-
-
-async def metrics(request: Request) -> Response:
-    state: WebState = request.app.state.casebot
-    return Response(state.metrics.render(), media_type="text/plain; version=0.0.4; charset=utf-8")
+        if event.opened:
+            metrics.cases_opened.inc(len(event.opened))
+        if event.closed:
+            metrics.cases_closed.inc(len(event.closed))
 
 
 PATH_PREFIX = "/webhooks/"
 DELIVERY_ROUTE = Route(PATH_PREFIX + "{source}", DeliveryEndpoint(), methods=["POST"])
 
-routes = [
-    DELIVERY_ROUTE,
-    Route("/healthz", healthz, methods=["GET"]),
-    Route("/metrics", metrics, methods=["GET"]),
-]
+routes = [DELIVERY_ROUTE]

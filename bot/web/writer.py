@@ -76,6 +76,11 @@ class Writer:
     def alive(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
 
+    @property
+    def queue_depth(self) -> int:
+        """Deliveries submitted and not yet taken by the writer thread."""
+        return self._queue.qsize()
+
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="casebot-writer", daemon=True)
         self._thread.start()

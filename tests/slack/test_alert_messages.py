@@ -6,6 +6,7 @@ import time
 from collections.abc import Iterator
 
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import select
 
 from bot.db.cases import cases
@@ -120,6 +121,26 @@ def test_pending_posts_survive_a_server_restart(
         (post,) = fake_slack.wait_for("chat.postMessage", timeout=10)
     assert buttons(post) == ["create_case"]
     assert len(fake_slack.posted()) == 1
+
+
+def test_metrics_show_the_outbox_backlog_while_slack_is_down(
+    migrated_database_url: str, fake_slack: FakeSlack
+) -> None:
+    fake_slack.fail("chat.postMessage", status=503, times=10_000)
+    with slack_server(migrated_database_url, fake_slack) as slack:
+        slack.alert("Alert", message=NO_CASE_MESSAGE)
+        deadline = time.monotonic() + 5
+        while not fake_slack.calls("chat.postMessage"):  # tried and refused: kept for later
+            assert time.monotonic() < deadline, "the post was never tried"
+            time.sleep(0.02)
+        samples = {
+            s.name: s.value
+            for family in text_string_to_metric_families(slack.http.get("/metrics").text)
+            for s in family.samples
+        }
+    assert samples["casebot_slack_outbox_pending"] == 1
+    assert samples["casebot_slack_outbox_oldest_pending_seconds"] >= 0
+    assert samples["casebot_writer_queue_depth"] == 0
 
 
 @pytest.mark.parametrize(

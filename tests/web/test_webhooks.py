@@ -8,6 +8,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import Engine
 
 from bot.db.inbox import inbox
@@ -172,11 +173,26 @@ def test_healthz_and_metrics(base_url: str) -> None:
     assert httpx.get(f"{base_url}/healthz").json() == {"status": "ok"}
     metrics = httpx.get(f"{base_url}/metrics")
     assert metrics.headers["content-type"].startswith("text/plain")
-    text = metrics.text
-    assert 'casebot_deliveries_total{source="generic",outcome="processed"} 1' in text
-    assert 'casebot_deliveries_total{source="generic",outcome="rejected"} 1' in text
-    assert "casebot_cases_opened_total 1" in text
-    assert 'casebot_processing_seconds_bucket{le="+Inf"} 2' in text
+    # Read as Prometheus reads it: label order within a sample is not significant.
+    samples = _samples(metrics.text)
+    assert samples['casebot_deliveries_total{outcome="processed",source="generic"}'] == 1
+    assert samples['casebot_deliveries_total{outcome="rejected",source="generic"}'] == 1
+    assert samples["casebot_cases_opened_total"] == 1
+    assert samples['casebot_processing_seconds_bucket{le="+Inf"}'] == 2
+    assert samples["casebot_writer_queue_depth"] == 0
+    assert samples["casebot_slack_outbox_pending"] == 0
+    assert samples["casebot_slack_outbox_oldest_pending_seconds"] == 0
+
+
+def _samples(exposition: str) -> dict[str, float]:
+    """Every sample of a Prometheus text exposition, keyed `name{label="value",…}` with
+    the labels in name order."""
+    found: dict[str, float] = {}
+    for family in text_string_to_metric_families(exposition):
+        for sample in family.samples:
+            labels = ",".join(f'{k}="{v}"' for k, v in sorted(sample.labels.items()))
+            found[f"{sample.name}{{{labels}}}" if labels else sample.name] = sample.value
+    return found
 
 
 def test_grafana_signature_that_does_not_verify_is_401_and_not_stored(
