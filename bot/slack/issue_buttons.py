@@ -7,20 +7,18 @@ service exactly as `POST /api/v2/error-tracking/issues/{id}/case` does.
 
 from __future__ import annotations
 
-import logging
 from typing import TYPE_CHECKING, Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
 from bot.services.errors import CaseServiceError
 from bot.slack import issue_messages
+from bot.slack.after_ack import BUTTON, after_ack
 from bot.slack.case_desk import SlackUser
 from bot.slack.issue_messages import IssueAnnouncer
 
 if TYPE_CHECKING:
     from bot.slack.runtime import SlackRuntime
-
-log = logging.getLogger(__name__)
 
 ISSUE_CREATE_CASE = "issue_create_case"
 
@@ -37,11 +35,7 @@ class IssueButtons:
 
     async def on_create_case(self, ack: AsyncAck, body: dict[str, Any]) -> None:
         await ack()
-        try:
-            await self._create_case(body)
-        except Exception:
-            # Raising after the ack would make Bolt reset it; nobody awaits the answer.
-            log.exception("issue Create Case failed after its ack")
+        await after_ack(self.runtime, BUTTON, self._create_case(body))
 
     async def _create_case(self, body: dict[str, Any]) -> None:
         runtime = self.runtime

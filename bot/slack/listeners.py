@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Awaitable
 from typing import TYPE_CHECKING, Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
@@ -19,6 +18,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.core.cases import validate_title
 from bot.services.errors import CaseServiceError, InvalidChange
 from bot.slack import case_desk, issue_buttons, thread_replies
+from bot.slack.after_ack import BUTTON, COMMAND_KIND, MESSAGE, MODAL, after_ack
 from bot.slack.blocks import case_list_message, case_modal, close_modal, preview_modal
 from bot.slack.case_desk import CaseRequest, NeedsReason, SlackUser
 from bot.slack.views import (
@@ -63,18 +63,6 @@ def register(app: AsyncApp, runtime: SlackRuntime) -> None:
     issue_buttons.register(app, runtime)  # an error-tracking issue's Create Case
 
 
-async def _safely(work: Awaitable[None]) -> None:
-    """Run the work that follows an ack; an error is logged, never raised.
-
-    Bolt resets an already sent ack when a listener raises right after it, and the
-    click would then fail after 3 s; and nobody is waiting for the answer anyway.
-    """
-    try:
-        await work
-    except Exception:
-        log.exception("Slack listener failed after its ack")
-
-
 class Listeners:
     """Bolt passes arguments by parameter name; each handler acks first."""
 
@@ -87,16 +75,17 @@ class Listeners:
         self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient
     ) -> None:
         await ack()
-        await _safely(self._create_case_clicked(body, client))
+        await after_ack(self.runtime, BUTTON, self._create_case_clicked(body, client))
 
     async def on_view_case(self, ack: AsyncAck) -> None:
         await ack()  # a link button: Slack opens the URL, but still tells us of the click
+        self.runtime.handled(BUTTON, "done")
 
     async def on_case_button(
         self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient
     ) -> None:
         await ack()
-        await _safely(self._case_button_clicked(body, client))
+        await after_ack(self.runtime, BUTTON, self._case_button_clicked(body, client))
 
     async def _create_case_clicked(self, body: dict[str, Any], client: AsyncWebClient) -> None:
         runtime = self.runtime
@@ -176,7 +165,9 @@ class Listeners:
             await ack(response_action="errors", errors=errors)
             return
         await ack()
-        await _safely(self._create_submitted(body, view, title, str(project)))
+        await after_ack(
+            self.runtime, MODAL, self._create_submitted(body, view, title, str(project))
+        )
 
     async def _create_submitted(
         self, body: dict[str, Any], view: dict[str, Any], title: str, project: str
@@ -222,7 +213,7 @@ class Listeners:
             return
         await ack()
         meta = json.loads(view.get("private_metadata") or "{}")
-        await _safely(self._close(meta, await self._who(body), reason))
+        await after_ack(self.runtime, MODAL, self._close(meta, await self._who(body), reason))
 
     async def _close(self, meta: dict[str, Any], user: SlackUser, reason: str) -> None:
         await self._act(CLOSE_CASE, str(meta["case"]), user, meta.get("c"), reason)
@@ -250,10 +241,16 @@ class Listeners:
             await ack(text=message.text, blocks=message.blocks, response_type="ephemeral")
         elif verb == "new":
             await ack()
-            await _safely(self._new_case(command, rest.strip(), client))
+            await after_ack(
+                self.runtime, COMMAND_KIND, self._new_case(command, rest.strip(), client)
+            )
         elif verb == "preview":
             await ack()
-            await _safely(_open(client, command, preview_modal(PreviewModalView())))
+            await after_ack(
+                self.runtime,
+                COMMAND_KIND,
+                _open(client, command, preview_modal(PreviewModalView())),
+            )
         else:
             await ack(text=USAGE, response_type="ephemeral")
 
@@ -277,16 +274,20 @@ class Listeners:
     async def on_message(self, event: dict[str, Any], body: dict[str, Any]) -> None:
         # Events are acked by Bolt before this runs. Only human replies in a thread count.
         thread_ts, ts = event.get("thread_ts"), event.get("ts")
-        if not thread_ts or thread_ts == ts or event.get("bot_id"):
+        human_reply = bool(thread_ts) and thread_ts != ts and not event.get("bot_id")
+        if not human_reply or event.get("subtype") not in (None, "thread_broadcast"):
+            self.runtime.handled(MESSAGE, "ignored")
             return
-        if event.get("subtype") not in (None, "thread_broadcast") or not event.get("user"):
+        if not event.get("user"):
+            self.runtime.handled(MESSAGE, "ignored")
             return
-        await _safely(self._mirror(event, body))
+        await after_ack(self.runtime, MESSAGE, self._mirror(event, body))
 
-    async def _mirror(self, event: dict[str, Any], body: dict[str, Any]) -> None:
+    async def _mirror(self, event: dict[str, Any], body: dict[str, Any]) -> str | None:
+        """The case key or issue id the reply went to; None when it went nowhere."""
         runtime = self.runtime
         user = await runtime.person(event["user"])
-        await runtime.db(
+        reached: str | None = await runtime.db(
             thread_replies.mirror_reply,
             event_id=str(body.get("event_id") or f"{event.get('channel')}:{event.get('ts')}"),
             channel_id=str(event.get("channel")),
@@ -296,6 +297,7 @@ class Listeners:
             now=runtime.now(),
             listeners=runtime.case_listeners,
         )
+        return reached
 
 
 def preview_of(text: str) -> PreviewModalView:

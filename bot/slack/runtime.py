@@ -47,6 +47,7 @@ class SlackRuntime:
         *,
         case_listeners: Sequence[CaseListener],
         now: Callable[[], datetime] = _utcnow,
+        handled: Callable[[str, str], None] = lambda kind, outcome: None,
     ) -> None:
         self.settings = settings
         self.engine = engine
@@ -60,6 +61,9 @@ class SlackRuntime:
         # Who hears of a change made from Slack: the app's case listeners (issue sync,
         # the notifier, the issue announcer, the console's feed).
         self.case_listeners = tuple(case_listeners)
+        # Told (kind, outcome) when the work after an ack has ended: the server counts
+        # it in /metrics, which is also how a caller knows a request was fully handled.
+        self.handled = handled
         self._bot: dict[str, str | None] = {"user_id": None, "bot_id": None, "team_id": None}
         self._profiles: dict[str, tuple[str, str | None]] = {}
         self._tasks: list[asyncio.Task[Any]] = []

@@ -13,7 +13,7 @@ listeners and runs it. Without Slack settings it logs that Slack is off, and
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
@@ -76,14 +76,16 @@ async def running(
     links: CaseLinks,
     outbound: SlackOutbound | None,
     case_listeners: Sequence[CaseListener],
+    handled: Callable[[str, str], None],
 ) -> AsyncIterator[SlackState]:
     """Run the Bolt app over `outbound` while the server runs; changes made from Slack go
-    to `case_listeners`, the app's list."""
+    to `case_listeners`, the app's list, and `handled(kind, outcome)` hears of every
+    request whose work has ended."""
     if outbound is None:
         app.state.slack = SlackState(links, None, None, slack.off_reason())
         yield app.state.slack
         return
-    runtime = SlackRuntime(slack, engine, outbound, case_listeners=case_listeners)
+    runtime = SlackRuntime(slack, engine, outbound, case_listeners=case_listeners, handled=handled)
     listeners.register(runtime.bolt, runtime)
     handler = None if slack.socket_mode else AsyncSlackRequestHandler(runtime.bolt)
     why = (

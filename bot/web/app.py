@@ -102,6 +102,7 @@ def create_app(
                 links=links,
                 outbound=slack,
                 case_listeners=listeners,
+                handled=state.metrics.slack_handled,
             ):
                 yield
         finally:

@@ -89,6 +89,9 @@ class Metrics:
     def observe_latency(self, seconds: float) -> None:
         self.latency.observe(seconds)
 
+    def slack_handled(self, kind: str, outcome: str) -> None:
+        self.slack_events.labels(kind, outcome).inc()
+
     def backlog(self, *, writer_queue: int, outbox_pending: int, oldest_seconds: float) -> None:
         """Set the backlog gauges; called just before a scrape is rendered."""
         self.writer_queue.set(writer_queue)

@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import httpx
+from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import Engine
 
 from bot.db.engine import make_engine
@@ -213,6 +214,29 @@ class Client:
                 return
             assert time.monotonic() < deadline, "live messages were not stored in time"
             time.sleep(0.02)
+
+    def handled(self, kind: str) -> int:
+        """How many Slack requests of `kind` (button, modal, command, message) casebot has
+        finished handling, whatever the outcome, as /metrics counts them."""
+        text = self.http.get("/metrics").text
+        return int(
+            sum(
+                sample.value
+                for family in text_string_to_metric_families(text)
+                for sample in family.samples
+                if sample.name == "casebot_slack_events_total"
+                and sample.labels.get("kind") == kind
+            )
+        )
+
+    def wait_handled(self, kind: str, count: int, timeout: float = 10.0) -> None:
+        """Wait until `count` requests of `kind` were handled: the control event a test
+        waits for before it checks that a request changed nothing."""
+        deadline = time.monotonic() + timeout
+        while (done := self.handled(kind)) < count:
+            assert time.monotonic() < deadline, f"{done} of {count} {kind} requests handled"
+            time.sleep(0.02)
+        assert done == count, f"{done} {kind} requests handled, expected {count}"
 
     def latest(self, ts: str | None = None) -> Call:
         """The last post or update of the alert message (thread replies excluded)."""

@@ -157,7 +157,10 @@ def test_bad_signatures_get_401_and_change_nothing(slack: Client, secret: str, a
     }
     response = slack.interact(payload, secret=secret, timestamp=int(time.time()) - age)
     assert response.status_code == 401
-    time.sleep(0.3)
+    # The control: a signed click that changes nothing (View case), handled after it.
+    view_case = {**payload, "actions": [{"action_id": "view_case", "value": "WEB-1"}]}
+    assert slack.interact(view_case).status_code == 200
+    slack.wait_handled("button", 1)
     assert _case(slack)[0] == "OPEN"
     assert len(slack.fake.calls()) == before
 
@@ -207,7 +210,7 @@ def test_human_thread_replies_are_mirrored_once_despite_retries(slack: Client) -
     assert _wait_comments(slack, 1) == [
         ("jane.doe", "Cleared 38 GB of rotated logs under /var/log on web-1")
     ]
-    time.sleep(0.3)
+    slack.wait_handled("message", 3)  # the two retries too
     assert len(_comments(slack)) == 1
     with slack.engine.connect() as conn:
         source = conn.execute(
@@ -226,7 +229,7 @@ def test_bot_messages_and_top_level_messages_are_not_mirrored(slack: Client) -> 
     slack.event(top, event_id="Ev3")
     slack.event(_reply_event(slack, post, text="a human"), event_id="Ev4")
     assert _wait_comments(slack, 1) == [("jane.doe", "a human")]
-    time.sleep(0.3)
+    slack.wait_handled("message", 4)
     assert len(_comments(slack)) == 1
 
 
@@ -240,7 +243,7 @@ def test_mirroring_follows_the_project_toggle(slack: Client) -> None:
     post = _posted(slack)
     slack.wait_until_stored()
     assert slack.event(_reply_event(slack, post), event_id="Ev9").status_code == 200
-    time.sleep(0.5)
+    slack.wait_handled("message", 1)
     assert _comments(slack) == []
     with slack.engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(cases)).scalar_one() == 1

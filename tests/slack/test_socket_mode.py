@@ -195,7 +195,7 @@ def test_a_thread_reply_event_is_acked_and_mirrored_once_despite_a_retry(sock: S
     while not _comments(sock):
         assert time.monotonic() < deadline, "the reply was not mirrored"
         time.sleep(0.02)
-    time.sleep(0.3)
+    sock.slack.wait_handled("message", 2)  # the event and its retry
     assert _comments(sock) == [("jane.doe", event["text"])]
 
 

@@ -81,7 +81,7 @@ def test_a_reply_under_an_alert_reaches_the_issues_linked_to_its_case(desk: Desk
     (comment,) = _comments_on_issue(desk, issue_id, 1)
     assert comment["message"] == REPLY
     assert comment["author"]["name"] == "jane.doe"
-    time.sleep(0.3)
+    desk.slack.wait_handled("message", 2)  # the reply and its retry
     assert len(_comments_on_issue(desk, issue_id, 1)) == 1
     assert _case_comments(desk) == [("jane.doe", REPLY)]
 
@@ -101,7 +101,7 @@ def test_a_reply_under_an_issue_message_comments_on_the_issue_and_its_case(desk:
     while not _case_comments(desk):
         assert time.monotonic() < deadline, "the issue comment never reached its case"
         time.sleep(0.02)
-    time.sleep(0.3)
+    desk.slack.wait_handled("message", 2)  # the reply and its retry
     assert _case_comments(desk) == [("jane.doe", REPLY)]
     assert len(_comments_on_issue(desk, issue_id, 1)) == 1
 
@@ -117,6 +117,6 @@ def test_a_reply_under_an_issue_message_follows_the_projects_mirror_setting(desk
 
     _reply(desk, issue_post, "Ev0MUTED")
 
-    time.sleep(0.5)
+    desk.slack.wait_handled("message", 1)
     entries = desk.api("GET", f"/issues/{issue_id}/activity")["data"]
     assert [e for e in entries if e["attributes"]["type"] == "COMMENT"] == []
