@@ -1,8 +1,8 @@
 """Server settings, read once from the environment at the edge.
 
 Nothing below the web and CLI layers reads the environment: they receive a
-`Settings` (or the parts of it they need). Every variable is listed in the
-README section "Running casebot".
+`Settings` (or the parts of it they need). Every variable is listed once, with
+its default, in docs/configuration.md.
 """
 
 from __future__ import annotations
@@ -15,7 +15,14 @@ from bot.db.engine import DEFAULT_DATABASE_URL
 from bot.slack.settings import SlackConfigError, SlackSettings
 from bot.sources.config import ConfigError, SourcesConfig
 
-__all__ = ["ConfigError", "Settings"]
+__all__ = ["DEFAULT_HOST", "DEFAULT_PORT", "DEFAULT_PUBLIC_URL", "ConfigError", "Settings"]
+
+# Where `casebot serve` listens unless told otherwise (--host/--port, CASEBOT_HOST/_PORT).
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8080
+# How people and senders reach casebot unless CASEBOT_PUBLIC_URL says otherwise: the
+# address the server listens on (0.0.0.0 and :: shown as 127.0.0.1).
+DEFAULT_PUBLIC_URL = f"http://{DEFAULT_HOST}:{DEFAULT_PORT}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,8 +30,12 @@ class Settings:
     database_url: str = DEFAULT_DATABASE_URL
     # None: use the token stored in the database, generating one at first start.
     webhook_token: str | None = None
-    # How senders reach this server (printed in the webhook URLs); None: the bind address.
-    public_url: str | None = None
+    # Where the server listens.
+    host: str = DEFAULT_HOST
+    port: int = DEFAULT_PORT
+    # How people and senders reach this server: the webhook URLs, Slack's links and
+    # manifest, the console's cookies. Without CASEBOT_PUBLIC_URL, http://<host>:<port>.
+    public_url: str = DEFAULT_PUBLIC_URL
     sources: SourcesConfig = field(default_factory=SourcesConfig)
     # Deliveries the writer commits together at most (group commit).
     batch_size: int = 64
@@ -40,20 +51,28 @@ class Settings:
         environ: Mapping[str, str] | None = None,
         *,
         database_url: str | None = None,
+        host: str | None = None,
+        port: int | None = None,
     ) -> Settings:
-        """Read `CASEBOT_*`; an explicit `database_url` (a command-line flag) wins."""
+        """Read `CASEBOT_*`; explicit values (command-line flags) win."""
         env = os.environ if environ is None else environ
+        host = host or env.get("CASEBOT_HOST", "").strip() or DEFAULT_HOST
+        port = port or _port(env)
         token = env.get("CASEBOT_WEBHOOK_TOKEN", "").strip() or None
         if token is not None and len(token) < 16:
             raise ConfigError("CASEBOT_WEBHOOK_TOKEN: use at least 16 characters")
-        public_url = env.get("CASEBOT_PUBLIC_URL", "").strip().rstrip("/") or None
-        if public_url is not None and not public_url.startswith(("http://", "https://")):
+        public_url = env.get("CASEBOT_PUBLIC_URL", "").strip().rstrip("/")
+        if not public_url:
+            public_url = local_url(host, port)
+        elif not public_url.startswith(("http://", "https://")):
             raise ConfigError(f"CASEBOT_PUBLIC_URL: expected an http(s) URL, got {public_url!r}")
         return cls(
             database_url=database_url
             or env.get("CASEBOT_DATABASE_URL", "").strip()
             or DEFAULT_DATABASE_URL,
             webhook_token=token,
+            host=host,
+            port=port,
             public_url=public_url,
             sources=SourcesConfig.from_env(env),
             batch_size=_positive_int(env, "CASEBOT_INGEST_BATCH", 64),
@@ -61,6 +80,24 @@ class Settings:
             max_body_bytes=_positive_int(env, "CASEBOT_MAX_BODY_BYTES", 10 * 1024 * 1024),
             slack=_slack(env),
         )
+
+
+def local_url(host: str, port: int) -> str:
+    """`http://<host>:<port>`, with a wildcard address shown as the loopback one."""
+    if host in ("0.0.0.0", "", "::"):
+        host = DEFAULT_HOST
+    elif ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
+
+
+def _port(env: Mapping[str, str]) -> int:
+    text = env.get("CASEBOT_PORT", "").strip()
+    if not text:
+        return DEFAULT_PORT
+    if not text.isdigit() or not 0 < int(text) < 65536:
+        raise ConfigError(f"CASEBOT_PORT: expected a port number (1-65535), got {text!r}")
+    return int(text)
 
 
 def _slack(env: Mapping[str, str]) -> SlackSettings:

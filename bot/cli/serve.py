@@ -1,4 +1,4 @@
-"""`casebot serve`: the webhook server (and whatever else the app mounts) under uvicorn."""
+"""`casebot serve`: the HTTP server (webhooks, the case API, the console, Slack) under uvicorn."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from typing import TextIO
 from bot.core.events import Source
 from bot.db.engine import make_engine
 from bot.db.migrate import upgrade
-from bot.settings import ConfigError, Settings
+from bot.settings import DEFAULT_HOST, DEFAULT_PORT, ConfigError, Settings
+from bot.web import access_log
 from bot.web.webhook_token import ensure_token
 
 # The bundled example deliveries, when run from a checkout (`make run`).
@@ -21,30 +22,44 @@ EXAMPLES = Path("examples/deliveries")
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "serve",
-        help="run the HTTP server: webhooks, health, metrics",
-        description="Migrate the database, then serve the webhooks at /webhooks/<source>.",
+        help="run the HTTP server: webhooks, case API, console, Slack, health, metrics",
+        description=(
+            "Migrate the database, then serve everything: the webhooks at /webhooks/<source>, "
+            "the case API at /api/v2, the console at /, Slack at /slack/events."
+        ),
     )
-    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=8080, help="port to bind (default 8080)")
+    parser.add_argument(
+        "--host",
+        default=None,
+        help=f"address to listen on (default $CASEBOT_HOST, else {DEFAULT_HOST})",
+    )
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=None,
+        help=f"port to listen on (default $CASEBOT_PORT, else {DEFAULT_PORT})",
+    )
     parser.add_argument(
         "--database-url",
         help="SQLAlchemy URL (default $CASEBOT_DATABASE_URL, else sqlite:///casebot.db)",
     )
     parser.add_argument(
-        "--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"]
+        "--log-level",
+        default="info",
+        choices=["critical", "error", "warning", "info", "debug"],
+        help="info (the default) logs one line per request; warning and above do not",
     )
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
     try:
-        settings = Settings.from_env(database_url=args.database_url)
+        settings = Settings.from_env(database_url=args.database_url, host=args.host, port=args.port)
     except ConfigError as error:
         print(f"casebot serve: {error}", file=sys.stderr)
         return 2
     settings = prepare(settings)
-    base = settings.public_url or f"http://{_display_host(args.host)}:{args.port}"
-    print_welcome(settings, base, sys.stdout)
+    print_welcome(settings, sys.stdout)
 
     import uvicorn
 
@@ -55,11 +70,13 @@ def run(args: argparse.Namespace) -> int:
     # next batches), instead of waiting up to the default 5 ms.
     sys.setswitchinterval(0.0005)
     # Migrations ran in `prepare`; the app need not run them again.
-    app = create_app(settings, migrate=False)
+    app = access_log.AccessLog(
+        create_app(settings, migrate=False), access_log.configure(args.log_level)
+    )
     uvicorn.run(
         app,
-        host=args.host,
-        port=args.port,
+        host=settings.host,
+        port=settings.port,
         log_level=args.log_level,
         access_log=False,
         loop="auto",
@@ -82,27 +99,39 @@ def prepare(settings: Settings) -> Settings:
     return replace(settings, webhook_token=token)
 
 
-def print_welcome(settings: Settings, base: str, out: TextIO) -> None:
+def print_welcome(settings: Settings, out: TextIO) -> None:
+    """Every entry point of the server, with the commands that open the doors."""
     token = settings.webhook_token
-    out.write(f"casebot: database {settings.database_url}\n")
-    out.write("casebot: webhook URLs (send `Authorization: Bearer <token>` or `?token=<token>`):\n")
-    for source in Source:
-        out.write(f"  {source.value:<13} {base}/webhooks/{source.value}\n")
-    out.write(f"casebot: webhook token {token}\n")
-    out.write(f"casebot: health {base}/healthz   metrics {base}/metrics\n")
-    out.write(
-        f"casebot: console {base}/ (an account: casebot users add --email E --name N "
-        "--role admin --password-stdin)\n"
-    )
+    base = settings.public_url
+    lines = [
+        f"casebot: database {settings.database_url}",
+        f"casebot: listening on {settings.host}:{settings.port}, reached at {base} "
+        "(CASEBOT_PUBLIC_URL)",
+        "casebot: webhook URLs (send `Authorization: Bearer <token>` or `?token=<token>`):",
+        *(f"  {source.value:<13} {base}/webhooks/{source.value}" for source in Source),
+        f"casebot: webhook token {token}",
+        f"casebot: case API {base}/api/v2 (a key pair: casebot keys create --name scripts "
+        "--scopes cases_read,cases_write)",
+        f"casebot: OpenAPI  {base}/openapi.json   browsable at {base}/docs",
+        f"casebot: console  {base}/ (an account: casebot users add --email you@example.com "
+        "--name You --role admin --password-stdin)",
+        f"casebot: Slack    {_slack(settings, base)}",
+        f"casebot: health   {base}/healthz   metrics {base}/metrics",
+    ]
     if EXAMPLES.is_dir():
-        out.write(f"casebot: send the example deliveries: {EXAMPLES}/send.sh {token} {base}\n")
+        lines.append(f"casebot: send the example deliveries: {EXAMPLES}/send.sh {token} {base}")
     else:
-        out.write(
+        lines.append(
             f"casebot: try  curl -H 'Authorization: Bearer {token}' "
-            f"--data-binary @alert.json {base}/webhooks/generic\n"
+            f"--data-binary @alert.json {base}/webhooks/generic"
         )
+    out.write("\n".join(lines) + "\n")
     out.flush()
 
 
-def _display_host(host: str) -> str:
-    return "127.0.0.1" if host in ("0.0.0.0", "") else host
+def _slack(settings: Settings, base: str) -> str:
+    if settings.slack.socket_mode:
+        return "on, Socket Mode"
+    if settings.slack.enabled:
+        return f"on, {base}/slack/events"
+    return f"off ({settings.slack.off_reason()}); when on, Slack calls {base}/slack/events"

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from bot.db.engine import database_url, make_engine
 from bot.db.migrate import upgrade
 from bot.services import channels, outbox
 from bot.services.errors import CaseServiceError
 from bot.services.projects import ProjectService
+from bot.settings import ConfigError, Settings
 from bot.slack.channels import channel_ref
 from bot.slack.manifest import manifest
 
@@ -33,7 +34,8 @@ def register(subparsers: Any) -> None:
     shown.add_argument(
         "--public-url",
         default=None,
-        help="how Slack reaches this server (default: $CASEBOT_PUBLIC_URL)",
+        help="how Slack reaches this server (default: $CASEBOT_PUBLIC_URL, else "
+        "http://$CASEBOT_HOST:$CASEBOT_PORT, i.e. http://127.0.0.1:8080)",
     )
     shown.add_argument("--name", default="casebot", help="the app's name in Slack")
     shown.add_argument(
@@ -77,17 +79,32 @@ def _usage(parser: argparse.ArgumentParser) -> int:
 
 
 def _manifest(args: argparse.Namespace) -> int:
-    public_url = args.public_url or os.environ.get("CASEBOT_PUBLIC_URL", "").strip() or None
-    if public_url and not public_url.startswith(("http://", "https://")):
-        print(f"casebot: --public-url must be an http(s) URL, got {public_url!r}", file=sys.stderr)
+    if args.public_url and not args.public_url.startswith(("http://", "https://")):
+        print(
+            f"casebot: --public-url must be an http(s) URL, got {args.public_url!r}",
+            file=sys.stderr,
+        )
         return 2
     try:
-        document = manifest(public_url, name=args.name, socket_mode=args.socket_mode)
-    except ValueError as error:
+        public_url = args.public_url or Settings.from_env().public_url
+    except ConfigError as error:
         print(f"casebot: {error}", file=sys.stderr)
         return 2
+    document = manifest(public_url, name=args.name, socket_mode=args.socket_mode)
+    if not args.socket_mode and _loopback(public_url):
+        print(
+            f"casebot: the manifest points Slack at {public_url}, which Slack cannot reach; "
+            "set CASEBOT_PUBLIC_URL to the address Slack can use, or print the manifest "
+            "with --socket-mode",
+            file=sys.stderr,
+        )
     print(json.dumps(document, indent=2))
     return 0
+
+
+def _loopback(url: str) -> bool:
+    host = urlsplit(url).hostname or ""
+    return host in ("localhost", "::1") or host.startswith("127.")
 
 
 def _quiet(args: argparse.Namespace) -> int:

@@ -24,11 +24,10 @@ BOT_EVENTS = ("message.channels", "message.groups")
 
 
 def manifest(
-    public_url: str | None, *, name: str = "casebot", socket_mode: bool = False
+    public_url: str, *, name: str = "casebot", socket_mode: bool = False
 ) -> dict[str, Any]:
-    if not socket_mode and not public_url:
-        raise ValueError("a public URL is needed: set CASEBOT_PUBLIC_URL or pass --public-url")
-    events_url = f"{(public_url or '').rstrip('/')}/slack/events"
+    """The app manifest; in HTTP mode Slack sends everything to `public_url`/slack/events."""
+    events_url = f"{public_url.rstrip('/')}/slack/events"
     command: dict[str, Any] = {
         "command": "/case",
         "description": "Create, list or preview cases",

@@ -24,6 +24,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from bot.services.cases import CaseListener
+from bot.settings import DEFAULT_PUBLIC_URL
 from bot.slack import listeners
 from bot.slack.case_links import CaseLinks, ensure_link_secret
 from bot.slack.outbound import SlackOutbound
@@ -31,8 +32,6 @@ from bot.slack.runtime import SlackRuntime
 from bot.slack.settings import SlackSettings
 
 log = logging.getLogger(__name__)
-
-DEFAULT_PUBLIC_URL = "http://127.0.0.1:8080"
 
 
 @dataclass(slots=True)

@@ -30,12 +30,26 @@ def test_manifest_points_every_url_at_slack_events(
     assert settings["event_subscriptions"]["bot_events"] == ["message.channels", "message.groups"]
 
 
-def test_manifest_needs_a_public_url_unless_socket_mode(
+def test_manifest_without_a_public_url_uses_the_default_and_says_slack_cannot_reach_it(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.delenv("CASEBOT_PUBLIC_URL", raising=False)
-    assert main(["slack", "manifest"]) == 2
-    assert "CASEBOT_PUBLIC_URL" in capsys.readouterr().err
+    # One default for CASEBOT_PUBLIC_URL, the address `casebot serve` listens on; the
+    # manifest is printed with it (it used to exit 2), and the warning says what to do.
+    for name in ("CASEBOT_PUBLIC_URL", "CASEBOT_HOST", "CASEBOT_PORT"):
+        monkeypatch.delenv(name, raising=False)
+    assert main(["slack", "manifest"]) == 0
+    captured = capsys.readouterr()
+    document = json.loads(captured.out)
+    url = "http://127.0.0.1:8080/slack/events"
+    assert document["settings"]["event_subscriptions"]["request_url"] == url
+    assert "Slack cannot reach" in captured.err and "CASEBOT_PUBLIC_URL" in captured.err
+    assert "--socket-mode" in captured.err
+    monkeypatch.setenv("CASEBOT_PORT", "9090")
+    assert main(["slack", "manifest"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert document["settings"]["interactivity"]["request_url"] == (
+        "http://127.0.0.1:9090/slack/events"
+    )
     assert main(["slack", "manifest", "--socket-mode"]) == 0
     document = json.loads(capsys.readouterr().out)
     assert document["settings"]["socket_mode_enabled"] is True
