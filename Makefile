@@ -7,18 +7,24 @@ STAMP := $(VENV)/.installed
 
 .PHONY: run test lint typecheck pytest bench screenshots clean
 
+# `make run HOST=0.0.0.0 PORT=8081` listens elsewhere; without them, casebot serve's own
+# defaults apply (CASEBOT_HOST and CASEBOT_PORT, else 127.0.0.1:8080). Set here, empty, so
+# that a HOST or PORT the shell happens to export is not taken for one.
+HOST :=
+PORT :=
+
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
-# Serve the webhooks on the embedded SQLite default (casebot.db). The example project
-# `storage` is what examples/deliveries/ mention; adding it again on later runs fails
-# quietly. Send the examples with the line the server prints.
+# Serve casebot on the embedded SQLite default (casebot.db, or $CASEBOT_DATABASE_URL),
+# with the example project `storage` that examples/deliveries/ mention (added once).
+# Send the examples with the line the server prints.
 run: $(STAMP)
-	-@$(BIN)/casebot project add --name Storage --key STORAGE --handle storage >/dev/null 2>&1
-	$(BIN)/casebot serve
+	$(BIN)/casebot project add --name Storage --key STORAGE --handle storage --if-missing
+	$(BIN)/casebot serve $(if $(HOST),--host $(HOST)) $(if $(PORT),--port $(PORT))
 
 test: $(STAMP)
 	$(BIN)/ruff check .

@@ -1,4 +1,4 @@
-"""`casebot project add|list`."""
+"""`casebot project add|update|list`."""
 
 from __future__ import annotations
 
@@ -12,13 +12,13 @@ from bot.cli.db import add_database_option, open_database
 from bot.cli.table import format_table
 from bot.core.cases import CaseType, Project
 from bot.services.errors import CaseServiceError
-from bot.services.projects import ProjectService
+from bot.services.projects import UNSET, ProjectService
 
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "project",
-        help="add and list projects",
+        help="add, change and list projects",
         description="Projects hold cases; `@case-<handle>` in a monitor message opens one.",
     )
     parser.set_defaults(handler=lambda _args: _usage(parser))
@@ -50,8 +50,55 @@ def register(subparsers: Any) -> None:
         default=CaseType.STANDARD.value,
         help="case type of new cases (default: STANDARD)",
     )
+    add.add_argument(
+        "--if-missing",
+        action="store_true",
+        help="when a project with this key exists, say so and succeed (for set-up scripts)",
+    )
     add_database_option(add)
     add.set_defaults(handler=_add)
+
+    update = actions.add_parser(
+        "update",
+        help="change a project's settings",
+        description="Change the settings given; the others stay. The key never changes.",
+    )
+    update.add_argument("ref", metavar="REF", help="the project's key, handle or id")
+    update.add_argument("--name", default=UNSET, help="display name")
+    update.add_argument("--handle", default=UNSET, help="monitors mention it as @case-<handle>")
+    update.add_argument(
+        "--slack-channel",
+        default=UNSET,
+        help="channel for this project's cases and issues; '' for none",
+    )
+    update.add_argument(
+        "--auto-close",
+        action=argparse.BooleanOptionalAction,
+        default=UNSET,
+        help="close the cycle's cases when the monitor group recovers",
+    )
+    update.add_argument(
+        "--monitor",
+        action=argparse.BooleanOptionalAction,
+        default=UNSET,
+        help="let @case-<handle> mentions open cases",
+    )
+    update.add_argument(
+        "--mirror-threads",
+        action=argparse.BooleanOptionalAction,
+        default=UNSET,
+        help="copy Slack thread replies into the project's cases",
+    )
+    update.add_argument(
+        "--error-tracking-default",
+        action=argparse.BooleanOptionalAction,
+        default=UNSET,
+        help="receive the cases of error-tracking issues that no rule routes",
+    )
+    update.add_argument("--default-type", default=UNSET, help="case type of new cases")
+    update.add_argument("--format", choices=("text", "json"), default="text")
+    add_database_option(update)
+    update.set_defaults(handler=_update)
 
     listing = actions.add_parser("list", help="list projects")
     listing.add_argument("--format", choices=("text", "json"), default="text")
@@ -84,7 +131,16 @@ def _add(args: argparse.Namespace) -> int:
     engine = open_database(args)
     try:
         with engine.begin() as conn:
-            project = ProjectService(conn, now=datetime.now(UTC)).create(
+            projects = ProjectService(conn, now=datetime.now(UTC))
+            existing = projects.find(args.key.strip().upper()) if args.if_missing else None
+            if existing is not None:
+                print(f"Project {existing.key} ({existing.name}) exists: nothing to add.")
+                if existing.monitor_enabled:
+                    print(
+                        f"Mention @case-{existing.handle} in a monitor message to open cases in it."
+                    )
+                return 0
+            project = projects.create(
                 name=args.name,
                 key=args.key,
                 handle=args.handle,
@@ -104,20 +160,62 @@ def _add(args: argparse.Namespace) -> int:
     return 0
 
 
-def _list(args: argparse.Namespace) -> int:
+def _update(args: argparse.Namespace) -> int:
+    given = (
+        args.name,
+        args.handle,
+        args.slack_channel,
+        args.auto_close,
+        args.monitor,
+        args.mirror_threads,
+        args.error_tracking_default,
+        args.default_type,
+    )
+    if all(value is UNSET for value in given):
+        print(
+            "casebot project update: nothing to change; give at least one setting "
+            "(see casebot project update --help)",
+            file=sys.stderr,
+        )
+        return 2
     engine = open_database(args)
     try:
-        with engine.connect() as conn:
-            projects = ProjectService(conn, now=datetime.now(UTC)).list()
+        with engine.begin() as conn:
+            project = ProjectService(conn, now=datetime.now(UTC)).update(
+                args.ref,
+                name=args.name,
+                handle=args.handle,
+                slack_channel=_channel(args.slack_channel),
+                auto_close=args.auto_close,
+                monitor_enabled=args.monitor,
+                mirror_threads=args.mirror_threads,
+                is_error_tracking_default=args.error_tracking_default,
+                default_case_type=args.default_type,
+            )
+    except CaseServiceError as error:
+        print(f"casebot: {error}", file=sys.stderr)
+        return 1
     finally:
         engine.dispose()
     if args.format == "json":
-        print(json.dumps([project_json(p) for p in projects], indent=2))
+        print(json.dumps(project_json(project), indent=2))
         return 0
-    if not projects:
-        print("No projects yet. Add one with: casebot project add --name N --key K --handle H")
-        return 0
-    rows = [("KEY", "HANDLE", "NAME", "MONITOR", "AUTO-CLOSE", "TYPE", "SLACK")]
+    print(f"Updated project {project.key} ({project.name}):")
+    print(format_table(_settings_rows([project])))
+    return 0
+
+
+def _channel(value: Any) -> Any:
+    """`--slack-channel ''` removes the channel."""
+    if isinstance(value, str) and not value.strip():
+        return None
+    return value
+
+
+def _settings_rows(projects: list[Project]) -> list[tuple[str, ...]]:
+    rows: list[tuple[str, ...]] = [
+        ("KEY", "HANDLE", "NAME", "MONITOR", "AUTO-CLOSE", "TYPE", "SLACK")
+    ]
     rows += [
         (
             p.key,
@@ -130,5 +228,24 @@ def _list(args: argparse.Namespace) -> int:
         )
         for p in projects
     ]
-    print(format_table(rows))
+    return rows
+
+
+def _list(args: argparse.Namespace) -> int:
+    engine = open_database(args)
+    try:
+        with engine.connect() as conn:
+            projects = ProjectService(conn, now=datetime.now(UTC)).list()
+    finally:
+        engine.dispose()
+    if args.format == "json":
+        print(json.dumps([project_json(p) for p in projects], indent=2))
+        return 0
+    if not projects:
+        print(
+            "No projects yet. Add one with: "
+            "casebot project add --name Operations --key OPS --handle ops"
+        )
+        return 0
+    print(format_table(_settings_rows(projects)))
     return 0

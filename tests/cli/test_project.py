@@ -1,4 +1,4 @@
-"""`casebot project add|list` and `casebot db upgrade`, through `bot.cli.main`."""
+"""`casebot project add|update|list` and `casebot db upgrade`, through `bot.cli.main`."""
 
 from __future__ import annotations
 
@@ -115,3 +115,75 @@ def test_an_unusable_database_is_named_in_one_line(
     err = capsys.readouterr().err
     assert err.startswith(f"casebot: cannot use the database {url}: ")
     assert len(err.strip().splitlines()) == 1
+
+
+def test_project_add_if_missing_succeeds_once_the_project_exists(
+    database_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    add = ["project", "add", "--name", "Storage", "--key", "STORAGE", "--handle", "storage",
+           "--if-missing", "--database-url", database_url]  # fmt: skip
+    code, out, _ = _run(capsys, *add)
+    assert (code, out.splitlines()[0]) == (0, "Created project STORAGE (Storage).")
+    code, out, err = _run(capsys, *add)
+    assert (code, err) == (0, "")
+    assert out.splitlines() == [
+        "Project STORAGE (Storage) exists: nothing to add.",
+        "Mention @case-storage in a monitor message to open cases in it.",
+    ]
+    # Without --if-missing, a second add is still refused.
+    code, _, err = _run(capsys, *add[:-3], "--database-url", database_url)
+    assert code == 1 and "STORAGE" in err
+
+
+def test_project_update_changes_only_the_settings_given(
+    database_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = ["--database-url", database_url]
+    _run(capsys, "project", "add", "--name", "Storage", "--key", "STORAGE", "--handle", "storage",
+         *db)  # fmt: skip
+    code, out, err = _run(
+        capsys, "project", "update", "storage", "--name", "Storage team",
+        "--slack-channel", "#storage", "--no-auto-close", "--format", "json", *db,
+    )  # fmt: skip
+    assert (code, err) == (0, "")
+    project = json.loads(out)
+    assert (project["key"], project["name"], project["slack_channel"]) == (
+        "STORAGE", "Storage team", "#storage",
+    )  # fmt: skip
+    assert (project["auto_close"], project["monitor_enabled"]) == (False, True)
+    code, out, _ = _run(
+        capsys, "project", "update", "STORAGE", "--no-monitor", "--handle", "disks",
+        "--slack-channel", "", "--auto-close", "--error-tracking-default", *db,
+    )  # fmt: skip
+    assert code == 0
+    assert out.splitlines()[0] == "Updated project STORAGE (Storage team):"
+    code, out, _ = _run(capsys, "project", "list", "--format", "json", *db)
+    (listed,) = json.loads(out)
+    assert listed["handle"] == "disks" and listed["slack_channel"] is None
+    assert (listed["auto_close"], listed["monitor_enabled"]) == (True, False)
+    assert listed["is_error_tracking_default"] is True
+    assert listed["name"] == "Storage team"
+
+
+@pytest.mark.parametrize(
+    ("argv", "code", "message"),
+    [
+        (["update", "STORAGE"], 2, "nothing to change"),
+        (["update", "NOPE", "--name", "x"], 1, "no project NOPE"),
+        (["update", "STORAGE", "--handle", "Bad Handle"], 1, "handle 'Bad Handle'"),
+        (["update", "STORAGE", "--default-type", "no!"], 1, "invalid case type"),
+    ],
+    ids=["no-setting-given", "unknown-project", "invalid-handle", "invalid-case-type"],
+)
+def test_project_update_refusals(
+    database_url: str,
+    capsys: pytest.CaptureFixture[str],
+    argv: list[str],
+    code: int,
+    message: str,
+) -> None:
+    db = ["--database-url", database_url]
+    _run(capsys, "project", "add", "--name", "Storage", "--key", "STORAGE", "--handle", "storage",
+         *db)  # fmt: skip
+    got, _, err = _run(capsys, "project", *argv, *db)
+    assert got == code and message in err
