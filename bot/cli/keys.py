@@ -31,7 +31,8 @@ def register(subparsers: Any) -> None:
     create.add_argument(
         "--scopes",
         default="cases_read",
-        help="comma-separated: cases_read (reads), cases_write (changes); default cases_read",
+        help="comma-separated: cases_read, cases_write (the case API's reads and changes), "
+        "error_tracking_read, error_tracking_write (error tracking's); default cases_read",
     )
     _common(create)
     create.set_defaults(handler=_create)

@@ -51,6 +51,11 @@ def register(subparsers: Any) -> None:
         help="case type of new cases (default: STANDARD)",
     )
     add.add_argument(
+        "--error-tracking-default",
+        action="store_true",
+        help="cases of error-tracking issues that no rule routes go to this project",
+    )
+    add.add_argument(
         "--if-missing",
         action="store_true",
         help="when a project with this key exists, say so and succeed (for set-up scripts)",
@@ -148,6 +153,7 @@ def _add(args: argparse.Namespace) -> int:
                 monitor_enabled=args.monitor,
                 slack_channel=args.slack_channel,
                 default_case_type=args.default_type,
+                is_error_tracking_default=args.error_tracking_default,
             )
     except CaseServiceError as error:
         print(f"casebot: {error}", file=sys.stderr)

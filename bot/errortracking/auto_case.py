@@ -16,12 +16,12 @@ from dataclasses import dataclass
 
 from bot.core.cases import Actor, Case
 from bot.core.issues import Activity, Issue
-from bot.errortracking.errors import NoProjectForCase
+from bot.errortracking.errors import NoProjectForCase, default_project_hint
 from bot.errortracking.linking import Linker
 
 NO_PROJECT = (
     "no automation rule matches this issue and no project is the error-tracking default, "
-    "so no case was created; mark one with `casebot issues default-project <KEY>`"
+    "so no case was created; {hint}"
 )
 CLOSED_ISSUE = (
     "the issue is {state}: a comment or an assignment does not reopen a closed issue, so no "
@@ -68,6 +68,7 @@ def case_for(linker: Linker, issue: Issue, *, actor: Actor) -> CaseOutcome:
         return CaseOutcome(None, not_created=CLOSED_ISSUE.format(state=issue.state.label))
     try:
         project = linker.case_project(issue, None)
-    except NoProjectForCase:
-        return CaseOutcome(None, not_created=NO_PROJECT)
+    except NoProjectForCase as refusal:
+        hint = default_project_hint(refusal.example_key)
+        return CaseOutcome(None, not_created=NO_PROJECT.format(hint=hint))
     return CaseOutcome(linker.create_case(issue, actor=actor, project=project), created=True)

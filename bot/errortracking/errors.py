@@ -25,16 +25,29 @@ class InvalidIssueChange(InvalidChange):
     pass
 
 
-class NoProjectForCase(InvalidIssueChange):
-    """No rule matches, no project was named and no project is the error-tracking default."""
+def default_project_hint(example_key: str | None) -> str:
+    """A command that makes a project the error-tracking default: an existing project's
+    (`example_key`), or, with none, a new one's."""
+    if example_key is None:
+        return (
+            "add one that is with `casebot project add --name Triage --key TRIAGE "
+            "--handle triage --error-tracking-default`"
+        )
+    return f"mark one with `casebot issues default-project {example_key}`"
 
-    def __init__(self) -> None:
+
+class NoProjectForCase(InvalidIssueChange):
+    """No rule matches, no project was named and no project is the error-tracking default.
+
+    `example_key` is a project that exists (for the command the message suggests)."""
+
+    def __init__(self, example_key: str | None = None) -> None:
         super().__init__(
             "project",
             "no automation rule matches this issue, no project was named and no project is "
-            "the error-tracking default; name a project or mark one with "
-            "`casebot issues default-project <KEY>`",
+            f"the error-tracking default; name a project or {default_project_hint(example_key)}",
         )
+        self.example_key = example_key
 
 
 def parse_issue_id(ref: IssueRef) -> uuid.UUID:

@@ -40,9 +40,11 @@ class Linker:
                 return found
         if named is not None:
             return ProjectService(self.store.conn, now=self.store.now).get(named)
-        default = ProjectService(self.store.conn, now=self.store.now).error_tracking_default()
+        projects = ProjectService(self.store.conn, now=self.store.now)
+        default = projects.error_tracking_default()
         if default is None:
-            raise NoProjectForCase()
+            existing = projects.list()
+            raise NoProjectForCase(existing[0].key if existing else None)
         return default
 
     def create_case(

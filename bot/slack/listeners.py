@@ -45,7 +45,9 @@ CLOSE_MODAL = "close_case_modal"
 PREVIEW_MODAL = "preview_modal"
 COMMAND = "/case"
 USAGE = "Usage: `/case new <title>` · `/case list` · `/case preview`"
-NO_PROJECTS = "No projects yet: add one with `casebot project add`."
+NO_PROJECTS = (
+    "No projects yet: add one with `casebot project add --name Operations --key OPS --handle ops`."
+)
 
 
 def register(app: AsyncApp, runtime: SlackRuntime) -> None:

@@ -224,8 +224,7 @@ class Client:
                 sample.value
                 for family in text_string_to_metric_families(text)
                 for sample in family.samples
-                if sample.name == "casebot_slack_events_total"
-                and sample.labels.get("kind") == kind
+                if sample.name == "casebot_slack_events_total" and sample.labels.get("kind") == kind
             )
         )
 

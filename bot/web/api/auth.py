@@ -8,6 +8,7 @@ tries it is told so.
 
 from __future__ import annotations
 
+import shlex
 import threading
 import time
 from collections.abc import Callable
@@ -106,13 +107,16 @@ def authenticate(conn: Connection, creds: Credentials, cache: KeyCache | None = 
 
 
 def check_scope(key: ApiKey, scope: Scope) -> ApiKey:
-    """`key`, if it has `scope`; else 403 saying how to get a pair that has it."""
+    """`key`, if it has `scope`; else 403 with the command that makes a pair that has it
+    (and the scopes this one has)."""
     if scope not in key.scopes:
-        have = ", ".join(sorted(s.value for s in key.scopes)) or "none"
+        had = sorted(s.value for s in key.scopes)
+        scopes = ",".join([scope.value, *had])
         raise ApiError(
             403,
             f"this key pair lacks the {scope.value} scope this endpoint needs "
-            f"(it has: {have}); create one with `casebot keys create --scopes {scope.value}`",
+            f"(it has: {', '.join(had) or 'none'}); create one with "
+            f"`casebot keys create --scopes {scopes} --name {shlex.quote(key.name)}`",
         )
     return key
 
