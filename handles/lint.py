@@ -4,8 +4,9 @@ code, message and, where one helps, a suggestion.
 Checks: syntax (unclosed, mismatched or stray blocks), unknown conditionals and
 helpers, unknown variables, handles that are misspelt against the known ones,
 handles that cannot be read as handles (no whitespace before them, or
-parentheses), and handles that hear about an alert but never about its
-recovery (Datadog recommends a matching recovery block).
+parentheses, or a misspelt kind such as `@cse-storage`), and handles that hear
+about an alert but never about its recovery (Datadog recommends a matching
+recovery block).
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ INFO = "info"
 _KNOWN_SINGLE = frozenset(TEMPLATE_VARIABLES) | {"check_message"}
 # `@kind-` written where it cannot be read as a handle.
 _HANDLE_LIKE = re.compile(rf"@(?:{'|'.join(sorted(KINDS))})-\S*")
+# `@word-…` whose word is no kind: checked against the kinds for a misspelling.
+_OTHER_KIND = re.compile(r"(?<!\S)@([a-z]+)-[\w.-]+")
 _RECOVERIES = frozenset(t for t in TRANSITIONS if t.current is State.OK)
 _TRIGGERS = frozenset(t for t in TRANSITIONS if t.current is not State.OK)
 
@@ -155,10 +158,32 @@ def _check_helper(node: Helper) -> Iterator[Diagnostic]:
                 )
 
 
+def _check_kinds(node: Text) -> Iterator[Diagnostic]:
+    """`@cse-storage`: a word that is almost a kind of handle (and so no handle)."""
+    for match in _OTHER_KIND.finditer(node.value):
+        kind = match.group(1)
+        if kind in KINDS or "@" in node.value[match.end() : match.end() + 1]:
+            continue  # a handle, or an e-mail address such as @jane-doe@example.com
+        close = difflib.get_close_matches(kind, sorted(KINDS), n=1, cutoff=0.75)
+        if close:
+            line, col = _position(node, match.start())
+            raw = match.group().rstrip(".")
+            fixed = f"@{close[0]}{raw[len(kind) + 1 :]}"
+            yield Diagnostic(
+                line,
+                col,
+                WARNING,
+                "unknown-kind",
+                f"{raw} is not a handle: there is no @{kind}- kind",
+                f"did you mean {fixed}?",
+            )
+
+
 def _check_text(
     node: Text, previous: Node | None, following: Node | None, known: dict[str, set[str]]
 ) -> Iterator[Diagnostic]:
     value = node.value
+    yield from _check_kinds(node)
     for match in _HANDLE_LIKE.finditer(value):
         start = match.start()
         if match.end() == len(value) and isinstance(following, Variable | Helper):
@@ -200,7 +225,7 @@ def _check_text(
             continue
         names = known.get(mention.kind)
         if names is not None and mention.name.lower() not in names:
-            choices = [f"@{mention.kind}-{name}" for name in sorted(names)]
+            choices = [f"@{mention.kind}-{name}" for name in sorted(names) if name]
             yield Diagnostic(
                 line,
                 col,
@@ -243,25 +268,29 @@ def _check_recovery(text: str, nodes: tuple[Node, ...]) -> Iterator[Diagnostic]:
             )
 
 
-def _known_handles(known_handles: Iterable[str]) -> dict[str, set[str]]:
-    known: dict[str, set[str]] = {}
+def _known_handles(known_handles: Iterable[str], kinds: Iterable[str]) -> dict[str, set[str]]:
+    known: dict[str, set[str]] = {kind: set() for kind in kinds}
     for handle in known_handles:
         for mention in extract_mentions(handle if handle.startswith("@") else f"@{handle}"):
             known.setdefault(mention.kind, set()).add(mention.name.lower())
     return known
 
 
-def lint(text: str, known_handles: Iterable[str] = ()) -> list[Diagnostic]:
+def lint(
+    text: str, known_handles: Iterable[str] = (), *, known_kinds: Iterable[str] = ()
+) -> list[Diagnostic]:
     """Every diagnostic for `text`, ordered by position.
 
     `known_handles` (`@case-storage`, …) enables the misspelt-handle check for
-    each kind it names; handles of other kinds are not checked.
+    each kind it names; handles of other kinds are not checked. A kind in
+    `known_kinds` (`case`) is checked even when `known_handles` names none of
+    its handles: every handle of that kind is then unknown.
     """
     try:
         nodes = parse(text).nodes
     except TemplateSyntaxError as exc:
         return [Diagnostic(exc.line, exc.col, ERROR, exc.code, exc.message, exc.suggestion)]
-    known = _known_handles(known_handles)
+    known = _known_handles(known_handles, known_kinds)
     found: list[Diagnostic] = []
     previous: Node | None = None
     for node, following in _walk(nodes):

@@ -1,4 +1,8 @@
-"""`casebot lint FILE…`: problems in monitor messages, as FILE:LINE:COL diagnostics."""
+"""`casebot lint FILE…`: problems in monitor messages, as FILE:LINE:COL diagnostics.
+
+`@case-` handles are checked against the projects of the database (see
+`bot.cli.project_handles`) and any `--known-handle`.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +10,9 @@ import argparse
 import sys
 from typing import Any
 
-from bot.cli.preview import read_source
-from handles.lint import ERROR, lint
+from bot.cli import project_handles
+from bot.cli.message_file import read_source
+from handles.lint import ERROR, Diagnostic, lint
 
 
 def register(subparsers: Any) -> None:
@@ -16,7 +21,8 @@ def register(subparsers: Any) -> None:
         help="check monitor messages; exit 1 on any error",
         description=(
             "Print FILE:LINE:COL: severity: message for each problem in the given "
-            "monitor messages. Exits 1 when any error is found."
+            "monitor messages. Exits 1 when any error is found. @case- handles are "
+            "checked against the projects in the database."
         ),
     )
     parser.add_argument("files", nargs="+", metavar="FILE", help="message files, - for stdin")
@@ -25,13 +31,49 @@ def register(subparsers: Any) -> None:
         action="append",
         default=[],
         metavar="@KIND-NAME",
-        help="a handle that exists, e.g. @case-storage; handles of the same kind that are "
-        "not listed are reported (repeatable)",
+        help="a handle that exists, e.g. @case-storage or @slack-ops-alerts; handles of the "
+        "same kind that are not listed are reported (repeatable)",
     )
+    project_handles.add_option(parser)
     parser.set_defaults(handler=run)
 
 
+def diagnostics(
+    text: str, known: list[str], projects: project_handles.ProjectHandles | None
+) -> list[Diagnostic]:
+    """Lint's diagnostics, with the projects' handles known, and a warning for each
+    handle of a project whose monitor integration is off."""
+    if projects is None:
+        return lint(text, known_handles=known)
+    found = lint(text, known_handles=[*known, *projects.handles], known_kinds=("case",))
+    for handle in sorted(projects.monitor_off):
+        position = _first(text, handle)
+        if position is not None:
+            found.append(
+                Diagnostic(
+                    *position,
+                    "warning",
+                    "monitor-off",
+                    f"{handle} opens no case: its project's monitor integration is off",
+                    f"casebot project update {handle.removeprefix('@case-')} --monitor",
+                )
+            )
+    return sorted(found, key=lambda d: (d.line, d.col))
+
+
+def _first(text: str, handle: str) -> tuple[int, int] | None:
+    for number, line in enumerate(text.splitlines(), start=1):
+        at = line.find(handle)
+        end = at + len(handle)
+        if at >= 0 and (end == len(line) or not (line[end].isalnum() or line[end] in "-_")):
+            return number, at + 1
+    return None
+
+
 def run(args: argparse.Namespace) -> int:
+    # Handles given by hand are checked; with none of kind case, say that @case- ones are not.
+    quiet = any(handle.startswith("@case-") for handle in args.known_handle)
+    projects = project_handles.load(args.database_url, "lint", quiet=quiet)
     errors = 0
     for name in args.files:
         try:
@@ -41,7 +83,7 @@ def run(args: argparse.Namespace) -> int:
             errors += 1
             continue
         label = "<stdin>" if name == "-" else name
-        for diagnostic in lint(source, known_handles=args.known_handle):
+        for diagnostic in diagnostics(source, args.known_handle, projects):
             print(diagnostic.format(label))
             errors += diagnostic.severity == ERROR
     return 1 if errors else 0

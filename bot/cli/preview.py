@@ -1,13 +1,18 @@
-"""`casebot preview FILE|-`: what a monitor message does on every transition."""
+"""`casebot preview FILE|-`: what a monitor message does on every transition.
+
+The text is shown as a person reads it in Slack (`&gt;` as `>`); problems lint
+finds come first, and a `@case-` handle no project has is marked where it fires.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
 import sys
-from pathlib import Path
 from typing import Any
 
+from bot.cli import lint, project_handles
+from bot.cli.message_file import read_source
 from handles import (
     TRANSITIONS,
     Event,
@@ -17,6 +22,7 @@ from handles import (
     transition_by_name,
     transition_name,
 )
+from handles.lint import Diagnostic
 from handles.preview import PreviewRow, preview, sample_event
 
 PRIORITIES = ("P1", "P2", "P3", "P4", "P5")
@@ -53,14 +59,15 @@ def register(subparsers: Any) -> None:
         help="only this transition, e.g. ok-to-alert (repeatable)",
     )
     parser.add_argument("--format", choices=("text", "json"), default="text")
+    parser.add_argument(
+        "--known-handle",
+        action="append",
+        default=[],
+        metavar="@KIND-NAME",
+        help="a handle that exists besides the projects' (repeatable), as for casebot lint",
+    )
+    project_handles.add_option(parser)
     parser.set_defaults(handler=run)
-
-
-def read_source(name: str) -> str:
-    """The text of FILE, or of standard input for `-`."""
-    if name == "-":
-        return sys.stdin.read()
-    return Path(name).read_text(encoding="utf-8")
 
 
 def _variables(pairs: list[str]) -> dict[str, str | int | float]:
@@ -94,16 +101,25 @@ def _row_json(row: PreviewRow) -> dict[str, object]:
     }
 
 
-def _row_text(row: PreviewRow) -> str:
+def as_read(text: str) -> str:
+    """Slack's escaping undone: the text as a person reads it in the channel."""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def _handle(raw: str, unknown: dict[str, str]) -> str:
+    return f"{raw} ({unknown[raw]})" if raw in unknown else raw
+
+
+def _row_text(row: PreviewRow, unknown: dict[str, str]) -> str:
     t = row.transition
     previous = "new" if t.previous is None else t.previous.value
     what = f"{t.current.value}, renotification" if t.renotify else f"{previous} -> {t.current}"
-    handles = " ".join(m.raw for m in row.mentions) or "(none)"
+    handles = " ".join(_handle(m.raw, unknown) for m in row.mentions) or "(none)"
     lines = [f"== {row.name} ({what})", f"handles:  {handles}"]
     if row.priority:
         lines.append(f"priority: {row.priority}")
     lines.extend(f"warning:  {warning}" for warning in row.warnings)
-    body = row.text.strip("\n")
+    body = as_read(row.text).strip("\n")
     if body:
         lines.extend(f"  | {line}".rstrip() for line in body.splitlines())
     else:
@@ -140,11 +156,33 @@ def run(args: argparse.Namespace) -> int:
     except TemplateError as exc:
         print(f"{args.file}: error: {exc}", file=sys.stderr)
         return 1
+    projects = project_handles.load(args.database_url, "preview", quiet=True)
+    problems = lint.diagnostics(source, args.known_handle, projects)
+    label = "<stdin>" if args.file == "-" else args.file
     if args.format == "json":
+        for problem in problems:
+            print(problem.format(label), file=sys.stderr)
         json.dump([_row_json(row) for row in rows], sys.stdout, indent=2, ensure_ascii=False)
         sys.stdout.write("\n")
         return 0
+    for problem in problems:
+        print(problem.format(label))
+    if problems:
+        print()
     if sample:
         print("(sample values; pass --tag and --var to use your own)\n")
-    print("\n\n".join(_row_text(row) for row in rows))
+    unknown = _unknown(problems)
+    print("\n\n".join(_row_text(row, unknown) for row in rows))
     return 0
+
+
+def _unknown(problems: list[Diagnostic]) -> dict[str, str]:
+    """The handles lint calls unknown or that open nothing, with a few words of why."""
+    marks: dict[str, str] = {}
+    for problem in problems:
+        raw = problem.message.split(" ", 1)[0]
+        if problem.code == "unknown-handle":
+            marks[raw] = "unknown" + (f": {problem.suggestion}" if problem.suggestion else "")
+        elif problem.code == "monitor-off":
+            marks[raw] = "its project's monitor integration is off"
+    return marks

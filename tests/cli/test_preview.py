@@ -16,6 +16,14 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 EXAMPLE = ROOT / "examples" / "disk-full.md"
 
 
+@pytest.fixture(autouse=True)
+def _no_database_around(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No casebot.db in the working directory and no CASEBOT_DATABASE_URL: the projects'
+    handles come only from a database a test names."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("CASEBOT_DATABASE_URL", raising=False)
+
+
 def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
     code = main(list(argv))
     captured = capsys.readouterr()
@@ -125,3 +133,50 @@ def test_every_bundled_example_previews() -> None:
         )
         assert result.returncode == 0, (example, result.stderr)
         assert len(json.loads(result.stdout)) == 13
+
+
+def test_text_is_shown_as_a_person_reads_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    message = tmp_path / "m.md"
+    message.write_text("Disk full (alert when {{comparator}} {{threshold}}%) & <urgent>\n")
+    code, out, _ = _run(capsys, "preview", str(message), "--transition", "ok-to-alert")
+    assert code == 0
+    assert "  | Disk full (alert when > 90%) & <urgent>" in out.splitlines()
+    assert "&gt;" not in out and "&amp;" not in out
+    # JSON keeps the text as casebot sends it to Slack.
+    code, out, _ = _run(
+        capsys, "preview", str(message), "--transition", "ok-to-alert", "--format", "json"
+    )
+    assert json.loads(out)[0]["text"].startswith("Disk full (alert when &gt; 90%)")
+
+
+def test_a_message_whose_handles_are_typos_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], migrated_database_url: str
+) -> None:
+    assert main(["project", "add", "--name", "Storage", "--key", "STORAGE", "--handle",
+                 "storage", "--database-url", migrated_database_url]) == 0  # fmt: skip
+    message = tmp_path / "typos.md"
+    message.write_text(
+        "{{#is_alrt}}@case-storage{{/is_alrt}}\n"
+        "{{#is_alert}}@case-stroage @cse-storage{{/is_alert}}\n"
+        "{{#is_recovery}}@case-stroage{{/is_recovery}}\n"
+    )
+    capsys.readouterr()
+    code, out, _ = _run(
+        capsys, "preview", str(message), "--transition", "ok-to-alert",
+        "--database-url", migrated_database_url,
+    )  # fmt: skip
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[:4] == [
+        f"{message}:1:1: error: 'is_alrt' is not a conditional; the section is never shown "
+        "(did you mean is_alert?)",
+        f"{message}:2:14: error: @case-stroage is not a known case handle "
+        "(did you mean @case-storage?)",
+        f"{message}:2:28: warning: @cse-storage is not a handle: there is no @cse- kind "
+        "(did you mean @case-storage?)",
+        f"{message}:3:17: error: @case-stroage is not a known case handle "
+        "(did you mean @case-storage?)",
+    ]
+    assert "handles:  @case-stroage (unknown: did you mean @case-storage?)" in lines
