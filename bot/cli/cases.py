@@ -71,6 +71,7 @@ def timeline_json(entry: TimelineEntry) -> dict[str, Any]:
     return {
         "id": entry.id,
         "kind": entry.kind,
+        "transition": entry.transition,
         "actor": {
             "source": entry.actor.source,
             "name": entry.actor.name,
@@ -187,8 +188,8 @@ def _print_case(
     print()
     print("Timeline:")
     for entry in timeline:
-        who = entry.actor.name or entry.actor.source
+        what = entry.transition or entry.kind
         first, *rest = entry.body.splitlines() or [""]
-        print(f"  {entry.created_at:%Y-%m-%d %H:%M:%S}  {entry.kind:<18} {who}: {first}")
+        print(f"  {entry.created_at:%Y-%m-%d %H:%M:%S}  {what:<18} {entry.actor_label}: {first}")
         for line in rest:
             print(f"  {'':<19}  {'':<18} {line}")

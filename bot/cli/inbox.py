@@ -16,12 +16,13 @@ from typing import Any
 import orjson
 from sqlalchemy import Engine
 
+from bot.cli.table import format_table
 from bot.core.events import Source
 from bot.db.engine import make_engine
 from bot.errortracking import with_issue_sync
 from bot.pipeline import Pipeline
 from bot.pipeline.reports import Delivery
-from bot.services.inbox import RETRYABLE, InboxReader, Outcome, StoredDelivery
+from bot.services.inbox import RETRYABLE, InboxEntry, InboxReader, Outcome, StoredDelivery
 from bot.settings import ConfigError, Settings
 from bot.sources import SourceError
 
@@ -31,7 +32,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     commands = parser.add_subparsers(dest="inbox_command", metavar="COMMAND")
     commands.required = True
 
-    listing = commands.add_parser("list", help="stored deliveries, newest first")
+    listing = commands.add_parser(
+        "list", help="stored deliveries, newest first, and the cases each opened, updated, closed"
+    )
     listing.add_argument(
         "--outcome",
         action="append",
@@ -76,6 +79,7 @@ def list_deliveries(args: argparse.Namespace) -> int:
                 "received_at": r.received_at.isoformat(),
                 "outcome": r.outcome,
                 "reason": r.reason,
+                "cases": {"opened": r.opened, "updated": r.updated, "closed": r.closed},
             }
             for r in rows
         ]
@@ -83,11 +87,35 @@ def list_deliveries(args: argparse.Namespace) -> int:
         return 0
     if not rows:
         print("The inbox has no deliveries" + (" with that outcome." if args.outcome else "."))
-    for r in rows:
-        received = r.received_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
-        reason = f"  {r.reason}" if r.reason else ""
-        print(f"#{r.id:<6} {received}  {r.source:<12} {r.outcome:<9}{reason}")
+        return 0
+    table = [("ID", "RECEIVED (UTC)", "SOURCE", "OUTCOME", "CASES", "NOTE")]
+    table += [
+        (
+            f"#{r.id}",
+            r.received_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S"),
+            r.source,
+            r.outcome,
+            _cases(r),
+            r.reason or "",
+        )
+        for r in rows
+    ]
+    print(format_table(table))
     return 0
+
+
+def _cases(entry: InboxEntry) -> str:
+    """`opened STORAGE-1; closed STORAGE-2, STORAGE-3`, or `-`."""
+    parts = [
+        f"{verb} {', '.join(keys)}"
+        for verb, keys in (
+            ("opened", entry.opened),
+            ("updated", entry.updated),
+            ("closed", entry.closed),
+        )
+        if keys
+    ]
+    return "; ".join(parts) or "-"
 
 
 def retry_deliveries(args: argparse.Namespace) -> int:

@@ -186,6 +186,26 @@ class TimelineEntry:
     data: Mapping[str, object]
     created_at: datetime
 
+    @property
+    def transition(self) -> str | None:
+        """A monitor transition's move, `OK → Alert` (a group casebot had not seen counts
+        as coming from OK), or `Alert (renotify)`; None for other entries."""
+        if self.kind != TimelineKind.MONITOR_TRANSITION:
+            return None
+        current = self.data.get("current")
+        if not current:
+            return None
+        if self.data.get("renotify"):
+            return f"{current} (renotify)"
+        return f"{self.data.get('previous') or 'OK'} → {current}"
+
+    @property
+    def actor_label(self) -> str:
+        """Who made the entry, for people: a monitor reads `monitor "<name>"`."""
+        if self.actor.source == ActorSource.MONITOR:
+            return f'monitor "{self.actor.name}"' if self.actor.name else "monitor"
+        return self.actor.name or self.actor.source
+
 
 @record
 class CaseEvent:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 
 class Outcome(StrEnum):
@@ -18,7 +20,8 @@ class Outcome(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class InboxEntry:
-    """A stored delivery as a listing shows it."""
+    """A stored delivery as a listing shows it, with the keys of the cases it opened,
+    updated (a timeline entry, nothing more) and closed."""
 
     id: int
     source: str
@@ -26,6 +29,23 @@ class InboxEntry:
     outcome: str
     reason: str | None
     processed_at: datetime | None
+    opened: tuple[str, ...] = ()
+    updated: tuple[str, ...] = ()
+    closed: tuple[str, ...] = ()
+
+
+def case_keys(result: Mapping[str, Any] | None) -> tuple[tuple[str, ...], ...]:
+    """(opened, updated, closed) case keys of a delivery's stored result, each in order of
+    first appearance; a case the delivery opened or closed is not also `updated`."""
+    opened: dict[str, None] = {}
+    appended: dict[str, None] = {}
+    closed: dict[str, None] = {}
+    for event in (result or {}).get("events", ()):
+        opened.update(dict.fromkeys(event.get("opened", ())))
+        appended.update(dict.fromkeys(event.get("appended", ())))
+        closed.update(dict.fromkeys(event.get("closed", ())))
+    updated = [key for key in appended if key not in opened and key not in closed]
+    return tuple(opened), tuple(updated), tuple(closed)
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, func, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from bot.core.inbox import InboxEntry, Outcome, StoredDelivery
+from bot.core.inbox import InboxEntry, Outcome, StoredDelivery, case_keys
 from bot.db.bulk import insert_rows
 from bot.db.inbox import inbox
 
@@ -173,12 +173,17 @@ def finish_values(
 
 def list_entries(conn: Connection, *, outcomes: Sequence[str] = (), limit: int) -> list[InboxEntry]:
     """Stored deliveries, newest first, optionally only those with these outcomes."""
-    query = select(_i.id, _i.source, _i.received_at, _i.outcome, _i.reason, _i.processed_at)
+    query = select(
+        _i.id, _i.source, _i.received_at, _i.outcome, _i.reason, _i.processed_at, _i.result
+    )
     if outcomes:
         query = query.where(_i.outcome.in_(list(outcomes)))
     rows = conn.execute(query.order_by(_i.id.desc()).limit(limit))
     return [
-        InboxEntry(r.id, r.source, r.received_at, r.outcome, r.reason, r.processed_at) for r in rows
+        InboxEntry(
+            r.id, r.source, r.received_at, r.outcome, r.reason, r.processed_at, *case_keys(r.result)
+        )
+        for r in rows
     ]
 
 
