@@ -19,6 +19,7 @@ from bot import __version__
 COMMAND_MODULES: tuple[str, ...] = (
     "keys",
     "serve",
+    "webhooks",
     "replay",
     "inbox",
     "db",

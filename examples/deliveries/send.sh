@@ -1,12 +1,14 @@
 #!/bin/sh
 # Send the example deliveries in this folder to a running casebot, in file-name order.
-# Usage: examples/deliveries/send.sh TOKEN [BASE_URL]
-# The token and URLs are printed by `casebot serve` (and `make run`) at start-up.
+# Usage: examples/deliveries/send.sh [TOKEN [BASE_URL]]
+# Without them, `casebot webhooks token` and `casebot webhooks url` say: the token of
+# the database casebot uses and CASEBOT_PUBLIC_URL (default http://127.0.0.1:8080).
 # Each file is named <NN>-<source>-<what>.json and goes to /webhooks/<source>.
 set -eu
-token=${1:?usage: $0 TOKEN [BASE_URL]}
-base=${2:-http://127.0.0.1:8080}
 dir=$(dirname "$0")
+casebot=$(command -v casebot || echo "$dir/../../.venv/bin/casebot")
+token=${1:-$("$casebot" webhooks token)}
+base=${2:-$("$casebot" webhooks url)}
 for file in "$dir"/*.json; do
     source=$(basename "$file" | cut -d- -f2)
     printf '%s -> /webhooks/%s: ' "$(basename "$file")" "$source"
