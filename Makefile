@@ -26,10 +26,15 @@ run: $(STAMP)
 	$(BIN)/casebot project add --name Storage --key STORAGE --handle storage --if-missing
 	$(BIN)/casebot serve $(if $(HOST),--host $(HOST)) $(if $(PORT),--port $(PORT))
 
+# Most tests wait on servers, databases and sockets rather than compute, so more
+# workers than cores pay; a test file stays on one worker (its module-wide server,
+# browser or database is made once).
+PYTEST_WORKERS ?= 4
+
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile
 
 bench: $(STAMP)
 	@for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done

@@ -237,6 +237,20 @@ class Client:
             time.sleep(0.02)
         assert done == count, f"{done} {kind} requests handled, expected {count}"
 
+    def outbox_settled(self, timeout: float = 10.0) -> dict[str, int]:
+        """Wait until no Slack call is pending, and return the outbox's counts by status:
+        every call the changes so far asked for has then been made (or has failed)."""
+        from bot.services import outbox
+
+        deadline = time.monotonic() + timeout
+        while True:
+            with self.engine.connect() as conn:
+                counts = outbox.counts(conn)
+            if not counts.get("pending"):
+                return counts
+            assert time.monotonic() < deadline, f"the outbox never settled: {counts}"
+            time.sleep(0.02)
+
     def latest(self, ts: str | None = None) -> Call:
         """The last post or update of the alert message (thread replies excluded)."""
         calls = [

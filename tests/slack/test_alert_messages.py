@@ -171,16 +171,5 @@ def test_a_handle_too_long_for_a_slack_channel_is_passed_over(slack: Client) -> 
     assert post.body["channel"] == "C07OPSALRT"
     # The delivery's outbox rows were stored with it: once none is pending, every call
     # it asked for has been made.
-    deadline = time.monotonic() + 10
-    while (counts := _outbox_counts(slack)).get("pending"):
-        assert time.monotonic() < deadline, f"the outbox never settled: {counts}"
-        time.sleep(0.02)
-    assert counts == {"sent": 1}
+    assert slack.outbox_settled() == {"sent": 1}
     assert [c.body["channel"] for c in slack.fake.calls("chat.postMessage")] == ["C07OPSALRT"]
-
-
-def _outbox_counts(slack: Client) -> dict[str, int]:
-    from bot.services import outbox
-
-    with slack.engine.connect() as conn:
-        return outbox.counts(conn)

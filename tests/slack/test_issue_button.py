@@ -93,6 +93,9 @@ def test_a_second_click_says_which_case_and_creates_nothing(desk: Desk) -> None:
     assert told.body["user"] == BOB["id"]
     assert told.body["text"].startswith("This issue already has case *OPS-1*.")
     assert count(desk, cases) == 1
+    # The first click's thread reply leaves the outbox in its own time (another channel
+    # queue than the ephemeral answer): wait for every call to be made, then count.
+    desk.slack.outbox_settled()
     created = [
         c for c in desk.slack.fake.calls("chat.postMessage") if "created by" in c.body["text"]
     ]
