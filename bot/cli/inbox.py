@@ -17,14 +17,12 @@ import orjson
 from sqlalchemy import Engine
 
 from bot.cli.table import format_table
-from bot.core.events import Source
 from bot.db.engine import make_engine
 from bot.errortracking import with_issue_sync
 from bot.pipeline import Pipeline
-from bot.pipeline.reports import Delivery
-from bot.services.inbox import RETRYABLE, InboxEntry, InboxReader, Outcome, StoredDelivery
+from bot.services.inbox import RETRYABLE, InboxEntry, InboxReader, Outcome
+from bot.services.inbox_retry import retry
 from bot.settings import ConfigError, Settings
-from bot.sources import SourceError
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -148,32 +146,9 @@ def retry_deliveries(args: argparse.Namespace) -> int:
             return 0
         still_failing = 0
         for row in rows:
-            outcome, detail = _retry(engine, pipeline, row)
-            still_failing += outcome == Outcome.FAILED.value
-            print(f"#{row.id}: {outcome}" + (f" ({detail})" if detail else ""))
+            done = retry(engine, pipeline, row, now=datetime.now(UTC))
+            still_failing += done.failed
+            print(f"#{row.id}: {done.outcome}" + (f" ({done.detail})" if done.detail else ""))
         return 1 if still_failing else 0
     finally:
         engine.dispose()
-
-
-def _retry(engine: Engine, pipeline: Pipeline, row: StoredDelivery) -> tuple[str, str | None]:
-    now = datetime.now(UTC)
-    delivery = Delivery(Source(row.source), row.body, row.received_at, row.headers)
-    try:
-        events = pipeline.parse(delivery, now=now, verify=False)
-    except SourceError as error:
-        with engine.begin() as conn:
-            reason = f"{error.field}: {error.message}"
-            pipeline.mark(conn, row.id, Outcome.REJECTED, reason, now=now, errors=error.as_errors())
-        return Outcome.REJECTED.value, reason
-    try:
-        with engine.begin() as conn:
-            report = pipeline.process(conn, row.id, delivery.source, events, now=now)
-    except Exception as error:
-        reason = f"{type(error).__name__}: {error}"
-        with engine.begin() as conn:
-            pipeline.mark(conn, row.id, Outcome.FAILED, reason, now=now)
-        return Outcome.FAILED.value, reason
-    pipeline.announce([report])
-    opened = [key for event in report.events for key in event.opened]
-    return report.outcome.value, ("opened " + ", ".join(opened)) if opened else report.reason

@@ -12,7 +12,8 @@ from typing import Any
 
 from bot.cli import project_handles
 from bot.cli.message_file import read_source
-from handles.lint import ERROR, Diagnostic, lint
+from bot.services.messages import check
+from handles.lint import ERROR, Diagnostic
 
 
 def register(subparsers: Any) -> None:
@@ -41,33 +42,8 @@ def register(subparsers: Any) -> None:
 def diagnostics(
     text: str, known: list[str], projects: project_handles.ProjectHandles | None
 ) -> list[Diagnostic]:
-    """Lint's diagnostics, with the projects' handles known, and a warning for each
-    handle of a project whose monitor integration is off."""
-    if projects is None:
-        return lint(text, known_handles=known)
-    found = lint(text, known_handles=[*known, *projects.handles], known_kinds=("case",))
-    for handle in sorted(projects.monitor_off):
-        position = _first(text, handle)
-        if position is not None:
-            found.append(
-                Diagnostic(
-                    *position,
-                    "warning",
-                    "monitor-off",
-                    f"{handle} opens no case: its project's monitor integration is off",
-                    f"casebot project update {handle.removeprefix('@case-')} --monitor",
-                )
-            )
-    return sorted(found, key=lambda d: (d.line, d.col))
-
-
-def _first(text: str, handle: str) -> tuple[int, int] | None:
-    for number, line in enumerate(text.splitlines(), start=1):
-        at = line.find(handle)
-        end = at + len(handle)
-        if at >= 0 and (end == len(line) or not (line[end].isalnum() or line[end] in "-_")):
-            return number, at + 1
-    return None
+    """Lint's diagnostics, with the projects' handles known (bot/services/messages.py)."""
+    return check(text, known, projects)
 
 
 def run(args: argparse.Namespace) -> int:

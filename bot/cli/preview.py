@@ -11,19 +11,11 @@ import json
 import sys
 from typing import Any
 
-from bot.cli import lint, project_handles
+from bot.cli import project_handles
 from bot.cli.message_file import read_source
-from handles import (
-    TRANSITIONS,
-    Event,
-    TemplateError,
-    TemplateSyntaxError,
-    Transition,
-    transition_by_name,
-    transition_name,
-)
-from handles.lint import Diagnostic
-from handles.preview import PreviewRow, preview, sample_event
+from bot.services.messages import as_read, preview_message
+from handles import TRANSITIONS, transition_by_name, transition_name
+from handles.preview import PreviewRow
 
 PRIORITIES = ("P1", "P2", "P3", "P4", "P5")
 
@@ -101,11 +93,6 @@ def _row_json(row: PreviewRow) -> dict[str, object]:
     }
 
 
-def as_read(text: str) -> str:
-    """Slack's escaping undone: the text as a person reads it in the channel."""
-    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
-
-
 def _handle(raw: str, unknown: dict[str, str]) -> str:
     return f"{raw} ({unknown[raw]})" if raw in unknown else raw
 
@@ -135,29 +122,30 @@ def run(args: argparse.Namespace) -> int:
         return 2
     try:
         transitions = [transition_by_name(n) for n in args.transition] or list(TRANSITIONS)
-        event = Event(
-            Transition(None, TRANSITIONS[0].current, priority=args.priority),
-            tags=_tags(args.tag),
-            values=_variables(args.var),
-        )
+        tags, values = _tags(args.tag), _variables(args.var)
     except ValueError as exc:
         print(f"casebot preview: {exc}", file=sys.stderr)
         return 2
-    # Without any data, made-up values make the preview read like a notification.
-    sample = not args.tag and not args.var
-    try:
-        if sample:
-            event = sample_event(source, args.priority)
-        rows = preview(source, event, transitions)
-    except TemplateSyntaxError as exc:
-        hint = f" ({exc.suggestion})" if exc.suggestion else ""
-        print(f"{args.file}:{exc.line}:{exc.col}: error: {exc.message}{hint}", file=sys.stderr)
-        return 1
-    except TemplateError as exc:
-        print(f"{args.file}: error: {exc}", file=sys.stderr)
-        return 1
     projects = project_handles.load(args.database_url, "preview", quiet=True)
-    problems = lint.diagnostics(source, args.known_handle, projects)
+    # Without any data, made-up values make the preview read like a notification.
+    result = preview_message(
+        source,
+        tags=tags,
+        values=values,
+        priority=args.priority,
+        transitions=transitions,
+        known=args.known_handle,
+        projects=projects,
+    )
+    if result.syntax_error is not None:
+        bad = result.syntax_error
+        hint = f" ({bad.suggestion})" if bad.suggestion else ""
+        print(f"{args.file}:{bad.line}:{bad.col}: error: {bad.message}{hint}", file=sys.stderr)
+        return 1
+    if result.error is not None:
+        print(f"{args.file}: error: {result.error}", file=sys.stderr)
+        return 1
+    problems, rows = result.problems, result.rows
     label = "<stdin>" if args.file == "-" else args.file
     if args.format == "json":
         for problem in problems:
@@ -169,20 +157,8 @@ def run(args: argparse.Namespace) -> int:
         print(problem.format(label))
     if problems:
         print()
-    if sample:
+    if result.sample:
         print("(sample values; pass --tag and --var to use your own)\n")
-    unknown = _unknown(problems)
+    unknown = dict(result.marks)
     print("\n\n".join(_row_text(row, unknown) for row in rows))
     return 0
-
-
-def _unknown(problems: list[Diagnostic]) -> dict[str, str]:
-    """The handles lint calls unknown or that open nothing, with a few words of why."""
-    marks: dict[str, str] = {}
-    for problem in problems:
-        raw = problem.message.split(" ", 1)[0]
-        if problem.code == "unknown-handle":
-            marks[raw] = "unknown" + (f": {problem.suggestion}" if problem.suggestion else "")
-        elif problem.code == "monitor-off":
-            marks[raw] = "its project's monitor integration is off"
-    return marks

@@ -9,23 +9,14 @@ from __future__ import annotations
 
 import argparse
 import sys
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.db.engine import database_url, make_engine, normalize_url
-from bot.services.projects import ProjectService
+from bot.services.messages import ProjectHandles, project_handles
 
-
-@dataclass(frozen=True, slots=True)
-class ProjectHandles:
-    """Every project's `@case-<handle>`, and those whose monitor integration is off."""
-
-    source: str  # the database, password hidden
-    handles: tuple[str, ...]
-    monitor_off: frozenset[str]
+__all__ = ["ProjectHandles", "add_option", "load"]
 
 
 def add_option(parser: argparse.ArgumentParser) -> None:
@@ -57,15 +48,10 @@ def load(explicit_url: str | None, command: str, *, quiet: bool = False) -> Proj
     engine = make_engine(url)
     try:
         with engine.connect() as conn:
-            projects = ProjectService(conn, now=datetime.now(UTC)).list()
+            return project_handles(conn)
     except SQLAlchemyError as error:
         reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
         print(f"casebot {command}: cannot read projects from {shown}: {reason}", file=sys.stderr)
         raise SystemExit(1) from None
     finally:
         engine.dispose()
-    return ProjectHandles(
-        source=shown,
-        handles=tuple(f"@case-{p.handle}" for p in projects),
-        monitor_off=frozenset(f"@case-{p.handle}" for p in projects if not p.monitor_enabled),
-    )

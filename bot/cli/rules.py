@@ -15,10 +15,10 @@ from typing import Any
 
 from bot.cli.db import add_database_option, open_database
 from bot.cli.table import format_table
-from bot.core.issues import issue_document
 from bot.core.query import Document, QuerySyntaxError, explain, parse
 from bot.core.rules import Rule
 from bot.errortracking import AutomationRules, InvalidRule, RuleNotFound
+from bot.errortracking.trial import Sample, try_rules
 from bot.services.errors import CaseServiceError
 from bot.services.projects import ProjectService
 
@@ -159,10 +159,10 @@ def _remove(args: argparse.Namespace) -> int:
     return 0
 
 
-def _document(args: argparse.Namespace) -> Document:
-    return issue_document(
+def _sample(args: argparse.Namespace) -> Sample:
+    return Sample(
         service=args.service,
-        team=args.team or None,
+        teams=tuple(args.team),
         env=args.env,
         error_type=args.error_type,
         title=args.title,
@@ -171,31 +171,24 @@ def _document(args: argparse.Namespace) -> Document:
 
 
 def _test(args: argparse.Namespace) -> int:
-    document = _document(args)
+    sample = _sample(args)
     if args.query is not None:
-        return _test_query(args.query, document)
+        return _test_query(args.query, sample.document)
     engine = open_database(args)
     try:
         with engine.connect() as conn:
-            explanation = AutomationRules(conn, now=_now()).explain(document)
-            keys = _project_keys(conn)
+            trial = try_rules(conn, sample, now=_now())
     finally:
         engine.dispose()
-    described = f"service:{args.service}" + "".join(f" team:{t}" for t in args.team)
-    print(f"Issue: {described}")
-    if not explanation.verdicts:
-        print("No rules yet: a case for this issue goes to the project named, else the default.")
+    print(f"Issue: {sample.describe()}")
+    if not trial.verdicts:
+        print(trial.headline)
         return 1
-    for line in explanation.lines():
-        for project_id, key in keys.items():
-            line = line.replace(f"project {project_id}", f"project {key}")
+    for line in trial.lines():
         print(line)
-    match = explanation.match
-    if match is None:
+    if trial.match is None:
         return 1
-    key = keys.get(match.project_id, match.project_id)
-    auto = " and opens a case at once" if match.auto_create else ""
-    print(f"=> rule {match.index + 1} applies: cases go to {key}{auto}.")
+    print(f"=> {trial.conclusion()}")
     return 0
 
 
