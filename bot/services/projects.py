@@ -8,7 +8,7 @@ Like `CaseService`, it works inside a transaction its caller owns. Refusals are
 from __future__ import annotations
 
 import uuid
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Final
 
@@ -27,11 +27,12 @@ from bot.core.projects import (
     validate_project_key,
     validate_project_name,
 )
+from bot.db import project_usage
 from bot.db import projects as store
 from bot.db.projects import find_project, find_project_by_handle, list_projects
 from bot.services.errors import InvalidProjectChange, ProjectNotFound
 
-__all__ = ["UNSET", "ProjectReader", "ProjectService"]
+__all__ = ["UNSET", "Deletion", "ProjectReader", "ProjectService"]
 
 
 class _Unset:
@@ -41,6 +42,15 @@ class _Unset:
 
 # "Leave this setting as it is" (None is a value: no Slack channel).
 UNSET: Final = _Unset()
+
+
+@dataclass(frozen=True, slots=True)
+class Deletion:
+    """A project, and what goes with it when it is deleted."""
+
+    project: Project
+    cases: int
+    rules: int
 
 
 def _ok(value: str | Invalid) -> str:
@@ -76,6 +86,19 @@ class ProjectReader:
     def error_tracking_default(self) -> Project | None:
         """The project error-tracking issues go to when no rule routes them."""
         return store.error_tracking_default(self.conn)
+
+    def case_counts(self) -> dict[uuid.UUID, int]:
+        """How many cases each project holds (archived ones too)."""
+        return project_usage.case_counts(self.conn)
+
+    def deletion(self, ref: uuid.UUID | str) -> Deletion:
+        """What deleting the project takes with it."""
+        project = self.get(ref)
+        return Deletion(
+            project,
+            cases=project_usage.case_counts(self.conn).get(project.id, 0),
+            rules=project_usage.rule_count(self.conn, project.id),
+        )
 
 
 class ProjectService(ProjectReader):

@@ -14,7 +14,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from bot.services.case_feed import LocalCaseFeed
-from bot.web.pages import case_list, case_page, keys, live, login, new_case, users
+from bot.web.pages import case_list, case_page, keys, live, login, new_case, projects, users
 from bot.web.pages.console import console_of
 from bot.web.pages.guard import visitor_of
 from bot.web.pages.rendering import STATIC_DIR
@@ -35,6 +35,7 @@ def routes() -> list[Route | Mount]:
         *new_case.routes,  # before /cases/{key}
         *live.routes,
         *case_page.routes,
+        *projects.routes,
         *keys.routes,
         *users.routes,
         Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static"),

@@ -6,6 +6,9 @@
  * alone while someone is typing in it; a form that is then sent carries the
  * values it was shown with, and the server says what changed meanwhile.
  * body[data-live-state] tells whether the stream is connected.
+ *
+ * Small helpers besides: a button with data-copy="ID" copies the text of
+ * element ID; a checkbox with data-reveals="ID" shows element ID while ticked.
  */
 (function () {
   "use strict";
@@ -78,6 +81,29 @@
     });
     source.addEventListener("changed", refresh);
   }
+
+  function copy(event) {
+    var button = event.target.closest && event.target.closest("button[data-copy]");
+    if (!button) { return; }
+    var id = button.getAttribute("data-copy");
+    var source = document.getElementById(id);
+    var said = document.querySelector("[data-copied-for='" + id + "']");
+    if (!source || !navigator.clipboard) { return; }
+    navigator.clipboard.writeText(source.textContent.trim()).then(function () {
+      if (said) { said.textContent = "Copied " + source.textContent.trim() + "."; }
+    }, function () {
+      if (said) { said.textContent = "Could not copy: select the text and copy it."; }
+    });
+  }
+  document.addEventListener("click", copy);
+
+  function reveal(event) {
+    var box = event.target;
+    var id = box && box.getAttribute && box.getAttribute("data-reveals");
+    var shown = id && document.getElementById(id);
+    if (shown) { shown.hidden = !box.checked; }
+  }
+  document.addEventListener("change", reveal);
 
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", follow);
