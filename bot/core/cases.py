@@ -13,8 +13,12 @@ from collections.abc import Mapping
 from dataclasses import field
 from datetime import datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from bot.core.records import record
+
+if TYPE_CHECKING:
+    from bot.core.custom_attributes import CustomAttributes
 
 
 class CaseStatus(StrEnum):
@@ -87,6 +91,7 @@ class TimelineKind(StrEnum):
     ARCHIVED = "archived"
     UNARCHIVED = "unarchived"
     RESOLVED_REASON = "resolved_reason"
+    CUSTOM_ATTRIBUTES = "custom_attributes"
     NOTE = "note"
 
 
@@ -174,6 +179,8 @@ class Case:
     modified_at: datetime
     closed_at: datetime | None
     archived_at: datetime | None
+    # Key -> typed value (bot.core.custom_attributes).
+    custom_attributes: CustomAttributes = field(default_factory=dict)
 
 
 @record

@@ -17,8 +17,10 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     Uuid,
+    text,
 )
 
+from bot.core import custom_attributes as custom
 from bot.core.cases import ACTOR_NAME_MAX, Actor, Case, CaseStatus, Priority, TimelineEntry
 from bot.db.metadata import AutoId, Document, UTCDateTime, metadata
 
@@ -43,6 +45,8 @@ cases = Table(
     Column("assignee_id", Uuid, ForeignKey("users.id", ondelete="SET NULL"), nullable=True),
     # key -> list of strings (service, team, env, ...).
     Column("attributes", Document, nullable=False),
+    # key -> {"type", "is_multi", "value"}, as the API writes a custom attribute.
+    Column("custom_attributes", Document, nullable=False, server_default=text("'{}'")),
     Column("creation_source", String(30), nullable=False),
     Column("created_by", Uuid, ForeignKey("users.id", ondelete="SET NULL"), nullable=True),
     Column("closing_reason", String(50), nullable=True),
@@ -102,6 +106,7 @@ def case_from_row(row: Row[Any]) -> Case:
         modified_at=row.modified_at,
         closed_at=row.closed_at,
         archived_at=row.archived_at,
+        custom_attributes=custom_attributes_from_json(row.custom_attributes),
     )
 
 
@@ -111,6 +116,16 @@ def attributes_from_json(value: Mapping[str, Any] | None) -> dict[str, tuple[str
 
 def attributes_to_json(value: Mapping[str, tuple[str, ...]]) -> dict[str, list[str]]:
     return {key: list(values) for key, values in value.items()}
+
+
+def custom_attributes_from_json(
+    value: Mapping[str, Any] | None,
+) -> dict[str, custom.CustomAttribute]:
+    return {key: custom.from_json(document) for key, document in (value or {}).items()}
+
+
+def custom_attributes_to_json(value: custom.CustomAttributes) -> dict[str, Any]:
+    return {key: attribute.to_json() for key, attribute in value.items()}
 
 
 def timeline_entry_from_row(row: Row[Any]) -> TimelineEntry:
@@ -147,6 +162,7 @@ def case_to_row(case: Case) -> dict[str, Any]:
         "modified_at": case.modified_at,
         "closed_at": case.closed_at,
         "archived_at": case.archived_at,
+        "custom_attributes": custom_attributes_to_json(case.custom_attributes),
     }
 
 
@@ -159,4 +175,6 @@ def with_row_values(case: Case, values: Mapping[str, Any]) -> Case:
         fields["priority"] = Priority(fields["priority"])
     if "attributes" in fields:
         fields["attributes"] = {k: tuple(v) for k, v in fields["attributes"].items()}
+    if "custom_attributes" in fields:
+        fields["custom_attributes"] = custom_attributes_from_json(fields["custom_attributes"])
     return replace(case, **fields)

@@ -45,8 +45,14 @@ from bot.core.cases import (
     validate_description,
     validate_title,
 )
+from bot.core.custom_attributes import (
+    CustomAttribute,
+    CustomAttributeSpec,
+    parse_custom_attribute,
+    plan_custom_attribute,
+)
 from bot.db import case_store
-from bot.db.cases import attributes_to_json
+from bot.db.cases import attributes_to_json, custom_attributes_to_json
 from bot.db.cycle_store import move_cycle_claims
 from bot.services.case_reader import CaseRef
 from bot.services.case_writer import CaseListener, CaseWriter, ProjectRef, checked
@@ -96,6 +102,7 @@ class CaseService(CaseWriter):
         creation_source: CreationSource | str = CreationSource.MANUAL,
         created_by: uuid.UUID | None = None,
         status: CaseStatus | str = CaseStatus.OPEN,
+        custom_attributes: Mapping[str, CustomAttributeSpec] | None = None,
     ) -> Case:
         """Open a case with the next key of `project` (a `Project`, its id, key or handle)."""
         target = self._project(project)
@@ -105,6 +112,10 @@ class CaseService(CaseWriter):
         case_type = checked(parse_case_type(type if type is not None else target.default_case_type))
         clean_priority = checked(parse_priority(priority))
         clean_attributes = checked(validate_attributes(dict(attributes or {})))
+        custom = {
+            key: checked(parse_custom_attribute(key, spec))
+            for key, spec in (custom_attributes or {}).items()
+        }
         if initial == CaseStatus.CLOSED and case_type == CaseType.SECURITY:
             raise InvalidCaseChange(
                 "status", "a SECURITY case cannot be created closed: it needs a closing reason"
@@ -134,6 +145,7 @@ class CaseService(CaseWriter):
             modified_at=self.now,
             closed_at=self.now if initial == CaseStatus.CLOSED else None,
             archived_at=None,
+            custom_attributes=custom,
         )
         case_store.insert_case(self.conn, case)
         self._created.add(case.id)
@@ -203,6 +215,31 @@ class CaseService(CaseWriter):
         changed = self._update(case, {"attributes": attributes_to_json(new)})
         data = {"from": attributes_to_json(case.attributes), "to": attributes_to_json(new)}
         self._record(changed, case, TimelineKind.ATTRIBUTES, actor, "Attributes changed", data)
+        return changed
+
+    def set_custom_attribute(
+        self, ref: CaseRef, key: str, value: CustomAttributeSpec, *, actor: Actor
+    ) -> Case:
+        """Set custom attribute `key` (TEXT, URL, NUMBER or SELECT; one value, or a list
+        with `is_multi`), replacing its value if it has one."""
+        new = checked(parse_custom_attribute(key, value))
+        return self._change_custom_attribute(ref, key, new, actor)
+
+    def remove_custom_attribute(self, ref: CaseRef, key: str, *, actor: Actor) -> Case:
+        """Remove custom attribute `key`; removing one the case does not have changes nothing."""
+        return self._change_custom_attribute(ref, key, None, actor)
+
+    def _change_custom_attribute(
+        self, ref: CaseRef, key: str, new: CustomAttribute | None, actor: Actor
+    ) -> Case:
+        case = self._load_for_change(ref)
+        plan = plan_custom_attribute(case.custom_attributes, key, new)
+        if plan is None:
+            return case
+        written = custom_attributes_to_json(plan.attributes)
+        changed = self._update(case, {"custom_attributes": written})
+        kind = TimelineKind.CUSTOM_ATTRIBUTES
+        self._record(changed, case, kind, actor, plan.body, plan.data)
         return changed
 
     def assign(self, ref: CaseRef, user_id: uuid.UUID, *, actor: Actor) -> Case:

@@ -175,6 +175,21 @@ ROWS = {
         bad_body={"data": {"id": "OPS", "type": "case"}},
         message='data.type must be "project", got "case"',
     ),
+    "update_case_custom_attribute": Row(
+        "POST",
+        f"{CASE}/custom_attributes/tier",
+        "cases_write",
+        _case_body({"type": "SELECT", "is_multi": False, "value": "Gold"}),
+        bad_body=_case_body({"type": "NUMBER", "is_multi": False, "value": "five"}),
+        message="data.attributes.value must be a number (type NUMBER), got a string",
+    ),
+    "delete_case_custom_attribute": Row(
+        "DELETE",
+        f"{CASE}/custom_attributes/tier",
+        "cases_write",
+        bad_path=f"{CASE}/custom_attributes/-tier",
+        message="custom_attribute_key '-tier' is not a custom attribute key",
+    ),
     "get_projects": Row(
         "GET",
         "/api/v2/cases/projects",
@@ -442,3 +457,83 @@ def test_closing_a_security_case_needs_its_reason_first(api: Api) -> None:
     assert answer.json()["data"]["attributes"]["security_resolved_reason"] == "false_positive"
     done = api.client.post(f"/api/v2/cases/{key}/status", headers=api.full.headers, json=close)
     assert (done.status_code, done.json()["data"]["attributes"]["status"]) == (200, "CLOSED")
+
+
+def _custom(kind: Any, multi: Any, value: Any) -> dict[str, Any]:
+    return _case_body({"type": kind, "is_multi": multi, "value": value})
+
+
+def _new_case_with(custom_attributes: dict[str, Any]) -> dict[str, Any]:
+    body: dict[str, Any] = json.loads(json.dumps(NEW_CASE))
+    body["data"]["attributes"]["custom_attributes"] = custom_attributes
+    return body
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "status", "message"),
+    [
+        (
+            "POST", f"{CASE}/custom_attributes/tier", _custom("SELECT", False, ["Gold"]), 400,
+            "data.attributes.value must be a single value, not an array (is_multi is false)",
+        ),
+        (
+            "POST", f"{CASE}/custom_attributes/tier", _custom("SELECT", True, "Gold"), 400,
+            "data.attributes.value must be an array (is_multi is true)",
+        ),
+        (
+            "POST", f"{CASE}/custom_attributes/tier", _custom("SELECT", True, ["Gold", " "]), 400,
+            "data.attributes.value[1] must not be empty",
+        ),
+        (
+            "POST", f"{CASE}/custom_attributes/due", _custom("DATE", False, "2026-12-31"), 400,
+            "data.attributes.type must be one of URL, TEXT, NUMBER, SELECT",
+        ),
+        (
+            "POST", f"{CASE}/custom_attributes/tier", _custom("TEXT", "true", ["a"]), 400,
+            "data.attributes.is_multi must be true or false, got a string",
+        ),
+        (
+            "POST", f"{CASE}/custom_attributes/effort", _custom("NUMBER", True, [1, True]), 400,
+            "data.attributes.value[1] must be a number (type NUMBER), got a boolean",
+        ),
+        (
+            "POST", f"{CASE}/custom_attributes/notes", _custom("TEXT", False, "x" * 501), 400,
+            "data.attributes.value is longer than 500 characters",
+        ),
+        (
+            "POST", f"{CASE}/custom_attributes/notes", _custom("TEXT", False, "a\x00b"), 400,
+            "data.attributes.value must not contain a NUL character",
+        ),
+        (
+            "POST", f"{CASE}/custom_attributes/Priority", _custom("TEXT", False, "high"), 400,
+            "custom_attribute_key 'Priority' is a field of every case in search",
+        ),
+        (
+            "POST", "/api/v2/cases/OPS-404/custom_attributes/tier", _custom("TEXT", False, "a"),
+            404, "case OPS-404 not found",
+        ),
+        ("DELETE", "/api/v2/cases/OPS-404/custom_attributes/tier", None, 404,
+         "case OPS-404 not found"),
+        (
+            "POST", "/api/v2/cases",
+            _new_case_with({"status": {"type": "TEXT", "is_multi": False, "value": "x"}}), 400,
+            "data.attributes.custom_attributes: 'status' is a field of every case in search",
+        ),
+    ],
+    ids=[
+        "array-not-multi", "single-but-multi", "blank-option", "unknown-type", "multi-not-bool",
+        "boolean-number", "too-long", "nul", "search-field-key", "unknown-case",
+        "delete-unknown-case", "create-with-search-field-key",
+    ],
+)  # fmt: skip
+def test_custom_attribute_refusals(
+    api: Api, method: str, path: str, body: Any, status: int, message: str
+) -> None:
+    response = api.client.request(
+        method, path, headers=api.full.headers, content=json.dumps(body) if body else None
+    )
+    assert response.status_code == status, response.text
+    [text] = _errors(response)
+    assert message in text
+    case = api.client.get(CASE, headers=api.full.headers).json()["data"]["attributes"]
+    assert case["custom_attributes"] == {}

@@ -1,4 +1,5 @@
-"""The case endpoints: search, create, get, every change, comments, timeline, move.
+"""The case endpoints: search, create, get, every change, custom attributes, comments,
+timeline, move.
 
 Each route reads its body after the key check, then does its work in one
 transaction through `CaseService`, which records the change on the timeline
@@ -31,6 +32,7 @@ from bot.web.api.models.fields import given
 from bot.web.api.query_params import (
     CaseFilter,
     CaseId,
+    CustomAttributeKey,
     PageFrom1,
     PageSize,
     SortAsc,
@@ -123,6 +125,7 @@ def _create(call: Call, *, new: bodies.CaseCreate) -> Json:
         creation_source=CreationSource.API,
         created_by=call.key.user_id,
         status=status,
+        custom_attributes=given(attributes.custom_attributes, None),
     )
     return case_document(call, case)
 
@@ -285,6 +288,50 @@ _post_change(
         ref, data.attributes.security_resolved_reason.lower(), actor=who
     ),
 )  # fmt: skip
+
+
+# --- Custom attributes ------------------------------------------------------------------
+
+CUSTOM_ATTRIBUTE = "/cases/{case_id}/custom_attributes/{custom_attribute_key}"
+
+
+@router.post(
+    CUSTOM_ATTRIBUTE,
+    operation_id="update_case_custom_attribute",
+    summary="Set a case's custom attribute (TEXT, URL, NUMBER or SELECT; one value or many)",
+    response_model=CaseResponse,
+    openapi_extra=request_body(bodies.CaseUpdateCustomAttributeRequest),
+    responses=NOT_FOUND,
+)
+async def update_case_custom_attribute(
+    case_id: CaseId, custom_attribute_key: CustomAttributeKey, caller: WriteCases
+) -> Any:
+    value = (await caller.body(bodies.CaseUpdateCustomAttributeRequest)).data.attributes
+
+    def update(call: Call) -> Json:
+        service = _service(call)
+        key, who = custom_attribute_key, actor(call.key)
+        return case_document(call, service.set_custom_attribute(case_id, key, value, actor=who))
+
+    return await caller.run(update)
+
+
+@router.delete(
+    CUSTOM_ATTRIBUTE,
+    operation_id="delete_case_custom_attribute",
+    summary="Remove a case's custom attribute (a key the case does not have changes nothing)",
+    response_model=CaseResponse,
+    responses=NOT_FOUND,
+)
+async def delete_case_custom_attribute(
+    case_id: CaseId, custom_attribute_key: CustomAttributeKey, caller: WriteCases
+) -> Any:
+    def delete(call: Call) -> Json:
+        service = _service(call)
+        key, who = custom_attribute_key, actor(call.key)
+        return case_document(call, service.remove_custom_attribute(case_id, key, actor=who))
+
+    return await caller.run(delete)
 
 
 @router.post(

@@ -18,7 +18,9 @@ from typing import Annotated, Any
 from fastapi import Path, Query
 from pydantic import BeforeValidator, WithJsonSchema
 
+from bot.core.custom_attributes import key_problem
 from bot.web.api import wire
+from bot.web.api.models.custom_attributes import KEY_SCHEMA
 from bot.web.api.models.fields import refuse
 
 FILTER_MAX = 2_000
@@ -91,6 +93,13 @@ def _matching(pattern: re.Pattern[str], what: str) -> Callable[[Any], str]:
     return read
 
 
+def _custom_attribute_key(text: Any) -> str:
+    problem = key_problem(text)
+    if problem is not None:
+        raise refuse(problem)
+    return str(text)
+
+
 PageSize = Annotated[
     int,
     BeforeValidator(_between(1, wire.PAGE_SIZE_MAX)),
@@ -157,4 +166,10 @@ ProjectId = Annotated[
     BeforeValidator(_matching(PROJECT_ID, "neither a project UUID nor a project key")),
     WithJsonSchema({"type": "string", "pattern": f"^({PROJECT_ID.pattern})$"}),
     Path(description="The project's UUID or its key"),
+]
+CustomAttributeKey = Annotated[
+    str,
+    BeforeValidator(_custom_attribute_key),
+    WithJsonSchema(KEY_SCHEMA),
+    Path(description="The custom attribute's key (e.g. aws_region)"),
 ]

@@ -46,7 +46,9 @@ def case_resource(case: Case, *, modified_by: uuid.UUID | None = None) -> Json:
             "type": case.type,
             "type_id": wire.TYPE_IDS_BY_NAME.get(case.type, wire.STANDARD_TYPE_ID),
             "attributes": {key: list(values) for key, values in case.attributes.items()},
-            "custom_attributes": {},
+            "custom_attributes": {
+                key: attribute.to_json() for key, attribute in case.custom_attributes.items()
+            },
             "creation_source": case.creation_source,
             "security_resolved_reason": case.closing_reason,
             "created_at": timestamp(case.created_at),

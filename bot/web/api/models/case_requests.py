@@ -15,8 +15,9 @@ from pydantic import (
     model_validator,
 )
 
+from bot.core.custom_attributes import key_problem
 from bot.web.api import wire
-from bot.web.api.models.custom_attributes import KEY, CustomAttributeValue, check_key
+from bot.web.api.models.custom_attributes import KEY_SCHEMA, CustomAttributeValue
 from bot.web.api.models.fields import (
     IfMissing,
     NonEmpty,
@@ -47,7 +48,7 @@ Description = Annotated[str, Field(max_length=DESCRIPTION_MAX)]
 
 def _keys(value: dict[str, CustomAttributeValue]) -> dict[str, CustomAttributeValue]:
     for key in value:
-        problem = check_key(key)
+        problem = key_problem(key)
         if problem is not None:
             raise refuse(f"{{path}}: {problem}")
     return value
@@ -56,7 +57,7 @@ def _keys(value: dict[str, CustomAttributeValue]) -> dict[str, CustomAttributeVa
 CustomAttributes = Annotated[
     dict[str, CustomAttributeValue],
     AfterValidator(_keys),
-    Field(json_schema_extra={"propertyNames": {"pattern": f"^{KEY.pattern}$"}}),
+    Field(json_schema_extra={"propertyNames": KEY_SCHEMA}),
 ]
 PROJECT_REQUIRED = '{path} is required: {"data": {"id": "<project id>", "type": "project"}}'
 
