@@ -12,10 +12,11 @@ the fields the query names, then sorted here.
 A case's document has these fields (values compare case-folded, so `status:open`
 matches `OPEN`): key, status (`OPEN`, "In Progress", ...), priority, type, project
 (key and handle), project_id, assignee (user id, name or e-mail), creation_source,
-archived (true/false), and every case attribute (service, team, env, ...); free text
-(`"disk full"`) searches the key, title and description. Archived cases are left out
-unless the query names the `archived` field (`archived:true` for only those,
-`archived:*` for all).
+archived (true/false), and every case attribute (service, team, env, ...) and custom
+attribute by its key (a number as `5` or `5.0`; a key that names both has the values of
+each); free text (`"disk full"`) searches the key, title and description. Archived
+cases are left out unless the query names the `archived` field (`archived:true` for
+only those, `archived:*` for all).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from sqlalchemy import Connection, LargeBinary, Select, cast, func, or_, select
 from sqlalchemy import case as sql_case
 
 from bot.core.cases import Case, CaseStatus, Priority
+from bot.core.custom_attributes import SEARCH_FIELDS, from_json, search_texts
 from bot.core.query import And, Document, MatchAll, Node, Not, Or, Query, Term
 from bot.db.cases import case_from_row, cases
 from bot.db.projects import projects
@@ -75,6 +77,7 @@ _COLUMNS: dict[str, Any] = {
     "priority": _c.priority,
     "type": _c.type,
     "attributes": _c.attributes,
+    "custom_attributes": _c.custom_attributes,
     "creation_source": _c.creation_source,
     "created_at": _c.created_at,
     "archived_at": _c.archived_at,
@@ -104,6 +107,8 @@ _FIELD_COLUMNS = {
     "creation_source": ("creation_source",),
     "archived": ("archived_at",),
 }
+# Any other field is a case attribute or a custom attribute.
+_ATTRIBUTE_COLUMNS = ("attributes", "custom_attributes")
 _TEXT_COLUMNS = ("key", "title", "description")
 _SORT_COLUMNS = {
     "key": ("project_key", "number"),
@@ -124,7 +129,7 @@ def _candidate_columns(node: Node, sort: str) -> list[Any]:
         if term.key is None:
             names.update(_TEXT_COLUMNS)
         else:
-            names.update(_FIELD_COLUMNS.get(term.key.lower(), ("attributes",)))
+            names.update(_FIELD_COLUMNS.get(term.key.lower(), _ATTRIBUTE_COLUMNS))
     return [column for name, column in _COLUMNS.items() if name in names]
 
 
@@ -290,6 +295,23 @@ _FIELDS: dict[str, Callable[[Any], Any]] = {
     "creation_source": lambda row: row.creation_source,
     "archived": lambda row: "true" if row.archived_at is not None else "false",
 }
+assert set(_FIELDS) == SEARCH_FIELDS, "custom attribute keys must not shadow a field"
+
+
+def _named(row: Any, keys: list[str]) -> dict[str, tuple[str, ...]]:
+    """The values of the case and custom attributes named `keys` (lower case), a key's
+    values joined when several attributes have it (`team` and `Team`, or a case attribute
+    and a custom one)."""
+    found: dict[str, tuple[str, ...]] = {}
+    for key, values in (row.attributes or {}).items():
+        folded = key.lower()
+        if folded in keys:
+            found[folded] = (*found.get(folded, ()), *values)
+    for key, document in (row.custom_attributes or {}).items():
+        folded = key.lower()
+        if folded in keys:
+            found[folded] = (*found.get(folded, ()), *search_texts(from_json(document)))
+    return found
 
 
 def _documents(node: Node) -> Callable[[Any], Document]:
@@ -301,10 +323,7 @@ def _documents(node: Node) -> Callable[[Any], Document]:
     text = any(term.key is None for term in _terms(node))
 
     def document(row: Any) -> Document:
-        fields: dict[str, Any] = {}
-        if attributes:
-            stored = {key.lower(): values for key, values in (row.attributes or {}).items()}
-            fields = {key: tuple(stored[key]) for key in attributes if key in stored}
+        fields: dict[str, Any] = _named(row, attributes) if attributes else {}
         for key, read in builtin:
             fields[key] = read(row)
         return Document.of(fields, text=(row.key, row.title, row.description) if text else ())

@@ -5,7 +5,8 @@ case-folded, so `status:open` matches `OPEN`):
 
     key, status (OPEN / "In Progress" ...), priority, type, project (key and
     handle), project_id, assignee (user id, name or e-mail), creation_source, archived
-    (true/false), and every case attribute (service, team, env, ...)
+    (true/false), every case attribute (service, team, env, ...) and every custom
+    attribute by its key (`tier:gold`, `effort:5`)
 
 and free text (`"disk full"`) searches the key, title and description.
 Archived cases are left out unless the query names the `archived` field

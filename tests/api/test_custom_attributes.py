@@ -1,8 +1,8 @@
 """Custom attributes through the official `datadog-api-client`, against a real server.
 
 The client sets them (`update_case_custom_attribute`: TEXT, URL, NUMBER and SELECT,
-single and multi-valued), reads them back on the case, deletes them
-(`delete_case_custom_attribute`),
+single and multi-valued), reads them back on the case, finds the case with the
+query language (and not the others), deletes them (`delete_case_custom_attribute`),
 and sees each change on the timeline and at the case listeners, with the API key
 as actor. Creating a case with `custom_attributes` stores them.
 """
@@ -22,7 +22,11 @@ from datadog_api_client.v2.models import (
     CaseCreateAttributes,
     CaseCreateRelationships,
     CaseCreateRequest,
+    CaseObjectAttributes,
     CaseResourceType,
+    CaseUpdateAttributes,
+    CaseUpdateAttributesAttributes,
+    CaseUpdateAttributesRequest,
     CaseUpdateCustomAttribute,
     CaseUpdateCustomAttributeRequest,
     CustomAttributeType,
@@ -114,6 +118,10 @@ def _plain(case: Any) -> dict[str, tuple[str, bool, Any]]:
     }
 
 
+def _found(api: CaseManagementApi, query: str) -> list[str]:
+    return sorted(case.attributes.key for case in api.search_cases(filter=query).data)
+
+
 SET = [
     ("runbook", "URL", "https://wiki.example.com/runbooks/disk"),
     ("notes", "TEXT", "Disk fills up on Sundays"),
@@ -127,7 +135,7 @@ SET = [
 ]
 
 
-def test_set_read_delete_and_the_timeline(served: Served) -> None:
+def test_set_read_search_delete_and_the_timeline(served: Served) -> None:
     api = served.api
     for title in ("Disk full on web-1", "Disk full on web-2", "Latency high"):
         _create(api, title)
@@ -142,14 +150,33 @@ def test_set_read_delete_and_the_timeline(served: Served) -> None:
     _set(api, "OPS-3", "tier", "SELECT", "Silver")
     _set(api, "OPS-3", "labels", "TEXT", ["network"])
 
+    assert _found(api, "tier:gold") == ["OPS-1"]
+    assert _found(api, "@tier:Gold") == ["OPS-1"]
+    assert _found(api, "@tier:gold") == []
+    assert _found(api, "aws_region:eu-west-1") == ["OPS-1"]
+    assert _found(api, "aws_region:(us-west-2 OR us-east-1)") == ["OPS-1"]
+    assert _found(api, "effort:5") == ["OPS-1"]
+    assert _found(api, "effort:5.0") == ["OPS-1"]
+    assert _found(api, "effort:8 OR ratio:0.25") == ["OPS-1", "OPS-2"]
+    assert _found(api, "scores:2.5") == ["OPS-1"]
+    assert _found(api, 'runbook:"https://wiki.example.com/runbooks/disk"') == ["OPS-1"]
+    assert _found(api, "links:https\\://b.example*") == ["OPS-1"]
+    assert _found(api, "notes:*sundays") == ["OPS-1"]
+    assert _found(api, "effort:*") == ["OPS-1", "OPS-2"]
+    assert _found(api, "-tier:* status:open") == ["OPS-2"]
+    assert _found(api, "labels:storage") == ["OPS-1"]
+    assert _found(api, "tier:gold -labels:network") == ["OPS-1"]
+
     changed = _set(api, "OPS-1", "tier", "SELECT", "Platinum")
     assert _plain(changed)["tier"] == ("SELECT", False, "Platinum")
+    assert _found(api, "tier:gold") == []
     again = _set(api, "OPS-1", "tier", "SELECT", "Platinum")  # the same value: no change
     assert again.attributes.modified_at == changed.attributes.modified_at
 
     deleted = api.delete_case_custom_attribute("OPS-1", "aws_region").data
     assert "aws_region" not in _plain(deleted)
     assert "aws_region" not in _plain(api.get_case("OPS-1").data)
+    assert _found(api, "aws_region:*") == []
     unchanged = api.delete_case_custom_attribute("OPS-1", "aws_region").data
     assert _plain(unchanged) == _plain(deleted)
 
@@ -207,6 +234,27 @@ def test_a_new_case_keeps_its_custom_attributes(served: Served) -> None:
     }
     assert _plain(case) == stored
     assert _plain(api.get_case(case.id).data) == stored
+    assert _found(api, "effort:3 tier:gold") == [case.attributes.key]
+
+
+def test_a_key_of_a_case_attribute_and_a_custom_one_searches_both(served: Served) -> None:
+    api = served.api
+    both = _create(api, "Both", team=_value("SELECT", "Storage"))
+    _create(api, "Neither")
+    body = CaseUpdateAttributesRequest(
+        data=CaseUpdateAttributes(
+            type=CaseResourceType.CASE,
+            attributes=CaseUpdateAttributesAttributes(
+                attributes=CaseObjectAttributes(Team=["sre"])  # type: ignore[no-untyped-call]
+            ),
+        )
+    )
+    api.update_attributes(both.id, body)
+    key = both.attributes.key
+    assert _found(api, "team:storage") == [key]
+    assert _found(api, "team:SRE") == [key]
+    assert _found(api, "team:(sre OR web)") == [key]
+    assert _found(api, "-team:*") == ["OPS-2"]
 
 
 def test_the_client_sees_refusals(served: Served) -> None:
