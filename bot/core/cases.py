@@ -13,12 +13,10 @@ from collections.abc import Mapping
 from dataclasses import field
 from datetime import datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING
 
+from bot.core.custom_attributes import CustomAttributes
+from bot.core.invalid import Invalid as Invalid
 from bot.core.records import record
-
-if TYPE_CHECKING:
-    from bot.core.custom_attributes import CustomAttributes
 
 
 class CaseStatus(StrEnum):
@@ -122,14 +120,6 @@ class Actor:
     @classmethod
     def system(cls, name: str = "casebot") -> Actor:
         return cls(ActorSource.SYSTEM, None, name)
-
-
-@record
-class Invalid:
-    """A refused value or change: which field, and why (a sentence for people)."""
-
-    field: str
-    message: str
 
 
 @record

@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any, Protocol
 
-from bot.core.cases import Invalid
+from bot.core.invalid import Invalid
 from bot.core.records import record
 
 
