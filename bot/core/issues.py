@@ -106,6 +106,16 @@ class Activity:
     created_at: datetime
 
 
+@dataclass(frozen=True, slots=True)
+class SeenOccurrence:
+    """One recorded occurrence of an issue's error, as the issue panel lists it."""
+
+    occurred_at: datetime
+    version: str | None
+    env: str | None
+    message: str
+
+
 class ActivityKind(StrEnum):
     """What an issue's activity entry records."""
 

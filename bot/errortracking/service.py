@@ -17,7 +17,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection
 
-from bot.core.cases import Actor, Case, Invalid, validate_comment
+from bot.core.cases import Actor, Case, Invalid, Project, validate_comment
 from bot.core.issue_sync import IssueStateChanged, sync
 from bot.core.issues import Activity, ActivityKind, Issue, IssueState, on_assignment
 from bot.core.query import And, Node, Term, compile_node
@@ -215,11 +215,15 @@ class IssueService:
         ref: IssueRef,
         *,
         actor: Actor,
-        project: uuid.UUID | str | None = None,
+        project: uuid.UUID | str | Project | None = None,
         title: str | None = None,
         priority: str | None = None,
     ) -> Case:
-        """A new case for the issue, in the project the rules, `project` or the default pick."""
+        """A new case for the issue, in the project the rules, `project` or the default pick.
+
+        A `Project` (rather than a reference) is where a person chose to put the case:
+        it is used as it is, whatever the rules say (the console's Add case).
+        """
         issue = self.lock(ref)
         case = self.linker.create_case(
             issue, actor=actor, project=project, title=title, priority=priority

@@ -14,7 +14,17 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from bot.services.case_feed import LocalCaseFeed
-from bot.web.pages import case_list, case_page, keys, live, login, new_case, projects, users
+from bot.web.pages import (
+    case_list,
+    case_page,
+    issues,
+    keys,
+    live,
+    login,
+    new_case,
+    projects,
+    users,
+)
 from bot.web.pages.console import console_of
 from bot.web.pages.guard import visitor_of
 from bot.web.pages.rendering import STATIC_DIR
@@ -35,6 +45,7 @@ def routes() -> list[Route | Mount]:
         *new_case.routes,  # before /cases/{key}
         *live.routes,
         *case_page.routes,
+        *issues.routes,
         *projects.routes,
         *keys.routes,
         *users.routes,

@@ -22,6 +22,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from bot.core.cases import Actor, ActorSource, Case, CaseStatus, CaseType, TimelineEntry
+from bot.core.issues import IssueState
 from bot.services.case_pages import CaseDetail, CasePages, Person
 from bot.services.cases import CaseService
 from bot.services.errors import CaseNotFound, CaseServiceError, InvalidChange
@@ -95,6 +96,14 @@ class CasePageView:
     @property
     def is_security(self) -> bool:
         return self.case.type == CaseType.SECURITY
+
+    @staticmethod
+    def issue_state(value: str) -> str:
+        """A linked issue's state as people read it (`FOR REVIEW` for `OPEN`)."""
+        try:
+            return IssueState(value).label
+        except ValueError:
+            return value
 
     def value(self, name: str) -> str:
         if name in self.values:
