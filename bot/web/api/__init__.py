@@ -27,7 +27,7 @@ def install(app: FastAPI, backend: Backend | None = None) -> None:
     if backend is not None:
         app.state.case_api = backend
     # Order matters: /cases/projects before /cases/{case_id}.
-    for router in (error_tracking.router, projects.router, cases.router, users.router):
+    for router in (*error_tracking.routers, projects.router, cases.router, users.router):
         app.router.routes.extend(router.routes)
     routing.link(app.router.routes)
     routing.install_handlers(app)
