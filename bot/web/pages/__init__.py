@@ -23,6 +23,7 @@ from bot.web.pages import (
     login,
     new_case,
     projects,
+    rules,
     users,
 )
 from bot.web.pages.console import console_of
@@ -47,6 +48,7 @@ def routes() -> list[Route | Mount]:
         *case_page.routes,
         *issues.routes,
         *projects.routes,
+        *rules.routes,
         *keys.routes,
         *users.routes,
         Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static"),
