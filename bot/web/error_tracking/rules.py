@@ -13,6 +13,7 @@ from bot.web.api.document import refusal, request_body
 from bot.web.api.errors import ApiError
 from bot.web.api.models import error_tracking_requests as bodies
 from bot.web.api.models import error_tracking_resources as models
+from bot.web.api.models import error_tracking_rule_requests as rule_bodies
 from bot.web.api.models.fields import given
 from bot.web.api.routing import ERROR_TRACKING_PREFIX, ApiRoute
 from bot.web.error_tracking import resources as wire
@@ -52,11 +53,11 @@ async def list_rules(caller: Reader) -> Any:
     operation_id="create_rule",
     summary="Add an automation rule (default: last)",
     response_model=models.ErrorTrackingRuleResponse,
-    openapi_extra=request_body(bodies.ErrorTrackingRuleCreateRequest),
+    openapi_extra=request_body(rule_bodies.ErrorTrackingRuleCreateRequest),
     responses=NOT_FOUND,
 )
 async def create_rule(caller: Writer) -> Any:
-    wanted = (await caller.body(bodies.ErrorTrackingRuleCreateRequest)).data
+    wanted = (await caller.body(rule_bodies.ErrorTrackingRuleCreateRequest)).data
     project = bodies.project_of(wanted.relationships)
     attributes = wanted.attributes
     assert project is not None
@@ -78,11 +79,13 @@ async def create_rule(caller: Writer) -> Any:
     operation_id="reorder_rules",
     summary="Put the rules in a new order",
     response_model=models.ErrorTrackingRulesResponse,
-    openapi_extra=request_body(bodies.ErrorTrackingRuleOrderRequest),
+    openapi_extra=request_body(rule_bodies.ErrorTrackingRuleOrderRequest),
     responses={**NOT_FOUND, 409: refusal("Conflict: the new order does not name every rule")},
 )
 async def reorder_rules(caller: Writer) -> Any:
-    order = [rule.id for rule in (await caller.body(bodies.ErrorTrackingRuleOrderRequest)).data]
+    order = [
+        rule.id for rule in (await caller.body(rule_bodies.ErrorTrackingRuleOrderRequest)).data
+    ]
 
     def reorder(call: Call) -> Json:
         try:
@@ -111,11 +114,11 @@ async def get_rule(rule_id: RuleId, caller: Reader) -> Any:
     operation_id="update_rule",
     summary="Change an automation rule (what is given)",
     response_model=models.ErrorTrackingRuleResponse,
-    openapi_extra=request_body(bodies.ErrorTrackingRuleUpdateRequest),
+    openapi_extra=request_body(rule_bodies.ErrorTrackingRuleUpdateRequest),
     responses=NOT_FOUND,
 )
 async def update_rule(rule_id: RuleId, caller: Writer) -> Any:
-    wanted = (await caller.body(bodies.ErrorTrackingRuleUpdateRequest)).data
+    wanted = (await caller.body(rule_bodies.ErrorTrackingRuleUpdateRequest)).data
     attributes = wanted.attributes
 
     def update(call: Call) -> Json:

@@ -13,12 +13,10 @@ from typing import Annotated, Any, Literal
 
 from pydantic import MISSING as MISSING
 from pydantic import (
-    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
     Field,
-    StrictBool,
     WithJsonSchema,
     model_validator,
 )
@@ -30,7 +28,6 @@ from bot.errortracking.intake import ErrorEvent
 from bot.web.api import wire as case_wire
 from bot.web.api.models.fields import (
     NOT_BLANK,
-    IfMissing,
     NotBlank,
     UserId,
     given,
@@ -113,7 +110,7 @@ def _optional(max_length: int) -> Any:
     ]  # fmt: skip
 
 
-def _required(max_length: int) -> Any:
+def required_text(max_length: int) -> Any:
     return Annotated[
         NotBlank,
         WithJsonSchema(
@@ -128,7 +125,7 @@ Message = Annotated[
 
 
 class ErrorObject(BaseModel):
-    type: _required(intake.ERROR_TYPE_MAX)  # type: ignore[valid-type]
+    type: required_text(intake.ERROR_TYPE_MAX)  # type: ignore[valid-type]
     message: Message | MISSING = MISSING
 
 
@@ -153,9 +150,9 @@ class EventAttributes(BaseModel):
 
     model_config = ConfigDict(json_schema_extra=_error_or_flat)
 
-    service: _required(intake.SERVICE_MAX)  # type: ignore[valid-type]
+    service: required_text(intake.SERVICE_MAX)  # type: ignore[valid-type]
     error: ErrorObject | MISSING = MISSING
-    error_type: _required(intake.ERROR_TYPE_MAX) | MISSING = MISSING  # type: ignore[valid-type]
+    error_type: required_text(intake.ERROR_TYPE_MAX) | MISSING = MISSING  # type: ignore[valid-type]
     error_message: Message | MISSING = MISSING
     title: _optional(intake.TITLE_MAX) | MISSING = MISSING  # type: ignore[valid-type]
     fingerprint: _optional(intake.FINGERPRINT_MAX) | MISSING = MISSING  # type: ignore[valid-type]
@@ -230,7 +227,7 @@ class ErrorTrackingCommentRequest(BaseModel):
 
 
 class ProjectTarget(BaseModel):
-    id: _required(10_000)  # type: ignore[valid-type]
+    id: required_text(10_000)  # type: ignore[valid-type]
     type: str | MISSING = MISSING
 
 
@@ -306,110 +303,6 @@ class Search(BaseModel):
 
 class ErrorTrackingSearchRequest(BaseModel):
     data: Search
-
-
-RULE_TYPE = "error_tracking_rule"
-# orjson reads whole numbers up to 2**64 - 1; a position past the end means last.
-Position = Annotated[
-    Any,
-    WithJsonSchema({"type": ["integer", "null"], "minimum": 0, "maximum": 2**64 - 1}),
-]
-Query = _required(QUERY_MAX)
-
-
-def _whole(value: Any) -> int | None:
-    if value is None:
-        return None
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise refuse("must be a whole number")
-    return value
-
-
-class RuleChangeAttributes(BaseModel):
-    query: Query | MISSING = MISSING  # type: ignore[valid-type]
-    auto_create: StrictBool | MISSING = MISSING
-    position: Annotated[Position, AfterValidator(_whole)] | MISSING = MISSING
-
-
-class RuleCreateAttributes(RuleChangeAttributes):
-    query: Query  # type: ignore[valid-type]
-
-
-class RuleCreate(BaseModel):
-    type: Literal["error_tracking_rule"]
-    attributes: RuleCreateAttributes
-    relationships: OptionalProject | MISSING = MISSING
-
-    @model_validator(mode="after")
-    def _has_project(self) -> RuleCreate:
-        if project_of(self.relationships) is None:
-            raise refuse(
-                "{path}.relationships.project is required: the project cases of matching "
-                "issues go to"
-            )
-        return self
-
-
-class ErrorTrackingRuleCreateRequest(BaseModel):
-    data: RuleCreate
-
-
-class RuleUpdate(BaseModel):
-    type: Literal["error_tracking_rule"]
-    attributes: RuleChangeAttributes
-    relationships: OptionalProject | MISSING = MISSING
-
-
-class ErrorTrackingRuleUpdateRequest(BaseModel):
-    data: RuleUpdate
-
-
-class RuleReference(BaseModel):
-    type: Literal["error_tracking_rule"]
-    id: NotBlank
-
-
-ORDER_REFUSAL = "must be an array of {id, type} naming every rule in order"
-
-
-def _an_order(value: Any) -> Any:
-    if not isinstance(value, list):
-        raise refuse(ORDER_REFUSAL)
-    return value
-
-
-def _once_each(value: list[RuleReference]) -> list[RuleReference]:
-    seen: set[str] = set()
-    for index, reference in enumerate(value):
-        if reference.id in seen:
-            raise refuse(f"{{path}}[{index}].id: the new order names rule {reference.id} twice")
-        seen.add(reference.id)
-    return value
-
-
-class ErrorTrackingRuleOrderRequest(BaseModel):
-    """Every rule, once each, in the new order."""
-
-    data: Annotated[
-        list[RuleReference],
-        IfMissing("{path} " + ORDER_REFUSAL),
-        BeforeValidator(_an_order),
-        AfterValidator(_once_each),
-        WithJsonSchema(
-            {
-                "type": "array",
-                "uniqueItems": True,
-                "items": {
-                    "type": "object",
-                    "properties": {
-                        "id": {"type": "string", "minLength": 1, "pattern": NOT_BLANK},
-                        "type": {"type": "string", "const": RULE_TYPE},
-                    },
-                    "required": ["id", "type"],
-                },
-            }
-        ),
-    ]
 
 
 def project_of(relationships: OptionalProject | MISSING) -> str | None:
