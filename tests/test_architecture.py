@@ -173,3 +173,13 @@ def test_services_and_pipeline_import_no_adapter(path: Path) -> None:
 
 def test_pending_api_rewrite_names_files_that_exist() -> None:
     assert all((ROOT / name).is_file() for name in PENDING_API_REWRITE)
+
+
+@pytest.mark.parametrize("path", _python_files("bot/services", "bot/errortracking"), ids=_name)
+def test_services_sit_below_the_pipeline(path: Path) -> None:
+    # The pipeline opens cases through the services: a service that ran the pipeline
+    # would make the two depend on each other.
+    upward = {
+        m for m in _imported_modules(path) if m == "bot.pipeline" or m.startswith("bot.pipeline.")
+    }
+    assert not upward, f"{_name(path)} imports {sorted(upward)}: that belongs in bot/pipeline"

@@ -20,8 +20,8 @@ from bot.cli.table import format_table
 from bot.db.engine import make_engine
 from bot.errortracking import with_issue_sync
 from bot.pipeline import Pipeline
+from bot.pipeline.retry import retry
 from bot.services.inbox import RETRYABLE, InboxEntry, InboxReader, Outcome
-from bot.services.inbox_retry import retry
 from bot.settings import ConfigError, Settings
 
 
