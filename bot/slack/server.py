@@ -24,7 +24,6 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from bot.services.cases import CaseListener
-from bot.settings import DEFAULT_PUBLIC_URL
 from bot.slack import listeners
 from bot.slack.case_links import CaseLinks, ensure_link_secret
 from bot.slack.outbound import SlackOutbound
@@ -52,10 +51,10 @@ def install(app: FastAPI) -> None:
         return response
 
 
-def case_links(engine: Engine, public_url: str | None) -> CaseLinks:
+def case_links(engine: Engine, public_url: str) -> CaseLinks:
     """The signed case links (the secret is settled in the database: run in a thread)."""
     secret = ensure_link_secret(engine)
-    return CaseLinks(secret, (public_url or DEFAULT_PUBLIC_URL).rstrip("/"))
+    return CaseLinks(secret, public_url.rstrip("/"))
 
 
 def outbound(slack: SlackSettings, engine: Engine, links: CaseLinks) -> SlackOutbound | None:
