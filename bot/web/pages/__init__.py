@@ -25,6 +25,7 @@ from bot.web.pages import (
     projects,
     rules,
     users,
+    workbench,
 )
 from bot.web.pages.console import console_of
 from bot.web.pages.guard import visitor_of
@@ -49,6 +50,7 @@ def routes() -> list[Route | Mount]:
         *issues.routes,
         *projects.routes,
         *rules.routes,
+        *workbench.routes,
         *keys.routes,
         *users.routes,
         Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static"),
