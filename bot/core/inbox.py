@@ -32,6 +32,16 @@ class InboxEntry:
     opened: tuple[str, ...] = ()
     updated: tuple[str, ...] = ()
     closed: tuple[str, ...] = ()
+    # (monitor id, group) of each event the delivery carried, as its result names them.
+    groups: tuple[tuple[str, str], ...] = ()
+
+
+def event_groups(result: Mapping[str, Any] | None) -> tuple[tuple[str, str], ...]:
+    """(monitor id, group) of each event of a delivery's stored result, each once."""
+    seen: dict[tuple[str, str], None] = {}
+    for event in (result or {}).get("events", ()):
+        seen.setdefault((str(event.get("monitor_id", "")), str(event.get("group", ""))), None)
+    return tuple(seen)
 
 
 def case_keys(result: Mapping[str, Any] | None) -> tuple[tuple[str, ...], ...]:
@@ -46,6 +56,16 @@ def case_keys(result: Mapping[str, Any] | None) -> tuple[tuple[str, ...], ...]:
         closed.update(dict.fromkeys(event.get("closed", ())))
     updated = [key for key in appended if key not in opened and key not in closed]
     return tuple(opened), tuple(updated), tuple(closed)
+
+
+@dataclass(frozen=True, slots=True)
+class InboxDetail:
+    """One stored delivery in full: what the inbox page shows on demand."""
+
+    entry: InboxEntry
+    body: bytes
+    headers: dict[str, str]
+    result: Mapping[str, Any] | None
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,14 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, func, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from bot.core.inbox import InboxEntry, Outcome, StoredDelivery, case_keys
+from bot.core.inbox import (
+    InboxDetail,
+    InboxEntry,
+    Outcome,
+    StoredDelivery,
+    case_keys,
+    event_groups,
+)
 from bot.db.bulk import insert_rows
 from bot.db.inbox import inbox
 
@@ -171,20 +178,43 @@ def finish_values(
 # -- reading the inbox back (`casebot inbox`) --------------------------------------------------
 
 
-def list_entries(conn: Connection, *, outcomes: Sequence[str] = (), limit: int) -> list[InboxEntry]:
-    """Stored deliveries, newest first, optionally only those with these outcomes."""
+def list_entries(
+    conn: Connection,
+    *,
+    outcomes: Sequence[str] = (),
+    sources: Sequence[str] = (),
+    before: int | None = None,
+    limit: int,
+) -> list[InboxEntry]:
+    """Stored deliveries, newest first, optionally only those with these outcomes, from
+    these sources, and older than inbox id `before`."""
     query = select(
         _i.id, _i.source, _i.received_at, _i.outcome, _i.reason, _i.processed_at, _i.result
     )
     if outcomes:
         query = query.where(_i.outcome.in_(list(outcomes)))
+    if sources:
+        query = query.where(_i.source.in_(list(sources)))
+    if before is not None:
+        query = query.where(_i.id < before)
     rows = conn.execute(query.order_by(_i.id.desc()).limit(limit))
-    return [
-        InboxEntry(
-            r.id, r.source, r.received_at, r.outcome, r.reason, r.processed_at, *case_keys(r.result)
-        )
-        for r in rows
-    ]
+    return [_entry(r) for r in rows]
+
+
+def _entry(r: Any) -> InboxEntry:
+    opened, updated, closed = case_keys(r.result)
+    return InboxEntry(
+        r.id, r.source, r.received_at, r.outcome, r.reason, r.processed_at,
+        opened, updated, closed, event_groups(r.result),
+    )  # fmt: skip
+
+
+def detail(conn: Connection, inbox_id: int) -> InboxDetail | None:
+    """One delivery with its raw request and result."""
+    row = conn.execute(select(inbox).where(_i.id == inbox_id)).first()
+    if row is None:
+        return None
+    return InboxDetail(_entry(row), bytes(row.body), dict(row.headers), row.result)
 
 
 _STORED = select(_i.id, _i.source, _i.body, _i.headers, _i.received_at, _i.outcome)

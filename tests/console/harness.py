@@ -4,7 +4,7 @@ clock the test moves, and accounts made the way `casebot users add` makes them."
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -14,6 +14,7 @@ from starlette.testclient import TestClient
 
 from bot.db.engine import make_engine
 from bot.services.accounts import AccountService
+from bot.services.cases import CaseListener
 from bot.settings import Settings
 from bot.web.app import create_app
 
@@ -71,8 +72,16 @@ class Console:
 
 
 @contextmanager
-def console(database_url: str, *, base_url: str = "http://testserver") -> Iterator[Console]:
-    app = create_app(Settings(database_url=database_url, webhook_token=WEBHOOK_TOKEN))
+def console(
+    database_url: str,
+    *,
+    base_url: str = "http://testserver",
+    case_listeners: Sequence[CaseListener] = (),
+) -> Iterator[Console]:
+    app = create_app(
+        Settings(database_url=database_url, webhook_token=WEBHOOK_TOKEN),
+        case_listeners=case_listeners,
+    )
     clock = Clock()
     with TestClient(app, base_url=base_url, follow_redirects=False) as client:
         client.get("/login")  # sets the console up

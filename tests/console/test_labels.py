@@ -49,7 +49,7 @@ class Controls(HTMLParser):
 PAGES = [
     "/login", "/cases", "/cases/new", "/cases/OPS-1", "/settings/keys", "/settings/users",
     "/cases?q=(", "/projects/new", "/projects/OPS", "/issues",
-    "/settings/rules", "/workbench",
+    "/settings/rules", "/workbench", "/inbox",
 ]  # fmt: skip
 
 

@@ -17,6 +17,7 @@ from bot.services.case_feed import LocalCaseFeed
 from bot.web.pages import (
     case_list,
     case_page,
+    inbox,
     issues,
     keys,
     live,
@@ -51,6 +52,7 @@ def routes() -> list[Route | Mount]:
         *projects.routes,
         *rules.routes,
         *workbench.routes,
+        *inbox.routes,
         *keys.routes,
         *users.routes,
         Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static"),
