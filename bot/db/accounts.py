@@ -221,6 +221,12 @@ def revoke_user_sessions(conn: Connection, user_id: uuid.UUID, *, now: datetime)
     return result.rowcount or 0
 
 
+def last_sign_ins(conn: Connection) -> dict[uuid.UUID, datetime]:
+    """When each person last signed in (their newest session's start); absent: never."""
+    rows = conn.execute(select(_s.user_id, func.max(_s.created_at)).group_by(_s.user_id))
+    return {row[0]: row[1] for row in rows}
+
+
 def count_live_sessions(conn: Connection, user_id: uuid.UUID, *, since: datetime) -> int:
     """Sessions of one user not revoked and seen since `since`."""
     return int(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import lru_cache
 
@@ -75,6 +75,8 @@ class Account:
     role: Role
     created_at: datetime
     disabled_at: datetime | None
+    # When they last signed in (their newest session began); None: never. Only `list` says.
+    last_signed_in_at: datetime | None = None
 
     @property
     def active(self) -> bool:
@@ -178,7 +180,12 @@ class AccountService:
         return _account(row) if row is not None else None
 
     def list(self) -> list[Account]:
-        return [_account(row) for row in store.list_accounts(self.conn)]
+        """Every account, by e-mail, with when each last signed in."""
+        last = store.last_sign_ins(self.conn)
+        return [
+            replace(_account(row), last_signed_in_at=last.get(row.user_id))
+            for row in store.list_accounts(self.conn)
+        ]
 
     def set_role(self, email: str, role: str | Role) -> Account:
         account = self.get(email)

@@ -17,7 +17,11 @@ from bot.web import pages
 from tests.console.harness import Console, add_account, console
 from tests.databases import sqlite_url
 
-OPEN = {("/login", "GET"), ("/login", "POST")}
+# The sign-in form, and the one-time sign-in link an admin hands out (its token is the key).
+OPEN = {
+    ("/login", "GET"), ("/login", "POST"),
+    ("/welcome/{token}", "GET"), ("/welcome/{token}", "POST"),
+}  # fmt: skip
 
 
 def _console_routes() -> list[tuple[str, str]]:

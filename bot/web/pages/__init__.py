@@ -26,6 +26,7 @@ from bot.web.pages import (
     projects,
     rules,
     users,
+    welcome,
     workbench,
 )
 from bot.web.pages.console import console_of
@@ -44,6 +45,7 @@ def routes() -> list[Route | Mount]:
     return [
         Route("/", home, methods=["GET"]),
         *login.routes,
+        *welcome.routes,
         *case_list.routes,
         *new_case.routes,  # before /cases/{key}
         *live.routes,

@@ -76,7 +76,8 @@ def _without_link_signature(target: str) -> str:
     return target
 
 
-def _address(request: Request) -> str:
+def address_of(request: Request) -> str:
+    """The client's address, as uvicorn reports it."""
     return request.client.host if request.client else "unknown"
 
 
@@ -132,12 +133,13 @@ async def _form(
     response = render("login.html.j2", status=status, view=view, chrome=Chrome())
     response.set_cookie(
         LOGIN_COOKIE, nonce, max_age=3600, httponly=True, samesite="lax",
-        secure=_secure(request, console), path="/login",
+        secure=secure(request, console), path="/login",
     )  # fmt: skip
     return response
 
 
-def _secure(request: Request, console: Console) -> bool:
+def secure(request: Request, console: Console) -> bool:
+    """Whether cookies must be `Secure` (HTTPS here or at the public address)."""
     return console.public_https or request.url.scheme == "https"
 
 
@@ -165,7 +167,7 @@ async def login(request: Request) -> Response:
         )
     email = str(form.get("email") or "")[:400]
     password = str(form.get("password") or "")[:2000]
-    address = _address(request)
+    address = address_of(request)
     now = console.clock()
 
     def sign_in(conn: Connection) -> tuple[SignInOutcome, str | None]:
@@ -189,17 +191,24 @@ async def login(request: Request) -> Response:
             error="The email or the password is wrong.",
         )  # fmt: skip
     response = RedirectResponse(_without_link_signature(target), status_code=303)
+    set_session_cookie(response, request, console, session_id)
+    response.delete_cookie(LOGIN_COOKIE, path="/login")
+    return response
+
+
+def set_session_cookie(
+    response: Response, request: Request, console: Console, session_id: str
+) -> None:
+    """The cookie that holds a new session (signed in by password or by a sign-in link)."""
     response.set_cookie(
         SESSION_COOKIE,
         console.keys.cookie_value(session_id),
         max_age=int(console.session_limits.lifetime.total_seconds()),
         httponly=True,
         samesite="lax",
-        secure=_secure(request, console),
+        secure=secure(request, console),
         path="/",
     )
-    response.delete_cookie(LOGIN_COOKIE, path="/login")
-    return response
 
 
 @signed_in()

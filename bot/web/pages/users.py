@@ -1,5 +1,7 @@
 """`/settings/users`: admins add people, change their roles, disable and enable
-accounts, and end their sessions, as `casebot users` does."""
+accounts, and end their sessions, as `casebot users` does; and invite people with a
+one-time sign-in link (bot/services/invites.py), shown once, on the page that answers.
+The list says when each person last signed in."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from starlette.routing import Route
 
 from bot.core.accounts import Role, SessionLimits
 from bot.services.accounts import Account, AccountError, AccountService, InvalidAccount
+from bot.services.invites import LINK_DAYS, Invite, InviteKeys, InviteService
 from bot.services.sessions import SessionService
 from bot.web.pages.guard import Needs, Signed, signed_in
 from bot.web.pages.rendering import render
@@ -29,6 +32,15 @@ DONE = {
 
 
 @dataclass(frozen=True, slots=True)
+class SignInLink:
+    """A one-time sign-in link, shown once."""
+
+    email: str
+    url: str
+    days: int = LINK_DAYS
+
+
+@dataclass(frozen=True, slots=True)
 class UsersView:
     accounts: tuple[Account, ...]
     me: str
@@ -36,6 +48,9 @@ class UsersView:
     values: dict[str, str] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
     notice: str | None = None
+    link: SignInLink | None = None
+    invite_values: dict[str, str] = field(default_factory=dict)
+    invite_errors: dict[str, str] = field(default_factory=dict)
 
 
 async def _page(signed: Signed, *, status: int = 200, **extra: object) -> Response:
@@ -77,6 +92,50 @@ async def add(request: Request, signed: Signed) -> Response:
     except AccountError as error:
         return await _page(signed, status=400, values=values, errors={"email": f"{error}."})
     return _done("added", account.email)
+
+
+def _link(request: Request, invite: Invite) -> SignInLink:
+    # The address the admin reached the console at: the one they pass on.
+    base = str(request.base_url).rstrip("/")
+    return SignInLink(invite.account.email, f"{base}/welcome/{invite.token}")
+
+
+def _invites(signed: Signed, conn: Connection) -> InviteService:
+    return InviteService(conn, now=signed.now, keys=InviteKeys(signed.console.keys.secret))
+
+
+@signed_in(Needs.MANAGE)
+async def invite(request: Request, signed: Signed) -> Response:
+    form = await request.form()
+    values = {name: str(form.get(name) or "") for name in ("email", "name", "role")}
+
+    def work(conn: Connection) -> Invite:
+        return _invites(signed, conn).invite(
+            email=values["email"], name=values["name"], role=values["role"]
+        )
+
+    try:
+        made = await signed.console.write(work)
+    except InvalidAccount as invalid:
+        errors = {invalid.field: invalid.message[:1].upper() + invalid.message[1:] + "."}
+        return await _page(signed, status=400, invite_values=values, invite_errors=errors)
+    except AccountError as error:
+        return await _page(
+            signed, status=400, invite_values=values, invite_errors={"email": f"{error}."}
+        )
+    notice = f"Invited {made.account.email}. Send them the link below."
+    return await _page(signed, link=_link(request, made), notice=notice)
+
+
+@signed_in(Needs.MANAGE)
+async def new_link(request: Request, signed: Signed) -> Response:
+    email = str((await request.form()).get("email") or "")
+    try:
+        made = await signed.console.write(lambda conn: _invites(signed, conn).new_link(email))
+    except AccountError as error:
+        return await _page(signed, status=400, notice=f"No link made: {error}.")
+    notice = f"A new sign-in link for {made.account.email}; the earlier one no longer works."
+    return await _page(signed, link=_link(request, made), notice=notice)
 
 
 Act = Callable[[AccountService, Connection, str], object]
@@ -143,4 +202,6 @@ routes = [
     Route("/settings/users/disable", _change("disabled", _disable), methods=["POST"]),
     Route("/settings/users/enable", _change("enabled", _enable), methods=["POST"]),
     Route("/settings/users/sign-out", _change("signed-out", _sign_out), methods=["POST"]),
+    Route("/settings/users/invite", invite, methods=["POST"]),
+    Route("/settings/users/link", new_link, methods=["POST"]),
 ]
