@@ -1,0 +1,68 @@
+"""What the browser test modules share: a page per test (a fresh context, failing on any
+script error or dialog), signing in, and where screenshots go."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from tests.console.harness import PASSWORD, WEBHOOK_TOKEN
+
+DOCS_IMAGES = Path(__file__).resolve().parents[2] / "docs" / "images"
+
+
+def screenshots_dir(fallback: Path) -> Path:
+    """docs/images/ under `make screenshots` (CASEBOT_SCREENSHOTS=docs), else `fallback`,
+    so that a test run leaves the checkout as it was."""
+    return DOCS_IMAGES if os.environ.get("CASEBOT_SCREENSHOTS") == "docs" else fallback
+
+
+@contextmanager
+def browser_page(browser: Any, base_url: str, **context_options: Any) -> Iterator[Any]:
+    context = browser.new_context(
+        base_url=base_url, viewport={"width": 1280, "height": 900}, **context_options
+    )
+    context.set_default_timeout(10_000)
+    opened = context.new_page()
+    dialogs: list[str] = []
+    opened.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    errors: list[str] = []  # a Content-Security-Policy violation is reported here too
+    opened.on("console", lambda m: errors.append(m.text) if _error(m) else None)
+    opened.on("pageerror", lambda error: errors.append(str(error)))
+    yield opened
+    context.close()
+    assert dialogs == [], "a script ran in the page"
+    assert errors == [], f"the page reported errors: {errors}"
+
+
+# A form sent back with its errors comes with 400, which Chromium logs as an error too.
+_FORM_REFUSED = "Failed to load resource: the server responded with a status of 400"
+
+
+def _error(message: Any) -> bool:
+    return bool(message.type == "error" and not message.text.startswith(_FORM_REFUSED))
+
+
+def sign_in(page: Any, email: str) -> None:
+    page.goto("/login")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/cases")
+
+
+def deliver(base_url: str, body: bytes) -> dict[str, Any]:
+    """POST a generic delivery; its answer comes once the delivery is processed."""
+    answer = httpx.post(
+        f"{base_url}/webhooks/generic",
+        content=body,
+        headers={"Authorization": f"Bearer {WEBHOOK_TOKEN}"},
+    )
+    assert answer.status_code == 202, answer.text
+    result: dict[str, Any] = answer.json()
+    return result
