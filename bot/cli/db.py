@@ -1,4 +1,4 @@
-"""`casebot db upgrade`, and the `--database-url` option other commands share."""
+"""`casebot db upgrade|backup`, and the `--database-url` option other commands share."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.db.engine import database_url, make_engine, normalize_url
+from bot.db.engine import BackupNotSupported, backup, database_url, make_engine, normalize_url
 from bot.db.migrate import current_heads, upgrade
 
 
@@ -28,6 +28,17 @@ def register(subparsers: Any) -> None:
     )
     add_database_option(up)
     up.set_defaults(handler=_upgrade)
+    copy = actions.add_parser(
+        "backup",
+        help="copy the SQLite database to a new file while casebot runs",
+        description=(
+            "Copy the SQLite database to FILE as it is now, while casebot keeps running "
+            "(SQLite's online backup). For PostgreSQL, use pg_dump."
+        ),
+    )
+    copy.add_argument("file", metavar="FILE", help="the new file (must not exist)")
+    add_database_option(copy)
+    copy.set_defaults(handler=_backup)
 
 
 def add_database_option(parser: argparse.ArgumentParser) -> None:
@@ -73,4 +84,24 @@ def _upgrade(args: argparse.Namespace) -> int:
     finally:
         engine.dispose()
     print(f"{shown_url(args)} is up to date (revisions: {heads})")
+    return 0
+
+
+def _backup(args: argparse.Namespace) -> int:
+    engine = open_database(args)
+    try:
+        backup(engine, args.file)
+    except BackupNotSupported:
+        print(
+            f"casebot db backup: {shown_url(args)} is not SQLite; back PostgreSQL up with "
+            "pg_dump (see docs/operations.md)",
+            file=sys.stderr,
+        )
+        return 1
+    except FileExistsError:
+        print(f"casebot db backup: {args.file} exists; name a new file", file=sys.stderr)
+        return 1
+    finally:
+        engine.dispose()
+    print(f"Copied {shown_url(args)} to {args.file}.")
     return 0

@@ -14,6 +14,8 @@ starts deferred transactions that never wait for the writer.
 from __future__ import annotations
 
 import os
+import sqlite3
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -108,3 +110,26 @@ def _sqlite_engine(url: URL, **kwargs: Any) -> Engine:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
+
+
+class BackupNotSupported(Exception):
+    """`backup` copies SQLite databases only; PostgreSQL has pg_dump."""
+
+
+def backup(engine: Engine, target: str | os.PathLike[str]) -> None:
+    """Copy a SQLite database to the file `target` while it is in use (SQLite's online
+    backup: a consistent snapshot, readers and the writer carry on). The file must not
+    exist. Raises `BackupNotSupported` for another database."""
+    if engine.dialect.name != "sqlite":
+        raise BackupNotSupported(engine.dialect.name)
+    if Path(target).exists():
+        raise FileExistsError(target)
+    source = engine.raw_connection()
+    try:
+        copy = sqlite3.connect(target)
+        try:
+            source.driver_connection.backup(copy)  # type: ignore[union-attr]
+        finally:
+            copy.close()
+    finally:
+        source.close()
