@@ -207,6 +207,7 @@ def case_document(case: Case, handle: str, service: CaseReader) -> dict[str, Any
         "timeline": [
             {
                 "kind": entry.kind,
+                "transition": entry.transition,
                 "actor": entry.actor.name or entry.actor.source,
                 "body": entry.body,
                 "data": dict(entry.data),
@@ -256,7 +257,8 @@ def write_text(results: Sequence[Replayed], cases: Sequence[dict[str, Any]], out
         )
         for entry in case["timeline"]:
             first_line = entry["body"].strip().splitlines()[0] if entry["body"].strip() else ""
-            out.write(f"    {entry['created_at']}  {entry['kind']:<18} {first_line}\n")
+            label = entry["transition"] or entry["kind"]
+            out.write(f"    {entry['created_at']}  {label:<18} {first_line}\n")
 
 
 def _event_line(event: dict[str, Any]) -> str:
