@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck pytest bench screenshots clean
+.PHONY: run test docs lint typecheck pytest bench screenshots clean
 
 # `make run HOST=0.0.0.0 PORT=8081` listens elsewhere; without them, casebot serve's own
 # defaults apply (CASEBOT_HOST and CASEBOT_PORT, else 127.0.0.1:8080). Set here, empty, so
@@ -34,7 +34,12 @@ PYTEST_WORKERS ?= 4
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
 	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile
+
+# The documentation site at http://127.0.0.1:8000 while you edit docs/.
+docs: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs serve
 
 bench: $(STAMP)
 	@for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
@@ -44,4 +49,4 @@ screenshots: $(STAMP)
 	CASEBOT_SCREENSHOTS=docs $(BIN)/pytest tests/browser
 
 clean:
-	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .hypothesis build/site

@@ -2,7 +2,7 @@
 
 Rows are (previous, current, renotify); a row lists the conditionals that are
 true, every other conditional is false. Datadog documents most rows; where it is
-silent the row records casebot's decision (README "Writing notification text"):
+silent the row records casebot's decision (docs/decisions.md, "Notification text"):
 
 - `is_warning` is true on Alert -> Warn, as well as `is_alert_to_warning`.
 - `is_recovery` is true for a recovery from Alert, Warn, No Data and Unknown.

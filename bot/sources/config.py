@@ -56,7 +56,7 @@ class LabelSourceConfig:
     # A label holding the monitor priority (`P1`…`P5` or `1`…`5`).
     priority_label: str = "priority"
     # Labels left out of the group key (they still become tags). Empty by default so
-    # that one group is one alert fingerprint; see the README on `severity`.
+    # that one group is one alert fingerprint; see docs/alerts/alertmanager.md on `severity`.
     group_exclude_labels: frozenset[str] = frozenset()
 
     def firing_state(self, labels: Mapping[str, str]) -> State:
@@ -85,7 +85,8 @@ class SourcesConfig:
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> SourcesConfig:
-        """Read the `CASEBOT_ALERTMANAGER_*` and `CASEBOT_GRAFANA_*` settings (README)."""
+        """Read the `CASEBOT_ALERTMANAGER_*` and `CASEBOT_GRAFANA_*` settings, as
+        docs/configuration.md lists them."""
         grafana_labels = _labels_from_env(environ, "CASEBOT_GRAFANA_")
         max_skew = environ.get("CASEBOT_GRAFANA_MAX_SKEW_SECONDS", "300")
         if not max_skew.isdigit():

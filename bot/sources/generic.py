@@ -1,8 +1,8 @@
 """casebot's own event format, for senders that can post any JSON.
 
 One delivery is one notification for one monitor group. `SCHEMA` is the published JSON
-Schema (the README prints it); a body is checked against it and every problem is reported,
-not only the first.
+Schema (docs/alerts/generic.md prints it); a body is checked against it and every problem
+is reported, not only the first.
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ from bot.sources.json_schema import check_schema, errors
 from handles.types import State
 
 EXAMPLE: dict[str, Any] = SCHEMA["examples"][0]  # type: ignore[index]
-README = Path(__file__).resolve().parents[2] / "README.md"
+PAGE = Path(__file__).resolve().parents[2] / "docs" / "alerts" / "generic.md"
 
 
 def parse_one(body: object) -> MonitorEvent:
@@ -123,10 +123,10 @@ def test_a_body_that_is_an_array_is_rejected() -> None:
     assert caught.value.field == "body"
 
 
-def test_readme_prints_the_current_schema() -> None:
-    text = README.read_text(encoding="utf-8")
+def test_the_docs_print_the_current_schema() -> None:
+    text = PAGE.read_text(encoding="utf-8")
     marker = "<!-- generic-event-schema -->"
-    assert marker in text, "README lacks the generic event schema block"
+    assert marker in text, "docs/alerts/generic.md lacks the generic event schema block"
     block = text.split(marker, 1)[1].split("```json", 1)[1].split("```", 1)[0]
     assert orjson.loads(block) == orjson.loads(orjson.dumps(SCHEMA))
 

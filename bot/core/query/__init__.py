@@ -5,8 +5,8 @@
 `parse(text)` gives a tree of frozen nodes with source positions or raises
 `QuerySyntaxError(position, expected, message)`; `compile_query(text)`
 parses and compiles once into a `Query` whose `matches(document)` is a chain
-of closures. `to_query(node)` prints a tree back as text. The README section
-"Error-tracking rules and sync" describes the language.
+of closures. `to_query(node)` prints a tree back as text. docs/queries.md
+describes the language for its users.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Nodes -> one predicate made of closures, built once and called many times.
 
-Matching rules (documented in the README):
+Matching rules (documented for users in docs/queries.md):
 - `key:value` compares the value case-folded (Datadog tags); `@key:value`
   compares it exactly (Datadog attributes). Keys are case-insensitive. A
   field with several values matches when any of them does.
