@@ -11,6 +11,7 @@ goes through `IssueService`, so a linked case follows as it does through the API
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
@@ -195,7 +196,8 @@ def _done(issue_id: str, done: str, case: str = "") -> Response:
     return RedirectResponse(f"/issues/{issue_id}?done={done}{extra}", status_code=303)
 
 
-Work = Any  # a function of (IssueService, Actor) -> Case | object
+# What a change does with the issue service, in the request's transaction.
+Work = Callable[[IssueService, Connection, Actor], object]
 
 
 async def _change(
