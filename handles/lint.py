@@ -12,6 +12,7 @@ recovery block).
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -55,7 +56,13 @@ class Diagnostic:
 
 
 def _did_you_mean(word: str, choices: Iterable[str]) -> str | None:
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.75)
+    return _closest(word, tuple(choices))
+
+
+@functools.lru_cache(maxsize=1024)
+def _closest(word: str, choices: tuple[str, ...]) -> str | None:
+    # Cached: an editor lints on every keystroke, and a message repeats its words.
+    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.75)
     return f"did you mean {close[0]}?" if close else None
 
 

@@ -67,6 +67,7 @@ class TransitionView:
 
 @dataclass(frozen=True, slots=True)
 class PreviewView:
+    # The message's lines that hold a problem, cut where each is underlined.
     lines: tuple[SourceLine, ...]
     diagnostics: tuple[Diagnostic, ...]
     rows: tuple[TransitionView, ...]
@@ -160,7 +161,11 @@ def preview_view(form: WorkbenchForm, projects: ProjectHandles | None) -> Previe
         for row in result.rows
     )
     return PreviewView(
-        lines=annotate(form.message, result.problems),
+        lines=tuple(
+            line
+            for line in annotate(form.message, result.problems)
+            if any(segment.mark for segment in line.segments)
+        ),
         diagnostics=result.problems,
         rows=rows,
         error=str(result.error) if result.error is not None else None,
