@@ -44,6 +44,9 @@ class Settings:
     # Larger webhook bodies are refused with 413 (the inbox keeps every raw body).
     max_body_bytes: int = 10 * 1024 * 1024
     slack: SlackSettings = field(default_factory=SlackSettings)
+    # Seconds between two rounds of the scheduler (downtimes that end, inactive cases,
+    # stale groups); 0 turns it off (`casebot tick` then does a round on demand).
+    tick_seconds: int = 60
 
     @classmethod
     def from_env(
@@ -79,6 +82,7 @@ class Settings:
             queue_limit=_positive_int(env, "CASEBOT_INGEST_QUEUE_LIMIT", 10_000),
             max_body_bytes=_positive_int(env, "CASEBOT_MAX_BODY_BYTES", 10 * 1024 * 1024),
             slack=_slack(env),
+            tick_seconds=_whole(env, "CASEBOT_TICK_SECONDS", 60),
         )
 
 
@@ -105,6 +109,15 @@ def _slack(env: Mapping[str, str]) -> SlackSettings:
         return SlackSettings.from_env(env)
     except SlackConfigError as error:
         raise ConfigError(str(error)) from None
+
+
+def _whole(env: Mapping[str, str], name: str, default: int) -> int:
+    text = env.get(name, "").strip()
+    if not text:
+        return default
+    if not text.isdigit():
+        raise ConfigError(f"{name}: expected a whole number (0 or more), got {text!r}")
+    return int(text)
 
 
 def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:

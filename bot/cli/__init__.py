@@ -22,6 +22,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "webhooks",
     "replay",
     "inbox",
+    "downtime",
+    "tick",
     "db",
     "project",
     "cases",

@@ -32,7 +32,8 @@ def register(subparsers: Any) -> None:
         "--scopes",
         default="cases_read",
         help="comma-separated: cases_read, cases_write (the case API's reads and changes), "
-        "error_tracking_read, error_tracking_write (error tracking's); default cases_read",
+        "error_tracking_read, error_tracking_write (error tracking's), monitors_read, "
+        "monitors_downtime (downtimes: read, schedule and cancel); default cases_read",
     )
     _common(create)
     create.set_defaults(handler=_create)

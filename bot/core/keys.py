@@ -22,6 +22,8 @@ class Scope(StrEnum):
     CASES_WRITE = "cases_write"
     ERROR_TRACKING_READ = "error_tracking_read"
     ERROR_TRACKING_WRITE = "error_tracking_write"
+    MONITORS_READ = "monitors_read"
+    MONITORS_DOWNTIME = "monitors_downtime"
 
 
 class UnknownScope(ValueError):

@@ -21,6 +21,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from bot.core.events import MonitorEvent
+from bot.core.mute import Mute
 from bot.core.records import record
 from handles.types import Mention, Rendered, State, Transition
 
@@ -124,11 +125,14 @@ class OpenCase:
 
 @record
 class AppendTimeline:
-    """Record the notification on an existing case of the cycle (rules 2 and 4)."""
+    """Record the notification on an existing case of the cycle (rules 2 and 4).
+
+    `muted_by`: the downtime that muted the notification (the entry says so)."""
 
     case_id: str
     transition: Transition
     text: str
+    muted_by: str | None = None
 
 
 @record
@@ -157,6 +161,8 @@ class Decision:
     actions: tuple[Action, ...] = ()
     skipped: tuple[SkippedMention, ...] = ()
     starts_cycle: bool = False
+    # The downtime that muted the notification: nothing opens, closes or is posted.
+    muted: Mute | None = None
 
 
 def transition_for(group: GroupState | None, event: MonitorEvent) -> Transition:
@@ -337,24 +343,62 @@ def decide(
     transition: Transition,
     rendered: Rendered,
     projects: Mapping[str, ProjectTarget],
+    *,
+    muted: Mute | None = None,
 ) -> Decision:
     """Everything one notification does, as values for the pipeline to carry out.
 
     `transition` comes from `transition_for(group, event)` and `rendered` is the
     message rendered for it; `projects` maps lower-case handles to projects (it
-    may hold only the handles this message mentions).
+    may hold only the handles this message mentions). `muted` names the
+    downtime that mutes the notification (bot/core/downtimes.py): the group moves
+    on as usual, the cycle's cases get the entry marked muted, and nothing opens
+    or closes.
     """
     outcome = classify(group, event)
     if outcome is not Outcome.APPLIED:
         return Decision(outcome=outcome, transition=transition, group=group)
     opens, skipped = cases_to_open(group, event, transition, rendered, projects)
+    actions = follow_ups(group, event, transition, rendered.text)
+    if muted is not None:
+        by = str(muted.downtime_id)
+        actions = tuple(replace(a, muted_by=by) for a in actions if isinstance(a, AppendTimeline))
+        opens = ()
     return Decision(
         outcome=Outcome.APPLIED,
         transition=transition,
         group=advance(group, event),
-        actions=follow_ups(group, event, transition, rendered.text) + opens,
+        actions=actions + opens,
         skipped=skipped,
         starts_cycle=starts_new_cycle(group, event),
+        muted=muted,
+    )
+
+
+def resume(
+    group: GroupState,
+    event: MonitorEvent,
+    rendered: Rendered,
+    projects: Mapping[str, ProjectTarget],
+) -> Decision:
+    """A downtime ended while the group is still in `event.state`: notify it now.
+
+    `event` is the last notification the downtime muted, with the group's current
+    state; `rendered` its text. Each mentioned project without a case in the
+    cycle gets one, as if the state had just been reported (OK → state).
+    """
+    transition = Transition(
+        previous=State.OK, current=event.state, priority=normal_priority(event.priority)
+    )
+    fresh = replace(group, state=State.OK, cases=())
+    opens, skipped = cases_to_open(fresh, event, transition, rendered, projects)
+    existing = {c.project_id for c in group.cases}
+    return Decision(
+        outcome=Outcome.APPLIED,
+        transition=transition,
+        group=group,
+        actions=tuple(o for o in opens if o.project_id not in existing),
+        skipped=skipped,
     )
 
 

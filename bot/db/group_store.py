@@ -254,3 +254,31 @@ def write_updates(conn: Connection, values: dict[str, Any] | Sequence[dict[str, 
 def insert_groups(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
     """Insert new groups (`insert_values`) in one statement."""
     insert_rows(conn, monitor_groups, rows)
+
+
+_BY_ID = select(*COLUMNS, _g.source, _g.monitor_id, _g.group_key, _g.monitor_name).where(
+    _g.id == bindparam("group_id")
+)
+
+
+@record
+class StoredGroup:
+    """A group found by id: who it is, and its state (with its cycle's cases)."""
+
+    id: int
+    source: str
+    monitor_id: str
+    group_key: str
+    monitor_name: str
+    state: GroupState | None
+
+
+def load_by_id(conn: Connection, group_id: int) -> StoredGroup | None:
+    """The group with this id, its row held to the end of the transaction (see `lock`)."""
+    query = _BY_ID.with_for_update() if conn.dialect.name == "postgresql" else _BY_ID
+    row = conn.execute(query, {"group_id": group_id}).first()
+    if row is None:
+        return None
+    return StoredGroup(
+        row.id, row.source, row.monitor_id, row.group_key, row.monitor_name, _state(conn, row)
+    )

@@ -11,6 +11,7 @@ from bot.db.accounts import accounts, sign_in_failures, web_sessions
 from bot.db.api_keys import api_keys
 from bot.db.app_settings import app_settings
 from bot.db.cases import case_timeline, cases
+from bot.db.downtimes import downtimes, muted_notifications
 from bot.db.error_tracking import (
     error_tracking_activity,
     error_tracking_issues,
@@ -30,6 +31,7 @@ __all__ = [
     "app_settings",
     "case_timeline",
     "cases",
+    "downtimes",
     "error_tracking_activity",
     "error_tracking_issues",
     "error_tracking_occurrences",
@@ -38,6 +40,7 @@ __all__ = [
     "metadata",
     "monitor_cycle_cases",
     "monitor_groups",
+    "muted_notifications",
     "project_counters",
     "projects",
     "sign_in_failures",

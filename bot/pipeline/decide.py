@@ -1,15 +1,18 @@
 """Stage 4, decide: what the notification does to its group and cases.
 
 `bot.core.monitor.decide` decides; this looks up the projects the rendered
-message's `@case-` mentions name, once per handle and transaction.
+message's `@case-` mentions name, once per handle and transaction, and asks
+`bot.core.downtimes.muting` whether a downtime mutes the notification (against
+the downtimes the pipeline's cache holds: none, and nothing is asked).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from sqlalchemy import Connection
 
+from bot.core.downtimes import ActiveDowntime, muting
 from bot.core.events import MonitorEvent
 from bot.core.monitor import Decision, GroupState, ProjectTarget, case_mentions, decide
 from bot.db.projects import projects_by_handle
@@ -38,6 +41,8 @@ def decision(
     event: MonitorEvent,
     transition: Transition,
     rendered: Rendered,
+    downtimes: Sequence[ActiveDowntime] = (),
 ) -> Decision:
     named = projects.named(case_mentions(rendered.mentions))
-    return decide(group, event, transition, rendered, named)
+    muted = muting(downtimes, group, event) if downtimes else None
+    return decide(group, event, transition, rendered, named, muted=muted)

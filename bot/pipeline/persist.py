@@ -16,12 +16,13 @@ from uuid import UUID
 from sqlalchemy import Connection
 
 from bot.core.cases import DESCRIPTION_MAX, TITLE_MAX, Actor, CreationSource, TimelineKind
-from bot.core.events import MonitorEvent
+from bot.core.events import MonitorEvent, Source
 from bot.core.monitor import AppendTimeline, CloseCase, Decision, NoteOnCase, OpenCase
+from bot.db import downtimes as downtime_store
 from bot.db import inbox_store
 from bot.pipeline.reports import EventReport, Settled, applied_report
 from bot.services.cycles import CycleCases
-from handles.types import State, Transition
+from handles.types import Rendered, State, Transition
 
 
 def carry_out(
@@ -51,12 +52,13 @@ def carry_out(
     for action in actions:
         match action:
             case AppendTimeline():
+                muted = {"muted_by": action.muted_by} if action.muted_by else {}
                 cases.append(
                     action.case_id,
                     kind=TimelineKind.MONITOR_TRANSITION,
                     body=action.text,
                     actor=actor,
-                    data=data,
+                    data={**data, **muted},
                 )
                 appended.append(keys.get(action.case_id, action.case_id))
             case CloseCase():
@@ -98,6 +100,74 @@ def carry_out(
         closed=tuple(closed),
         noted=tuple(noted),
     )
+
+
+def muted_row(
+    group_id: int,
+    inbox_id: int,
+    event: MonitorEvent,
+    decision: Decision,
+    rendered: Rendered,
+    *,
+    now: datetime,
+) -> dict[str, Any]:
+    """The row that remembers a muted notification: what the end of its downtime
+    notifies again (bot/pipeline/downtime_ends.py), and what the noise report counts."""
+    assert decision.muted is not None and decision.group is not None
+    return {
+        "downtime_id": decision.muted.downtime_id,
+        "group_id": group_id,
+        "cycle": decision.group.cycle,
+        "state": event.state.value,
+        "occurred_at": event.occurred_at,
+        "received_at": now,
+        "inbox_id": inbox_id,
+        "event": event_facts(event),
+        "text": rendered.text,
+    }
+
+
+def event_facts(event: MonitorEvent) -> dict[str, Any]:
+    """The event as JSON, enough to notify it again later (`facts_event` reads it back)."""
+    return {
+        "source": event.source.value,
+        "monitor_id": event.monitor_id,
+        "monitor_name": event.monitor_name,
+        "group": event.group,
+        "state": event.state.value,
+        "occurred_at": event.occurred_at.isoformat(),
+        "title": event.title,
+        "priority": event.priority,
+        "tags": list(event.tags),
+        "values": dict(event.values),
+        "link": event.link,
+        "cycle_key": event.cycle_key,
+    }
+
+
+def facts_event(facts: Mapping[str, Any], text: str, *, state: State) -> MonitorEvent:
+    """A stored notification as an event, rendered already, in `state`."""
+    return MonitorEvent(
+        source=Source(facts["source"]),
+        monitor_id=str(facts["monitor_id"]),
+        monitor_name=str(facts.get("monitor_name") or ""),
+        group=str(facts["group"]),
+        state=state,
+        occurred_at=datetime.fromisoformat(str(facts["occurred_at"])),
+        message=text,
+        rendered=True,
+        title=str(facts.get("title") or ""),
+        priority=facts.get("priority"),
+        tags=tuple(facts.get("tags") or ()),
+        values=dict(facts.get("values") or {}),
+        link=facts.get("link"),
+        cycle_key=facts.get("cycle_key"),
+    )
+
+
+def record_muted(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
+    """The muted notifications of a transaction, in one statement."""
+    downtime_store.record_muted(conn, rows)
 
 
 def record(conn: Connection, settled: Settled, *, now: datetime) -> None:

@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from bot.core.downtimes import ActiveDowntime
 from bot.core.events import MonitorEvent, Source
 from bot.core.inbox import Outcome as InboxOutcome
 from bot.core.monitor import OpenCase, Outcome, advance, classify, transition_for
@@ -40,6 +41,7 @@ from bot.pipeline.reports import (
 )
 from bot.services.cases import CaseListener, CaseService
 from bot.services.cycles import CycleCases
+from bot.services.downtimes import DowntimeCache
 from bot.sources import SourceError, SourcesConfig
 
 
@@ -53,8 +55,11 @@ class Pipeline:
         listeners: Sequence[Listener] = (),
         case_listeners: Sequence[CaseListener] = (),
         notification_listeners: Sequence[NotificationListener] = (),
+        downtimes: DowntimeCache | None = None,
     ) -> None:
         self._sources = sources or SourcesConfig()
+        # The downtimes the decide stage matches notifications against.
+        self.downtimes = downtimes or DowntimeCache()
         # Told after the caller commits (metrics, the Slack sender's wake-up).
         self._listeners = tuple(listeners)
         # Called by CaseService inside the transaction (issue sync, the Slack outbox, …).
@@ -109,6 +114,7 @@ class Pipeline:
         """Stages 2 to 5 for a stored delivery; records the outcome on its inbox row."""
         run = _Run(self, conn, now, DirectGroups())
         reports = tuple(self._event(run, inbox_id, e) for e in events)
+        persist.record_muted(conn, run.muted)
         return self._settle(conn, processed(inbox_id, source, reports, events), now=now)
 
     def store_rejected(
@@ -172,6 +178,7 @@ class Pipeline:
             rows.append(_settled_row(delivery, key, one, now))
         run.groups.flush(conn)
         persist.record_rows(conn, rows)
+        persist.record_muted(conn, run.muted)
         return [one.report for one in settled]
 
     # -- stage 6, after the caller committed ------------------------------------------------
@@ -192,7 +199,9 @@ class Pipeline:
                 return EventReport(event.monitor_id, event.group, event.state.value, seen.value)
             transition = transition_for(group, event)
             rendered, note = render.render(event, transition, advance(group, event))
-            decision = decide.decision(run.projects, group, event, transition, rendered)
+            decision = decide.decision(
+                run.projects, group, event, transition, rendered, run.active_downtimes()
+            )
             assert decision.group is not None
             opens = any(isinstance(a, OpenCase) for a in decision.actions)
             try:
@@ -201,7 +210,9 @@ class Pipeline:
                     locked,
                     event,
                     decision.group,
-                    need_id=opens or bool(self._notification_listeners),
+                    need_id=opens
+                    or decision.muted is not None
+                    or bool(self._notification_listeners),
                 )
             except GroupCreatedMeanwhile:
                 continue  # a concurrent transaction stored this new group first
@@ -214,6 +225,12 @@ class Pipeline:
         run.groups.applied(conn, event, group_id, after, touched=bool(decision.actions))
         keys = {c.case_id: c.key for c in group.cases} if group is not None else {}
         report = persist.carry_out(run.cycles, group_id, inbox_id, event, decision, note, keys=keys)
+        if decision.muted is not None:
+            assert group_id is not None
+            run.muted.append(
+                persist.muted_row(group_id, inbox_id, event, decision, rendered, now=run.now)
+            )
+            return report  # muted: the listeners (Slack) hear nothing
         if self._notification_listeners:
             assert group_id is not None
             announce.notify(
@@ -236,14 +253,24 @@ class Pipeline:
 class _Run:
     """What the events of one transaction share: its groups, its projects, its cases."""
 
-    __slots__ = ("conn", "cycles", "groups", "now", "projects")
+    __slots__ = ("_downtimes", "conn", "cycles", "groups", "muted", "now", "pipeline", "projects")
 
     def __init__(self, pipeline: Pipeline, conn: Connection, now: datetime, groups: Groups):
+        self.pipeline = pipeline
         self.conn = conn
         self.now = now
         self.groups = groups
         self.projects = decide.Projects(conn)
         self.cycles = CycleCases(CaseService(conn, now=now, listeners=pipeline.case_listeners))
+        # The muted notifications' rows, written once at the end.
+        self.muted: list[dict[str, Any]] = []
+        self._downtimes: tuple[ActiveDowntime, ...] | None = None
+
+    def active_downtimes(self) -> tuple[ActiveDowntime, ...]:
+        """The pipeline's downtimes, asked once per transaction."""
+        if self._downtimes is None:
+            self._downtimes = self.pipeline.downtimes.active(self.conn)
+        return self._downtimes
 
 
 def _settled_row(

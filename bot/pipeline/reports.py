@@ -53,6 +53,8 @@ class EventReport:
     noted: tuple[str, ...] = ()
     skipped: tuple[tuple[str, str], ...] = ()
     note: str | None = None
+    # `muted by downtime <id> (<message>)`: a downtime muted the notification.
+    muted: str | None = None
 
     def as_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -70,6 +72,8 @@ class EventReport:
             data["skipped"] = [{"handle": h, "reason": r} for h, r in self.skipped]
         if self.note:
             data["note"] = self.note
+        if self.muted:
+            data["muted"] = self.muted
         return data
 
 
@@ -157,6 +161,9 @@ def summarize(
         skipped = [f"@case-{h} ({why})" for r in reports for h, why in r.skipped]
         outcome = InboxOutcome.PROCESSED
         reason = ("opened nothing for " + ", ".join(dict.fromkeys(skipped))) if skipped else None
+        muted = list(dict.fromkeys(r.muted for r in reports if r.muted))
+        if muted:
+            reason = "; ".join([*muted, *([reason] if reason else [])])
     left_out = max((_truncated(e) for e in events), default=0)
     if left_out:
         note = (
@@ -194,6 +201,7 @@ def applied_report(
         noted=noted,
         skipped=tuple((s.handle, s.reason.value) for s in decision.skipped),
         note=note,
+        muted=decision.muted.reason if decision.muted is not None else None,
     )
 
 

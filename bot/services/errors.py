@@ -48,3 +48,13 @@ class InvalidProjectChange(InvalidChange):
 
 class InvalidUserChange(InvalidChange):
     pass
+
+
+class DowntimeNotFound(CaseServiceError):
+    def __init__(self, ref: object) -> None:
+        super().__init__(f"no downtime {ref}")
+        self.ref = ref
+
+
+class InvalidDowntime(InvalidChange):
+    pass

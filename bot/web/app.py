@@ -31,6 +31,7 @@ from bot.slack.outbound import SlackOutbound
 from bot.web import api as case_api
 from bot.web import docs, monitoring, pages, webhooks
 from bot.web.pages.console import feed_of
+from bot.web.scheduler import Scheduler
 from bot.web.state import WebState
 from bot.web.webhook_token import ensure_token
 from bot.web.writer import Writer
@@ -94,6 +95,8 @@ def create_app(
                 db.dispose()
             raise
         app.state.casebot = state
+        scheduler = Scheduler(db, pipeline, interval=config.tick_seconds)
+        scheduler.start()
         try:
             async with slack_server.running(
                 app,
@@ -106,6 +109,7 @@ def create_app(
             ):
                 yield
         finally:
+            await scheduler.stop()
             await anyio.to_thread.run_sync(_stop, state, engine is None)
 
     # /docs is served offline (bot/web/docs.py); ReDoc would load from a CDN.

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from bot.web.api import cases, document, projects, routing, users
+from bot.web.api import cases, document, downtimes, projects, routing, users
 from bot.web.api.caller import Backend
 
 __all__ = ["Backend", "install"]
@@ -27,7 +27,14 @@ def install(app: FastAPI, backend: Backend | None = None) -> None:
     if backend is not None:
         app.state.case_api = backend
     # Order matters: /cases/projects before /cases/{case_id}.
-    for router in (*error_tracking.routers, projects.router, cases.router, users.router):
+    routers = (
+        *error_tracking.routers,
+        projects.router,
+        cases.router,
+        users.router,
+        downtimes.router,
+    )
+    for router in routers:
         app.router.routes.extend(router.routes)
     routing.link(app.router.routes)
     routing.install_handlers(app)

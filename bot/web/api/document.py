@@ -76,6 +76,8 @@ def document(app: FastAPI) -> Json:
             {"name": "Case Management", "description": "Cases, projects and users under /api/v2"},
             {"name": "Error Tracking", "description": "Issues, cases and rules under "
              "/api/v2/error-tracking"},
+            {"name": "Downtimes", "description": "Planned silence for monitor groups under "
+             "/api/v2/downtime"},
         ],
     )  # fmt: skip
     components = generated.setdefault("components", {})

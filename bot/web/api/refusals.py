@@ -19,7 +19,13 @@ from typing import Any, Literal, Union
 from pydantic import BaseModel
 from pydantic_core import ErrorDetails
 
-from bot.services.errors import CaseNotFound, InvalidChange, ProjectNotFound, UserNotFound
+from bot.services.errors import (
+    CaseNotFound,
+    DowntimeNotFound,
+    InvalidChange,
+    ProjectNotFound,
+    UserNotFound,
+)
 from bot.web.api.errors import ApiError
 from bot.web.api.models.fields import REFUSED, Expected, IfMissing, describe, type_name
 
@@ -156,6 +162,8 @@ def service_refusal(error: Exception) -> ApiError | None:
         return ApiError(404, f"project {error.ref} not found")
     if isinstance(error, UserNotFound):
         return ApiError(404, f"user {error.ref} not found; GET /api/v2/users lists users")
+    if isinstance(error, DowntimeNotFound):
+        return ApiError(404, f"downtime {error.ref} not found")
     if isinstance(error, InvalidChange):
         return ApiError(400, f"{error.field}: {error.message}")
     return None
