@@ -27,15 +27,15 @@ run: $(STAMP)
 	$(BIN)/casebot serve $(if $(HOST),--host $(HOST)) $(if $(PORT),--port $(PORT))
 
 # Most tests wait on servers, databases and sockets rather than compute, so more
-# workers than cores pay; a test file stays on one worker (its module-wide server,
-# browser or database is made once).
+# workers than cores pay. A test file stays on one worker (its module-wide server or
+# browser is made once) unless it says its tests may spread (tests/conftest.py).
 PYTEST_WORKERS ?= 4
 
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
-	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup
 
 # The documentation site at http://127.0.0.1:8000 while you edit docs/.
 docs: $(STAMP)

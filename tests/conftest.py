@@ -104,3 +104,13 @@ def engine(migrated_database_url: str) -> Iterator[Engine]:
         yield created
     finally:
         created.dispose()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under `--dist loadgroup` (`make test`), a module's tests stay on one worker, so its
+    module-wide server or browser is made once, unless the module spreads them over the
+    workers (`SPREAD_OVER_WORKERS = True`: independent, slow tests such as one docs page each)."""
+    for item in items:
+        module = getattr(item, "module", None)
+        if not getattr(module, "SPREAD_OVER_WORKERS", False):
+            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::", 1)[0]))

@@ -29,6 +29,10 @@ from bot.web.api.routing import ApiRoute
 from tests.api.server import NEW_CASE_BODY, Keys, casebot_app, key_pair, running
 from tests.databases import postgres_database, postgres_server_url
 
+# One operation's fuzzing does not depend on another's: they may run on several workers
+# at once (each worker starts its own server for the module).
+SPREAD_OVER_WORKERS = True
+
 # Examples per operation: enough to reach every member of every body (the
 # run also sends the schema's examples and its boundary cases), kept bounded.
 MAX_EXAMPLES = 15

@@ -17,6 +17,9 @@ import pytest
 from tests.cli.processes import free_port
 from tests.docs.examples import ROOT, Block, Page, Result, matches, pages, parse_page, run
 
+# Each page runs against a server of its own: pages may run on different workers at once.
+SPREAD_OVER_WORKERS = True
+
 PARSED = [parse_page(path) for path in pages()]
 RUNNABLE = [page for page in PARSED if page.runnable]
 SKIPPED = [block for page in PARSED for block in page.skipped]
