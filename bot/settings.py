@@ -8,6 +8,7 @@ its default, in docs/configuration.md.
 from __future__ import annotations
 
 import os
+import socket
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -47,6 +48,9 @@ class Settings:
     # Seconds between two rounds of the scheduler (downtimes that end, inactive cases,
     # stale groups); 0 turns it off (`casebot tick` then does a round on demand).
     tick_seconds: int = 60
+    # This server's name among replicas on one database: in its metrics, its logs and
+    # the claims it takes on Slack calls. Without CASEBOT_REPLICA_NAME, the host's name.
+    replica: str = field(default_factory=socket.gethostname)
 
     @classmethod
     def from_env(
@@ -83,6 +87,7 @@ class Settings:
             max_body_bytes=_positive_int(env, "CASEBOT_MAX_BODY_BYTES", 10 * 1024 * 1024),
             slack=_slack(env),
             tick_seconds=_whole(env, "CASEBOT_TICK_SECONDS", 60),
+            replica=_replica(env),
         )
 
 
@@ -102,6 +107,15 @@ def _port(env: Mapping[str, str]) -> int:
     if not text.isdigit() or not 0 < int(text) < 65536:
         raise ConfigError(f"CASEBOT_PORT: expected a port number (1-65535), got {text!r}")
     return int(text)
+
+
+def _replica(env: Mapping[str, str]) -> str:
+    name = env.get("CASEBOT_REPLICA_NAME", "").strip() or socket.gethostname()
+    if len(name) > 60 or not all(c.isalnum() or c in "-_." for c in name):
+        raise ConfigError(
+            f"CASEBOT_REPLICA_NAME: use up to 60 letters, digits, '-', '_' or '.', got {name!r}"
+        )
+    return name
 
 
 def _slack(env: Mapping[str, str]) -> SlackSettings:

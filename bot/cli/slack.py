@@ -59,7 +59,10 @@ def register(subparsers: Any) -> None:
     _database(mirror)
     mirror.set_defaults(handler=_mirror)
 
-    status = actions.add_parser("outbox", help="how many Slack calls are pending, sent, failed")
+    status = actions.add_parser(
+        "outbox",
+        help="what the Slack outbox did: calls pending, sent, failed, claimed, taken over",
+    )
     _database(status)
     status.add_argument("--format", choices=("text", "json"), default="text")
     status.set_defaults(handler=_outbox)
@@ -139,17 +142,32 @@ def _mirror(args: argparse.Namespace) -> int:
     return 0
 
 
+# The report's lines: (key, label, what it counts).
+_REPORT = (
+    ("pending", "pending", "calls waiting to be sent"),
+    ("sent", "sent", "calls done"),
+    ("failed", "failed", "calls Slack refused for good (kept with the error)"),
+    ("claimed", "claimed", "claims taken by replicas before calling Slack"),
+    ("taken_over", "taken over", "claims taken from a replica that stopped answering"),
+    ("calls", "calls", "Slack calls made"),
+    ("retried", "retried", "of which retries (429, 5xx, timeouts)"),
+    ("found_in_slack", "found", "posts found in Slack after a lost answer, not sent again"),
+    ("covered", "covered", "updates settled by a later call of the same message"),
+    ("in_flight", "in flight", "claims held now"),
+)
+
+
 def _outbox(args: argparse.Namespace) -> int:
     engine = make_engine(database_url(args.database_url))
     try:
         upgrade(engine)
         with engine.connect() as conn:
-            counts = outbox.counts(conn)
+            report = outbox.report(conn, now=datetime.now(UTC))
     finally:
         engine.dispose()
     if args.format == "json":
-        print(json.dumps(counts))
+        print(json.dumps({key: n for key, n in report.items() if n}))
     else:
-        for status in ("pending", "sent", "failed"):
-            print(f"{status:8} {counts.get(status, 0)}")
+        for key, label, meaning in _REPORT:
+            print(f"{label:10} {report[key]:>6}  {meaning}")
     return 0

@@ -5,6 +5,11 @@ about one error-tracking issue), kept in step with what it shows: `version`
 counts the changes, `synced_version` is what Slack shows. Calls to Slack wait
 in the outbox as `OutboxItem`s of three kinds: a message's sync (post or
 update), a thread reply, an ephemeral message.
+
+Several replicas may send from one outbox: a replica sends an item only while it
+holds a `Claim` on it (a lease); the claim says whether an earlier holder may
+already have reached Slack with it, so that a post is looked for before it is
+sent again.
 """
 
 from __future__ import annotations
@@ -43,6 +48,38 @@ class OutboxItem:
     payload: dict[str, Any]
     attempts: int
     not_before: datetime
+    created_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Head:
+    """The oldest pending item of a channel, and what keeps it from leaving now: a
+    replica's claim until `claimed_until`, the channel's shared pace until `paced_until`."""
+
+    item: OutboxItem
+    claimed_until: datetime | None
+    paced_until: datetime | None
+
+    def free_at(self) -> datetime:
+        """When the item may be claimed, as far as the rows say."""
+        times = [self.item.not_before, self.claimed_until, self.paced_until]
+        return max(t for t in times if t is not None)
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """A replica's right to carry out `item` until `until`.
+
+    `taken_over`: another holder's lease ran out before it recorded an answer.
+    `maybe_delivered`: a call carrying the item may have reached Slack already (a
+    holder died, or a call got no answer), so a post is looked for before it is sent.
+    """
+
+    item: OutboxItem
+    holder: str
+    until: datetime
+    taken_over: bool
+    maybe_delivered: bool
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,14 +11,28 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
+from sqlalchemy import (
+    Connection,
+    and_,
+    bindparam,
+    case,
+    delete,
+    false,
+    func,
+    insert,
+    or_,
+    select,
+    true,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 
-from bot.core.outbox import MESSAGE, PENDING, SENT, LiveMessage, OutboxItem
-from bot.db.slack_tables import slack_events, slack_messages, slack_outbox
+from bot.core.outbox import MESSAGE, PENDING, SENT, Claim, Head, LiveMessage, OutboxItem
+from bot.db.slack_tables import slack_events, slack_messages, slack_outbox, slack_pace
 
 _m = slack_messages.c
 _o = slack_outbox.c
+_p = slack_pace.c
 
 # -- live messages ---------------------------------------------------------------------------
 
@@ -135,28 +149,125 @@ def enqueue(
     )
 
 
-def next_per_channel(conn: Connection, *, limit: int = 500) -> list[OutboxItem]:
-    """The oldest pending item of each channel: calls to one channel leave in order."""
-    heads = (
+def heads(conn: Connection, *, limit: int = 500) -> list[Head]:
+    """The oldest pending item of each channel (calls to one channel leave in order), with
+    the claim and the pace that may hold it back."""
+    firsts = (
         select(func.min(_o.id).label("id"))
         .where(_o.status == PENDING)
         .group_by(_o.channel_ref)
         .limit(limit)
         .subquery()
     )
-    rows = conn.execute(select(slack_outbox).join(heads, heads.c.id == _o.id).order_by(_o.id)).all()
-    return [
-        OutboxItem(
-            id=r.id,
-            kind=r.kind,
-            channel_ref=r.channel_ref,
-            message_id=r.message_id,
-            payload=dict(r.payload),
-            attempts=r.attempts,
-            not_before=r.not_before,
+    rows = conn.execute(
+        select(slack_outbox, _p.next_at.label("paced_until"))
+        .join(firsts, firsts.c.id == _o.id)
+        .outerjoin(slack_pace, _p.channel_ref == _o.channel_ref)
+        .order_by(_o.id)
+    ).all()
+    return [Head(_item(r), r.claimed_until, r.paced_until) for r in rows]
+
+
+def claim(
+    conn: Connection, item_id: int, *, holder: str, now: datetime, until: datetime
+) -> Claim | None:
+    """Claim an item for `holder` until `until`; None when it cannot be had now: sent
+    meanwhile, held by a live claim, no longer its channel's oldest pending item, or its
+    channel paced or the item deferred until later.
+
+    The item's row is locked (PostgreSQL: FOR UPDATE SKIP LOCKED; SQLite: the write
+    transaction) from the look to the claim, so two replicas never both win it."""
+    row = conn.execute(
+        select(slack_outbox)
+        .where(
+            _o.id == item_id,
+            _o.status == PENDING,
+            _o.not_before <= now,
+            or_(_o.claimed_until.is_(None), _o.claimed_until <= now),
         )
-        for r in rows
-    ]
+        .with_for_update(skip_locked=True)
+    ).first()
+    if row is None:
+        return None
+    oldest = conn.execute(
+        select(func.min(_o.id)).where(_o.channel_ref == row.channel_ref, _o.status == PENDING)
+    ).scalar_one()
+    if oldest != item_id:
+        return None
+    paced = conn.execute(
+        select(_p.next_at).where(_p.channel_ref == row.channel_ref)
+    ).scalar_one_or_none()
+    if paced is not None and paced > now:
+        return None
+    taken_over = row.claimed_by is not None
+    conn.execute(
+        update(slack_outbox)
+        .where(_o.id == item_id)
+        .values(
+            claimed_by=holder,
+            claimed_until=until,
+            claims=_o.claims + 1,
+            takeovers=_o.takeovers + (1 if taken_over else 0),
+            # Until an answer is recorded, the call may have happened.
+            maybe_delivered=true(),
+        )
+    )
+    return Claim(
+        item=_item(row),
+        holder=holder,
+        until=until,
+        taken_over=taken_over,
+        maybe_delivered=bool(row.maybe_delivered) or taken_over,
+    )
+
+
+def set_pace(conn: Connection, channel_ref: str, next_at: datetime) -> None:
+    """No replica calls the channel again before `next_at` (or later, if so set already)."""
+    insert_ = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    statement = insert_(slack_pace).values(channel_ref=channel_ref, next_at=next_at)
+    conn.execute(
+        statement.on_conflict_do_update(
+            index_elements=["channel_ref"],
+            set_={
+                "next_at": case(
+                    (_p.next_at > statement.excluded.next_at, _p.next_at),
+                    else_=statement.excluded.next_at,
+                )
+            },
+        )
+    )
+
+
+def release_all(conn: Connection, holder: str, *, now: datetime) -> int:
+    """End every claim `holder` still has (it is stopping), so that another replica may
+    take the items over at once; they stay marked as maybe delivered."""
+    result = conn.execute(
+        update(slack_outbox)
+        .where(_o.claimed_by == holder, _o.status == PENDING)
+        .values(claimed_until=now)
+    )
+    return int(result.rowcount or 0)
+
+
+def mark_recovered(conn: Connection, item_id: int) -> None:
+    conn.execute(update(slack_outbox).where(_o.id == item_id).values(recovered=true()))
+
+
+def _held(item_id: int, holder: str) -> Any:
+    return and_(_o.id == item_id, _o.claimed_by == holder)
+
+
+def _item(r: Any) -> OutboxItem:
+    return OutboxItem(
+        id=r.id,
+        kind=r.kind,
+        channel_ref=r.channel_ref,
+        message_id=r.message_id,
+        payload=dict(r.payload),
+        attempts=r.attempts,
+        not_before=r.not_before,
+        created_at=r.created_at,
+    )
 
 
 def pending_syncs(conn: Connection, message_id: int) -> list[tuple[int, int]]:
@@ -170,39 +281,66 @@ def pending_syncs(conn: Connection, message_id: int) -> list[tuple[int, int]]:
 
 
 def mark_sent(conn: Connection, item_ids: Sequence[int], *, now: datetime) -> None:
+    """Syncs settled by another item's call: sent, without a call of their own."""
     conn.execute(
-        update(slack_outbox).where(_o.id.in_(list(item_ids))).values(status=SENT, sent_at=now)
+        update(slack_outbox)
+        .where(_o.id.in_(list(item_ids)), _o.status == PENDING)
+        .values(status=SENT, sent_at=now)
     )
 
 
-def count_attempt(conn: Connection, item_id: int) -> None:
-    conn.execute(update(slack_outbox).where(_o.id == item_id).values(attempts=_o.attempts + 1))
-
-
-def status_of(conn: Connection, item_id: int) -> str | None:
-    status: str | None = conn.execute(
-        select(_o.status).where(_o.id == item_id)
-    ).scalar_one_or_none()
-    return status
-
-
-def set_status(
-    conn: Connection, item_id: int, status: str, *, now: datetime, error: str | None = None
-) -> None:
-    """Settle an item for good (sent, or failed with `error`); counts the attempt."""
-    values: dict[str, Any] = {"status": status, "sent_at": now, "attempts": _o.attempts + 1}
+def settle(
+    conn: Connection,
+    item_id: int,
+    holder: str,
+    status: str,
+    *,
+    now: datetime,
+    called: bool,
+    error: str | None = None,
+    recovered: bool = False,
+) -> bool:
+    """Settle a claimed item for good (sent, or failed with `error`) and end the claim;
+    `called`: a Slack call was made for it. False when the claim had been lost."""
+    values: dict[str, Any] = {
+        "status": status,
+        "sent_at": now,
+        "claimed_by": None,
+        "claimed_until": None,
+        "maybe_delivered": false(),
+    }
+    if called:
+        values["attempts"] = _o.attempts + 1
     if error is not None:
         values["last_error"] = error
-    conn.execute(update(slack_outbox).where(_o.id == item_id).values(values))
+    if recovered:
+        values["recovered"] = true()
+    result = conn.execute(update(slack_outbox).where(_held(item_id, holder)).values(values))
+    return bool(result.rowcount)
 
 
 def reschedule(
-    conn: Connection, item_id: int, *, not_before: datetime, error: str | None, attempt: bool = True
-) -> None:
-    values: dict[str, Any] = {"not_before": not_before, "last_error": error}
+    conn: Connection,
+    item_id: int,
+    holder: str,
+    *,
+    not_before: datetime,
+    error: str | None,
+    attempt: bool = True,
+    maybe_delivered: bool = False,
+) -> bool:
+    """Try the item again at `not_before` and end the claim; False when it had been lost."""
+    values: dict[str, Any] = {
+        "not_before": not_before,
+        "last_error": error,
+        "claimed_by": None,
+        "claimed_until": None,
+        "maybe_delivered": true() if maybe_delivered else false(),
+    }
     if attempt:
         values["attempts"] = _o.attempts + 1
-    conn.execute(update(slack_outbox).where(_o.id == item_id).values(values))
+    result = conn.execute(update(slack_outbox).where(_held(item_id, holder)).values(values))
+    return bool(result.rowcount)
 
 
 def prune(conn: Connection, *, sent_before: datetime, events_before: datetime) -> int:
@@ -225,6 +363,32 @@ def pending_backlog(conn: Connection) -> tuple[int, datetime | None]:
 def counts(conn: Connection) -> dict[str, int]:
     rows = conn.execute(select(_o.status, func.count()).group_by(_o.status)).all()
     return {str(status): int(n) for status, n in rows}
+
+
+def report(conn: Connection, *, now: datetime) -> dict[str, int]:
+    """What the senders did, over the items kept: items by status; claims taken, and
+    those taken over from a holder whose lease ran out; calls made, and those that were
+    retries; posts found in Slack instead of being sent again; syncs settled by another
+    call; claims held now."""
+    row = conn.execute(
+        select(
+            func.count().filter(_o.status == PENDING),
+            func.count().filter(_o.status == SENT),
+            func.count().filter(_o.status == "failed"),
+            func.coalesce(func.sum(_o.claims), 0),
+            func.coalesce(func.sum(_o.takeovers), 0),
+            func.coalesce(func.sum(_o.attempts), 0),
+            func.coalesce(func.sum(case((_o.attempts > 1, _o.attempts - 1), else_=0)), 0),
+            func.count().filter(_o.recovered == true()),
+            func.count().filter(and_(_o.status == SENT, _o.claims == 0)),
+            func.count().filter(and_(_o.status == PENDING, _o.claimed_until > now)),
+        )
+    ).one()
+    names = (
+        "pending", "sent", "failed", "claimed", "taken_over", "calls", "retried",
+        "found_in_slack", "covered", "in_flight",
+    )  # fmt: skip
+    return {name: int(value) for name, value in zip(names, row, strict=True)}
 
 
 # -- Slack's events ----------------------------------------------------------------------------

@@ -22,7 +22,13 @@ from bot.db.inbox import inbox
 from bot.db.metadata import metadata
 from bot.db.monitor_groups import monitor_cycle_cases, monitor_groups
 from bot.db.projects import project_counters, projects
-from bot.db.slack_tables import slack_channels, slack_events, slack_messages, slack_outbox
+from bot.db.slack_tables import (
+    slack_channels,
+    slack_events,
+    slack_messages,
+    slack_outbox,
+    slack_pace,
+)
 from bot.db.users import users
 
 __all__ = [
@@ -48,6 +54,7 @@ __all__ = [
     "slack_events",
     "slack_messages",
     "slack_outbox",
+    "slack_pace",
     "users",
     "web_sessions",
 ]

@@ -79,7 +79,26 @@ slack_outbox = Table(
     Column("last_error", Text, nullable=True),
     Column("created_at", UTCDateTime, nullable=False),
     Column("sent_at", UTCDateTime, nullable=True),
+    # A replica claims an item before it calls Slack, for a lease: no other replica
+    # sends it meanwhile; one that finds the lease run out takes the item over.
+    Column("claimed_by", String(100), nullable=True),
+    Column("claimed_until", UTCDateTime, nullable=True),
+    Column("claims", Integer, nullable=False, server_default="0"),
+    Column("takeovers", Integer, nullable=False, server_default="0"),
+    # A call was (or may have been) made and no answer from Slack was recorded: before a
+    # post is sent again, the channel's history is searched for it (its metadata tag).
+    Column("maybe_delivered", Boolean, nullable=False, server_default=false()),
+    # The post was found in the channel's history: settled without posting again.
+    Column("recovered", Boolean, nullable=False, server_default=false()),
     Index(None, "status", "channel_ref", "id"),
+)
+
+# When each channel may take its next call: one pace shared by every replica.
+slack_pace = Table(
+    "slack_pace",
+    metadata,
+    Column("channel_ref", String(200), primary_key=True),
+    Column("next_at", UTCDateTime, nullable=False),
 )
 
 # Events API deliveries already handled: Slack retries carry the same event_id.

@@ -3,16 +3,19 @@ announce.
 
 Writers (the case listener, Slack listeners) call `put_live_message`,
 `change_message`, `enqueue_reply` and `enqueue_ephemeral` on the caller's open
-connection, inside its transaction. The sender (bot/slack/sender.py) reads
-`next_per_channel` and records the outcome with the `record_*` / `reschedule`
-functions. All functions here are synchronous and take a `Connection`: run them
-off the event loop. The statements are bot/db/outbox_store.py.
+connection, inside its transaction. The sender (bot/slack/sender.py) reads the
+`heads` of the channels, `claim`s an item before it calls Slack (a lease: one
+replica sends an item, and another takes it over when the holder stops
+answering), and records the outcome with the `record_*` / `reschedule`
+functions, which end the claim and set the channel's shared pace. All functions
+here are synchronous and take a `Connection`: run them off the event loop. The
+statements are bot/db/outbox_store.py.
 """
 
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection
@@ -24,6 +27,8 @@ from bot.core.outbox import (
     PENDING,
     REPLY,
     SENT,
+    Claim,
+    Head,
     LiveMessage,
     Message,
     OutboxItem,
@@ -34,13 +39,14 @@ from bot.db.outbox_store import (
     find_message,
     first_time,
     forget_ts,
+    heads,
     load_message,
     messages_of_case,
     messages_of_cycle,
     messages_of_issue,
-    next_per_channel,
     prune,
-    reschedule,
+    release_all,
+    report,
 )
 
 __all__ = [
@@ -50,28 +56,33 @@ __all__ = [
     "PENDING",
     "REPLY",
     "SENT",
+    "Claim",
+    "Head",
     "LiveMessage",
     "Message",
     "OutboxItem",
     "backlog",
     "change_message",
+    "claim",
     "counts",
     "enqueue_ephemeral",
     "enqueue_reply",
     "find_message",
     "first_time",
     "forget_ts",
-    "is_pending",
+    "heads",
     "load_message",
     "messages_of_case",
     "messages_of_cycle",
     "messages_of_issue",
-    "next_per_channel",
     "prune",
     "put_live_message",
     "record_failed",
+    "record_found",
     "record_sent",
     "record_synced",
+    "release_all",
+    "report",
     "reschedule",
     "settle_if_synced",
 ]
@@ -170,50 +181,114 @@ def enqueue_ephemeral(
 # -- the sender's side ---------------------------------------------------------------------
 
 
+def claim(
+    conn: Connection, item_id: int, *, holder: str, now: datetime, lease: timedelta
+) -> Claim | None:
+    """Claim an item for `holder` for `lease`; None when another replica has it, it left
+    already, or it cannot leave yet (bot/db/outbox_store.py)."""
+    return store.claim(conn, item_id, holder=holder, now=now, until=now + lease)
+
+
 def record_synced(
     conn: Connection,
-    item: OutboxItem,
+    claim: Claim,
     message: LiveMessage,
     *,
     channel_id: str,
     ts: str,
     now: datetime,
-) -> None:
-    """The message now shows `message.version`: store its ts and settle every sync it covers."""
-    store.set_synced(conn, message.id, channel_id=channel_id, ts=ts, version=message.version)
-    _settle_syncs(conn, item, message.id, message.version, now)
-
-
-def settle_if_synced(
-    conn: Connection, item: OutboxItem, message: LiveMessage, now: datetime
+    pace: timedelta,
+    found: bool = False,
 ) -> bool:
+    """The message now shows `message.version`: store its ts, settle every sync it covers,
+    end the claim. `found`: the post was found in Slack, not made by this call."""
+    store.set_synced(conn, message.id, channel_id=channel_id, ts=ts, version=message.version)
+    done = [
+        item_id
+        for item_id, wanted in store.pending_syncs(conn, message.id)
+        if wanted <= message.version and item_id != claim.item.id
+    ]
+    store.mark_sent(conn, done, now=now)
+    return _settle(conn, claim, SENT, now=now, pace=pace, recovered=found)
+
+
+def record_found(conn: Connection, claim: Claim, *, channel_id: str, ts: str) -> None:
+    """A post whose answer was lost (its sender stopped, or no answer came) was found in
+    Slack: keep its ts, so that it is updated, never posted again. What it shows is not
+    known: the claim's sync goes on to update it."""
+    if claim.item.kind == MESSAGE and claim.item.message_id is not None:
+        store.set_synced(conn, claim.item.message_id, channel_id=channel_id, ts=ts, version=0)
+    store.mark_recovered(conn, claim.item.id)
+
+
+def settle_if_synced(conn: Connection, claim: Claim, message: LiveMessage, now: datetime) -> bool:
     """Mark a sync done without a call when Slack already shows its version."""
-    if message.ts is None or message.synced_version < int(item.payload.get("version", 0)):
+    if message.ts is None or message.synced_version < int(claim.item.payload.get("version", 0)):
         return False
-    _settle_syncs(conn, item, message.id, message.synced_version, now)
+    done = [
+        item_id
+        for item_id, wanted in store.pending_syncs(conn, message.id)
+        if wanted <= message.synced_version and item_id != claim.item.id
+    ]
+    store.mark_sent(conn, done, now=now)
+    store.settle(conn, claim.item.id, claim.holder, SENT, now=now, called=False)
     return True
 
 
-def is_pending(conn: Connection, item_id: int) -> bool:
-    return store.status_of(conn, item_id) == PENDING
+def record_sent(
+    conn: Connection, claim: Claim, *, now: datetime, pace: timedelta, found: bool = False
+) -> bool:
+    return _settle(conn, claim, SENT, now=now, pace=pace, recovered=found)
 
 
-def record_sent(conn: Connection, item_id: int, *, now: datetime) -> None:
-    store.set_status(conn, item_id, SENT, now=now)
-
-
-def record_failed(conn: Connection, item_id: int, error: str, *, now: datetime) -> None:
+def record_failed(
+    conn: Connection, claim: Claim, error: str, *, now: datetime, pace: timedelta
+) -> bool:
     """A permanent Slack error: kept for `casebot slack outbox`, never retried."""
-    store.set_status(conn, item_id, FAILED, now=now, error=error)
+    return _settle(conn, claim, FAILED, now=now, pace=pace, error=error)
 
 
-def _settle_syncs(
-    conn: Connection, item: OutboxItem, message_id: int, version: int, now: datetime
-) -> None:
-    """Every pending sync of this message asking for `version` or older is done."""
-    done = [
-        item_id for item_id, wanted in store.pending_syncs(conn, message_id) if wanted <= version
-    ]
-    done.append(item.id)
-    store.mark_sent(conn, done, now=now)
-    store.count_attempt(conn, item.id)
+def reschedule(
+    conn: Connection,
+    claim: Claim,
+    *,
+    now: datetime,
+    delay: timedelta,
+    error: str | None,
+    maybe_delivered: bool,
+) -> bool:
+    """Try again after `delay` (the channel waits as long: its calls leave in order).
+    `maybe_delivered`: the call may have reached Slack (no answer came)."""
+    store.set_pace(conn, claim.item.channel_ref, now + delay)
+    return store.reschedule(
+        conn,
+        claim.item.id,
+        claim.holder,
+        not_before=now + delay,
+        error=error,
+        maybe_delivered=maybe_delivered,
+    )
+
+
+def _settle(
+    conn: Connection,
+    claim: Claim,
+    status: str,
+    *,
+    now: datetime,
+    pace: timedelta,
+    error: str | None = None,
+    recovered: bool = False,
+) -> bool:
+    if pace > timedelta(0):
+        store.set_pace(conn, claim.item.channel_ref, now + pace)
+    return store.settle(
+        conn,
+        claim.item.id,
+        claim.holder,
+        status,
+        now=now,
+        called=True,
+        error=error,
+        recovered=recovered,
+    )

@@ -9,6 +9,9 @@ and `notification_listeners` (the notifier); the Bolt app that hears Slack is
 
 from __future__ import annotations
 
+import hashlib
+import os
+import secrets
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -29,6 +32,18 @@ def _utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def claim_holder(replica: str) -> str:
+    """Who claims outbox items: the replica's name, made unique to this process's life
+    (a replica restarted under the same name must not count as the holder it was)."""
+    return f"{replica[:60]}:{os.getpid()}:{secrets.token_hex(4)}"
+
+
+def outbox_tag(secret: str) -> str:
+    """The tag of this database's posts in Slack: derived from a server secret, so that
+    every replica tags alike and another casebot posting in the channel tags otherwise."""
+    return hashlib.sha256(b"slack-outbox\n" + secret.encode()).hexdigest()[:16]
+
+
 class SlackOutbound:
     def __init__(
         self,
@@ -36,6 +51,8 @@ class SlackOutbound:
         engine: Engine,
         links: CaseLinks,
         *,
+        replica: str = "casebot",
+        counted: Callable[[str], None] = lambda outcome: None,
         now: Callable[[], datetime] = _utcnow,
     ) -> None:
         self.client = AsyncWebClient(
@@ -48,8 +65,11 @@ class SlackOutbound:
             engine,
             self.client,
             self.channels,
-            timing=SenderTiming(pace=settings.pace, poll=0.25),
+            timing=SenderTiming(pace=settings.pace, poll=0.25, lease=settings.lease),
             now=now,
+            holder=claim_holder(replica),
+            tag=outbox_tag(links.secret),
+            counted=counted,
         )
         self.notifier = SlackNotifier(
             links=links, workspace=settings.workspace, wake=self.sender.wake

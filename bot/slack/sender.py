@@ -2,6 +2,14 @@
 
 - Calls to one channel leave one at a time, in the order they were queued, at most
   one every `pace` seconds (Slack allows about one post per second per channel).
+  The pace is kept in the database, so it holds across replicas.
+- Every replica may run a sender on one database: a sender claims an item (a lease
+  of `lease` seconds) before it calls Slack, so no two replicas send the same call;
+  when a holder stops answering, another takes the item over after the lease.
+- Posts carry a metadata tag (the database's and the item's). A post that may have
+  reached Slack without its answer being recorded (its sender was killed, or no
+  answer came) is looked for in the channel's recent history before it is sent
+  again; when found, its ts is kept and the message is updated instead.
 - 429: the channel waits for `Retry-After`, then the same call is tried again.
 - 5xx, timeouts and connection errors: exponential backoff with jitter, no limit
   on attempts (nothing is dropped); a permanent Slack error (`channel_not_found`,
@@ -32,7 +40,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import Engine
 
 from bot.services import outbox
-from bot.services.outbox import OutboxItem
+from bot.services.outbox import Claim, OutboxItem
 from bot.slack.channels import ChannelDirectory, ChannelNotFound
 
 log = logging.getLogger(__name__)
@@ -41,6 +49,11 @@ log = logging.getLogger(__name__)
 TRANSIENT_ERRORS = frozenset(
     {"internal_error", "fatal_error", "service_unavailable", "request_timeout", "ratelimited"}
 )
+
+# The metadata event type of casebot's posts (Slack message metadata).
+TAG_EVENT = "casebot_outbox"
+# How far before an item was queued a lost post of it is looked for (clocks differ).
+HISTORY_SLACK = timedelta(minutes=5)
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,13 +67,26 @@ class SenderTiming:
     prune_every: float = 600.0  # seconds between clean-ups of delivered calls
     keep_sent: timedelta = timedelta(days=7)
     keep_event_ids: timedelta = timedelta(days=1)
+    # Seconds a claim lasts. Calls of one claim stop at 80% of it, so a holder that is
+    # alive never loses its claim; one that stopped loses it after this.
+    lease: float = 60.0
+    history_pages: int = 5  # pages of 200 messages searched for a lost post
 
 
 class _Retry(Exception):
-    def __init__(self, error: str, *, after: float | None = None, rate_limited: bool = False):
+    def __init__(
+        self,
+        error: str,
+        *,
+        after: float | None = None,
+        rate_limited: bool = False,
+        uncertain: bool = False,
+    ):
         super().__init__(error)
         self.after = after
         self.rate_limited = rate_limited
+        # No answer came (a timeout, a dropped connection, a 5xx): the call may have acted.
+        self.uncertain = uncertain
 
 
 class _Permanent(Exception):
@@ -80,12 +106,21 @@ class OutboxSender:
         *,
         timing: SenderTiming | None = None,
         now: Callable[[], datetime] = _utcnow,
+        holder: str = "casebot",
+        tag: str = "casebot",
+        counted: Callable[[str], None] = lambda what: None,
     ) -> None:
         self._engine = engine
         self._client = client
         self._channels = channels
         self._timing = timing or SenderTiming()
         self._now = now
+        # Who claims: unique to this process's life (a restarted replica is a new holder).
+        self.holder = holder
+        # Which database a tagged post came from (several installs may share a channel).
+        self._tag = tag
+        # Told of each claim's fate: claimed, taken_over, lost, found, called.
+        self._counted = counted
         self._wake = asyncio.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._busy: set[str] = set()
@@ -94,6 +129,11 @@ class OutboxSender:
         self._pruned_at = time.monotonic()
         self._finishes = 0  # deliveries finished so far
         self._finished_at: dict[str, int] = {}  # channel_ref -> value of _finishes then
+
+    @property
+    def in_flight(self) -> int:
+        """Deliveries under way (a claim held, a call perhaps waiting for Slack)."""
+        return len(self._tasks)
 
     def wake(self) -> None:
         """Look at the outbox now (safe to call from any thread)."""
@@ -106,7 +146,7 @@ class OutboxSender:
     async def run(self) -> None:
         """Deliver until cancelled."""
         self._loop = asyncio.get_running_loop()
-        log.info("slack outbox sender started")
+        log.info("slack outbox sender started (%s)", self.holder)
         try:
             while True:
                 try:
@@ -118,14 +158,22 @@ class OutboxSender:
                     await asyncio.wait_for(self._wake.wait(), self._round_wait())
                 self._wake.clear()
         finally:
-            # Let calls already sent finish and record their outcome: a post cut off
-            # here could reach Slack without its ts being stored, and be posted twice.
-            if self._tasks:
-                await asyncio.wait(set(self._tasks), timeout=self._timing.shutdown_grace)
-            for task in list(self._tasks):
-                task.cancel()
-            if self._tasks:
-                await asyncio.gather(*self._tasks, return_exceptions=True)
+            await self._finish()
+
+    async def _finish(self) -> None:
+        # Let calls already sent finish and record their outcome: a post cut off here
+        # could reach Slack without its ts being stored (it would then be looked for).
+        if self._tasks:
+            await asyncio.wait(set(self._tasks), timeout=self._timing.shutdown_grace)
+        for task in list(self._tasks):
+            task.cancel()
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+        # Claims cut off are handed over now rather than when their lease runs out.
+        with contextlib.suppress(Exception):
+            released = await self._db(outbox.release_all, self.holder, now=self._now())
+            if released:
+                log.warning("slack outbox: %d call(s) cut off at shutdown, handed over", released)
 
     def _round_wait(self) -> float:
         """Sleep until the next look: the poll interval, or sooner when a paced channel frees."""
@@ -147,23 +195,25 @@ class OutboxSender:
         # A delivery that finishes while the outbox is being read leaves that read stale
         # for its channel (the row it just sent still looks pending): skip such channels.
         snapshot = self._finishes
-        items = await anyio.to_thread.run_sync(self._due)
+        heads = await anyio.to_thread.run_sync(self._heads)
         now_wall = self._now()
         now = time.monotonic()
-        for item in items:
+        for head in heads:
             if len(self._busy) >= self._timing.max_in_flight:
                 break
-            ref = item.channel_ref
+            ref = head.item.channel_ref
             if ref in self._busy or self._next_call.get(ref, 0.0) > now:
                 continue
             if self._finished_at.get(ref, -1) > snapshot:
                 continue
-            if item.not_before > now_wall:
-                wait = (item.not_before - now_wall).total_seconds()
-                self._next_call[ref] = now + wait
+            if head.claimed_until is not None and head.claimed_until > now_wall:
+                continue  # another replica is on it; it carries on with the channel
+            free_at = head.free_at()
+            if free_at > now_wall:
+                self._next_call[ref] = now + (free_at - now_wall).total_seconds()
                 continue
             self._busy.add(ref)
-            task = asyncio.create_task(self._deliver(item))
+            task = asyncio.create_task(self._deliver(head.item))
             self._tasks.add(task)
             task.add_done_callback(self._finished(ref))
 
@@ -177,14 +227,28 @@ class OutboxSender:
 
         return done
 
-    def _due(self) -> list[OutboxItem]:
+    def _heads(self) -> list[outbox.Head]:
         with self._engine.connect() as conn:
-            return outbox.next_per_channel(conn)
+            return outbox.heads(conn)
 
     async def _deliver(self, item: OutboxItem) -> None:
         ref = item.channel_ref
+        lease = timedelta(seconds=self._timing.lease)
+        claim = await self._db(
+            outbox.claim, item.id, holder=self.holder, now=self._now(), lease=lease
+        )
+        if claim is None:
+            self._counted("lost")  # another replica claimed it first, or it left already
+            return
+        self._counted("claimed")
+        if claim.taken_over:
+            self._counted("taken_over")
+            log.warning("slack call %d for #%s taken over (its holder stopped)", item.id, ref)
+        deadline = time.monotonic() + self._timing.lease * 0.8
+        pace = timedelta(seconds=self._timing.pace)
+        kept = True
         try:
-            called = await self._send(item)
+            called = await self._send(claim, deadline)
             if called:
                 self._next_call[ref] = time.monotonic() + self._timing.pace
         except _Retry as retry:
@@ -195,7 +259,8 @@ class OutboxSender:
                     self._timing.backoff_max,
                     self._timing.backoff_base * 2 ** min(item.attempts, 20),
                 ) * random.uniform(0.5, 1.0)
-            self._next_call[ref] = time.monotonic() + max(delay, self._timing.pace)
+            delay = max(delay, self._timing.pace)
+            self._next_call[ref] = time.monotonic() + delay
             log.warning(
                 "slack call for #%s deferred %.1fs (attempt %d): %s",
                 ref,
@@ -203,11 +268,19 @@ class OutboxSender:
                 item.attempts + 1,
                 retry,
             )
-            not_before = self._now() + timedelta(seconds=delay)
-            await self._db(outbox.reschedule, item.id, not_before=not_before, error=str(retry))
+            kept = await self._db(
+                outbox.reschedule,
+                claim,
+                now=self._now(),
+                delay=timedelta(seconds=delay),
+                error=str(retry),
+                maybe_delivered=claim.maybe_delivered or retry.uncertain,
+            )
         except _Permanent as failure:
             log.error("slack call for #%s failed for good: %s", ref, failure)
-            await self._db(outbox.record_failed, item.id, str(failure), now=self._now())
+            kept = await self._db(
+                outbox.record_failed, claim, str(failure), now=self._now(), pace=pace
+            )
             self._next_call[ref] = time.monotonic() + self._timing.pace
         except asyncio.CancelledError:
             raise
@@ -215,53 +288,77 @@ class OutboxSender:
             log.exception("slack call for #%s failed unexpectedly", ref)
             delay = self._timing.backoff_base * 2 ** min(item.attempts, 8)
             self._next_call[ref] = time.monotonic() + delay
-            not_before = self._now() + timedelta(seconds=delay)
-            await self._db(outbox.reschedule, item.id, not_before=not_before, error=repr(exc))
+            kept = await self._db(
+                outbox.reschedule,
+                claim,
+                now=self._now(),
+                delay=timedelta(seconds=delay),
+                error=repr(exc),
+                maybe_delivered=True,
+            )
+        if not kept:
+            log.warning("slack call %d for #%s: the claim ran out before its end", item.id, ref)
 
-    async def _send(self, item: OutboxItem) -> bool:
-        """Carry out one item; returns whether a Slack call was made."""
-        if not await self._db(outbox.is_pending, item.id):
-            return False  # already delivered (a second look must never post twice)
+    async def _send(self, claim: Claim, deadline: float) -> bool:
+        """Carry out one claimed item; returns whether a Slack call was made."""
+        item = claim.item
         if item.kind == outbox.MESSAGE:
-            return await self._sync_message(item)
+            return await self._sync_message(claim, deadline)
         if item.kind == outbox.REPLY:
-            return await self._reply(item)
+            return await self._reply(claim, deadline)
         if item.kind == outbox.EPHEMERAL:
+            # Slack keeps no trace of an ephemeral message to look for: one whose answer
+            # was lost is sent again.
             channel_id = await self._channel(item.channel_ref)
             payload = item.payload
             await self._call(
                 "chat_postEphemeral",
+                deadline,
                 channel=channel_id,
                 user=payload["user"],
                 text=payload["text"],
                 blocks=payload.get("blocks"),
                 thread_ts=payload.get("thread_ts"),
             )
-            await self._db(outbox.record_sent, item.id, now=self._now())
+            await self._db(outbox.record_sent, claim, now=self._now(), pace=self._pace)
             return True
         raise _Permanent(f"unknown outbox kind {item.kind!r}")
 
-    async def _sync_message(self, item: OutboxItem) -> bool:
+    @property
+    def _pace(self) -> timedelta:
+        return timedelta(seconds=self._timing.pace)
+
+    async def _sync_message(self, claim: Claim, deadline: float) -> bool:
+        item = claim.item
         assert item.message_id is not None
         message = await self._db(outbox.load_message, item.message_id)
-        if await self._db(outbox.settle_if_synced, item, message, self._now()):
+        if await self._db(outbox.settle_if_synced, claim, message, self._now()):
             return False
         channel_id = message.channel_id or await self._channel(item.channel_ref)
+        tag = f"m{message.id}"
+        if message.ts is None and claim.maybe_delivered:
+            found = await self._look_for(claim, channel_id, tag, deadline)
+            if found is not None:
+                await self._db(outbox.record_found, claim, channel_id=channel_id, ts=found)
+                message = await self._db(outbox.load_message, item.message_id)
         if message.ts is None:
             answer = await self._call(
                 "chat_postMessage",
+                deadline,
                 channel=channel_id,
                 text=message.text,
                 blocks=message.blocks,
                 unfurl_links=False,
                 unfurl_media=False,
+                metadata=self._metadata(tag),
             )
             ts, channel_id = str(answer["ts"]), str(answer["channel"])
         else:
             try:
                 await self._call(
                     "chat_update",
-                    channel=channel_id,
+                    deadline,
+                    channel=message.channel_id or channel_id,
                     ts=message.ts,
                     text=message.text,
                     blocks=message.blocks,
@@ -273,26 +370,93 @@ class OutboxSender:
                 await self._db(outbox.forget_ts, message.id)
                 raise _Retry("message was deleted; posting it again", after=0.0) from failure
             ts = message.ts
+            channel_id = message.channel_id or channel_id
         await self._db(
-            outbox.record_synced, item, message, channel_id=channel_id, ts=ts, now=self._now()
+            outbox.record_synced,
+            claim,
+            message,
+            channel_id=channel_id,
+            ts=ts,
+            now=self._now(),
+            pace=self._pace,
         )
         return True
 
-    async def _reply(self, item: OutboxItem) -> bool:
+    async def _reply(self, claim: Claim, deadline: float) -> bool:
+        item = claim.item
         assert item.message_id is not None
         parent = await self._db(outbox.load_message, item.message_id)
         if parent.ts is None or parent.channel_id is None:
             # Calls to a channel leave in order, so the parent's post was tried first: it failed.
             raise _Permanent("the message this reply belongs to was never posted")
+        tag = f"r{item.id}"
+        if claim.maybe_delivered:
+            found = await self._look_for(
+                claim, parent.channel_id, tag, deadline, thread_ts=parent.ts
+            )
+            if found is not None:
+                await self._db(outbox.record_found, claim, channel_id=parent.channel_id, ts=found)
+                await self._db(outbox.record_sent, claim, now=self._now(), pace=timedelta(0))
+                return False
         await self._call(
             "chat_postMessage",
+            deadline,
             channel=parent.channel_id,
             thread_ts=parent.ts,
             text=item.payload["text"],
             unfurl_links=False,
+            metadata=self._metadata(tag),
         )
-        await self._db(outbox.record_sent, item.id, now=self._now())
+        await self._db(outbox.record_sent, claim, now=self._now(), pace=self._pace)
         return True
+
+    def _metadata(self, ref: str) -> dict[str, Any]:
+        return {"event_type": TAG_EVENT, "event_payload": {"casebot": self._tag, "ref": ref}}
+
+    async def _look_for(
+        self,
+        claim: Claim,
+        channel_id: str,
+        ref: str,
+        deadline: float,
+        *,
+        thread_ts: str | None = None,
+    ) -> str | None:
+        """The ts of casebot's post tagged `ref` in the channel (or thread) since the item
+        was queued; None when Slack has none, or will not tell (then it is posted)."""
+        since = (claim.item.created_at or self._now()) - HISTORY_SLACK
+        method = "conversations_replies" if thread_ts else "conversations_history"
+        cursor: str | None = None
+        try:
+            for _ in range(self._timing.history_pages):
+                page = await self._call(
+                    method,
+                    deadline,
+                    channel=channel_id,
+                    ts=thread_ts,
+                    oldest=f"{since.timestamp():.6f}",
+                    include_all_metadata=True,
+                    limit=200,
+                    cursor=cursor,
+                )
+                for message in page.get("messages") or []:
+                    payload = (message.get("metadata") or {}).get("event_payload") or {}
+                    if payload.get("casebot") == self._tag and payload.get("ref") == ref:
+                        self._counted("found")
+                        log.info("slack call %d: its post was found in Slack", claim.item.id)
+                        return str(message["ts"])
+                cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
+                if not cursor:
+                    return None
+        except _Permanent as refusal:
+            log.warning(
+                "slack call %d: cannot search #%s for an earlier post (%s); posting, "
+                "which may show the message twice",
+                claim.item.id,
+                channel_id,
+                refusal,
+            )
+        return None
 
     async def _channel(self, ref: str) -> str:
         try:
@@ -304,14 +468,20 @@ class OutboxSender:
         except (aiohttp.ClientError, TimeoutError, OSError) as exc:
             raise _Retry(f"conversations.list: {exc!r}") from exc
 
-    async def _call(self, method: str, **kwargs: Any) -> Any:
+    async def _call(self, method: str, deadline: float, **kwargs: Any) -> Any:
+        """One Web API call, given up (as maybe made) when the claim's time is nearly out."""
         args = {k: v for k, v in kwargs.items() if v is not None}
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise _Retry(f"{method}: no time left in the claim")
+        self._counted("called")
         try:
-            return await getattr(self._client, method)(**args)
+            async with asyncio.timeout(remaining):
+                return await getattr(self._client, method)(**args)
         except SlackApiError as exc:
             raise self._translate(exc) from exc
         except (aiohttp.ClientError, TimeoutError, OSError) as exc:
-            raise _Retry(f"{method}: {exc!r}") from exc
+            raise _Retry(f"{method}: {exc!r}", uncertain=True) from exc
 
     @staticmethod
     def _translate(exc: SlackApiError) -> Exception:
@@ -327,7 +497,10 @@ class OutboxSender:
             return _Retry(
                 f"rate limited ({status}); Retry-After {raw}", after=after, rate_limited=True
             )
-        if status >= 500 or error in TRANSIENT_ERRORS:
+        if status >= 500:
+            # Slack (or a proxy) failed while answering: whether it acted is unknown.
+            return _Retry(f"Slack answered {status} {error}".strip(), uncertain=True)
+        if error in TRANSIENT_ERRORS:
             return _Retry(f"Slack answered {status} {error}".strip())
         return _Permanent(f"Slack refused the call: {error or status}")
 

@@ -57,12 +57,21 @@ def case_links(engine: Engine, public_url: str) -> CaseLinks:
     return CaseLinks(secret, public_url.rstrip("/"))
 
 
-def outbound(slack: SlackSettings, engine: Engine, links: CaseLinks) -> SlackOutbound | None:
-    """What casebot says in Slack, when Slack is configured; else None (and a warning)."""
+def outbound(
+    slack: SlackSettings,
+    engine: Engine,
+    links: CaseLinks,
+    *,
+    replica: str = "casebot",
+    counted: Callable[[str], None] = lambda outcome: None,
+) -> SlackOutbound | None:
+    """What casebot says in Slack, when Slack is configured; else None (and a warning).
+    `replica` names this server among others on one database; `counted` hears what the
+    outbox sender does with each call it goes for (claimed, lost, taken over, ...)."""
     if not slack.enabled:
         log.warning("Slack is off: %s", slack.off_reason())
         return None
-    return SlackOutbound(slack, engine, links)
+    return SlackOutbound(slack, engine, links, replica=replica, counted=counted)
 
 
 @asynccontextmanager

@@ -30,6 +30,9 @@ class SlackSettings:
     pace: float = 1.0
     # Seconds a Web API call may take before it counts as failed (and is retried).
     timeout: float = 10.0
+    # Seconds a replica's claim on an outbox call lasts: a replica that stops (killed,
+    # cut off) has its calls taken over by another after this.
+    lease: float = 60.0
 
     @property
     def enabled(self) -> bool:
@@ -60,6 +63,13 @@ class SlackSettings:
         api_url = get("CASEBOT_SLACK_API_URL") or DEFAULT_API_URL
         if not api_url.startswith(("http://", "https://")):
             raise SlackConfigError(f"CASEBOT_SLACK_API_URL: expected an http(s) URL: {api_url!r}")
+        timeout = _seconds(env, "CASEBOT_SLACK_TIMEOUT", 10.0)
+        lease = _seconds(env, "CASEBOT_SLACK_LEASE", 60.0)
+        if lease < 2 * timeout:
+            raise SlackConfigError(
+                f"CASEBOT_SLACK_LEASE: a claim must outlast two calls: at least "
+                f"{2 * timeout:g} seconds (twice CASEBOT_SLACK_TIMEOUT), got {lease:g}"
+            )
         return cls(
             bot_token=bot_token,
             signing_secret=get("SLACK_SIGNING_SECRET"),
@@ -67,7 +77,8 @@ class SlackSettings:
             api_url=api_url if api_url.endswith("/") else api_url + "/",
             workspace=get("CASEBOT_SLACK_WORKSPACE"),
             pace=_seconds(env, "CASEBOT_SLACK_PACE", 1.0),
-            timeout=_seconds(env, "CASEBOT_SLACK_TIMEOUT", 10.0),
+            timeout=timeout,
+            lease=lease,
         )
 
 

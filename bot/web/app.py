@@ -30,6 +30,7 @@ from bot.slack import server as slack_server
 from bot.slack.outbound import SlackOutbound
 from bot.web import api as case_api
 from bot.web import docs, monitoring, pages, webhooks
+from bot.web.metrics import Metrics
 from bot.web.pages.console import feed_of
 from bot.web.scheduler import Scheduler
 from bot.web.state import WebState
@@ -82,14 +83,17 @@ def create_app(
         db = await anyio.to_thread.run_sync(_database, config, engine, migrate)
         try:
             links = await anyio.to_thread.run_sync(slack_server.case_links, db, config.public_url)
-            slack = slack_server.outbound(config.slack, db, links)
+            metrics = Metrics()
+            slack = slack_server.outbound(
+                config.slack, db, links, replica=config.replica, counted=metrics.outbox_claim
+            )
             listeners = assemble_case_listeners(case_listeners, slack, feed_of(app))
             pipeline = Pipeline(
                 sources=config.sources,
                 case_listeners=listeners,
                 notification_listeners=slack.notification_listeners if slack else (),
             )
-            state = await anyio.to_thread.run_sync(_start, config, db, pipeline)
+            state = await anyio.to_thread.run_sync(_start, config, db, pipeline, metrics)
         except BaseException:
             if engine is None:
                 db.dispose()
@@ -141,7 +145,7 @@ def _database(settings: Settings, engine: Engine | None, migrate: bool) -> Engin
     return db
 
 
-def _start(settings: Settings, db: Engine, pipeline: Pipeline) -> WebState:
+def _start(settings: Settings, db: Engine, pipeline: Pipeline, metrics: Metrics) -> WebState:
     writer = Writer(db, pipeline, batch_size=settings.batch_size, queue_limit=settings.queue_limit)
     writer.start()
     return WebState(
@@ -151,6 +155,7 @@ def _start(settings: Settings, db: Engine, pipeline: Pipeline) -> WebState:
         writer=writer,
         token=ensure_token(db, settings.webhook_token),
         case_listeners=pipeline.case_listeners,
+        metrics=metrics,
     )
 
 

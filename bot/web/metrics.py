@@ -73,6 +73,15 @@ class Metrics:
             "Age of the oldest Slack call not yet delivered (0 when none is pending).",
             registry=registry,
         )
+        self.outbox_claims = Counter(
+            "casebot_slack_outbox_claims",
+            "What this replica's Slack outbox sender did with the calls it went for: "
+            "claimed (before calling Slack), lost (another replica had it first), "
+            "taken_over (from a holder whose lease ran out), found (a post whose answer "
+            "was lost, found in Slack), called (Web API calls made).",
+            ("outcome",),
+            registry=registry,
+        )
         self.slack_events = Counter(
             "casebot_slack_events",
             "Slack events and interactions handled, by kind and outcome.",
@@ -91,6 +100,9 @@ class Metrics:
 
     def slack_handled(self, kind: str, outcome: str) -> None:
         self.slack_events.labels(kind, outcome).inc()
+
+    def outbox_claim(self, outcome: str) -> None:
+        self.outbox_claims.labels(outcome).inc()
 
     def backlog(self, *, writer_queue: int, outbox_pending: int, oldest_seconds: float) -> None:
         """Set the backlog gauges; called just before a scrape is rendered."""

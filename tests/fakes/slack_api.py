@@ -1,9 +1,11 @@
 """A local fake of Slack's Web API: real HTTP on 127.0.0.1, a random port.
 
 It answers the methods casebot calls the way Slack does (`ok`, `ts`, `channel`,
-`conversations.list` pages, ...), records every call (method, parsed body,
-headers), and can be told to answer 429 with `Retry-After`, 500, or to hang.
-It also serves `/webhook` for `response_url` targets.
+`conversations.list` pages, `conversations.history` and `.replies` with message
+metadata, ...), records every call (method, parsed body, headers), and can be
+told to answer 429 with `Retry-After`, 500, to hang, or to act on a call and
+never answer it (Slack posted; the answer was lost). It also serves `/webhook`
+for `response_url` targets.
 
 Tests and `bench/` both use it; it has no pytest dependency.
 """
@@ -45,6 +47,7 @@ class Fault:
     hang: float = 0.0
     error: str | None = None  # answer 200 {"ok": false, "error": error}
     times: int = 1
+    act: bool = False  # with `hang`: carry the call out first, then never answer it
 
 
 @dataclass(slots=True)
@@ -63,6 +66,8 @@ class _State:
     emails: dict[str, str] = field(default_factory=dict)
     # ts -> (channel, text) of every message posted, for assertions.
     messages: dict[str, tuple[str, str]] = field(default_factory=dict)
+    # ts -> the message as conversations.history shows it (thread_ts, metadata, ...).
+    stored: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 class FakeSlack:
@@ -71,12 +76,14 @@ class FakeSlack:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._state = _State()
-        self._ts = itertools.count(1)
+        self._last_ts = 0.0
         self._views = itertools.count(1)
         self._release = threading.Event()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self.page_size = 2  # conversations.list page size, small so paging is exercised
+        # Seconds every call waits, after Slack acted on it, before it is answered.
+        self.latency = 0.0
         self.add_channel("C07OPSALRT", "ops-alerts")
         self.add_user("U04JDOE123", "jane.doe")
 
@@ -150,6 +157,19 @@ class FakeSlack:
                 Fault(status=200, hang=seconds, times=times)
             )
 
+    def act_and_hang(self, method: str, seconds: float, *, times: int = 1) -> None:
+        """Carry out the next `times` calls of `method` (a post is made), then hold each
+        for `seconds` and drop the connection without an answer: Slack acted, and the
+        caller never learns it."""
+        with self._lock:
+            self._state.faults.setdefault(method, []).append(
+                Fault(status=200, hang=seconds, times=times, act=True)
+            )
+
+    def release(self) -> None:
+        """Let every held call go now (each is dropped unanswered)."""
+        self._release.set()
+
     def clear_faults(self) -> None:
         with self._lock:
             self._state.faults.clear()
@@ -191,6 +211,23 @@ class FakeSlack:
         with self._lock:
             return dict(self._state.messages)
 
+    def posted_messages(self) -> list[dict[str, Any]]:
+        """Every message posted (thread replies too), oldest first, with its channel."""
+        with self._lock:
+            stored = [dict(m) for m in self._state.stored.values()]
+        return sorted(stored, key=lambda m: m["ts"])
+
+    def top_level(self, channel: str | None = None) -> list[dict[str, Any]]:
+        """Every message posted outside a thread (in `channel`), oldest first, as
+        conversations.history shows it."""
+        with self._lock:
+            stored = [dict(m) for m in self._state.stored.values()]
+        return [
+            m
+            for m in sorted(stored, key=lambda m: m["ts"])
+            if not m.get("thread_ts") and (channel is None or m["channel"] == channel)
+        ]
+
     # -- answering (called from handler threads) ---------------------------------------------
 
     def _take_fault(self, method: str) -> Fault | None:
@@ -202,7 +239,7 @@ class FakeSlack:
             fault.times -= 1
             if fault.times <= 0:
                 queue.pop(0)
-            return Fault(fault.status, fault.retry_after, fault.hang, fault.error, 1)
+            return Fault(fault.status, fault.retry_after, fault.hang, fault.error, 1, fault.act)
 
     def _record(self, call: Call) -> None:
         with self._lock:
@@ -216,7 +253,10 @@ class FakeSlack:
         return result
 
     def _next_ts(self) -> str:
-        return f"1795165995.{next(self._ts):06d}"
+        """A message ts as Slack makes them: the time of posting (seconds.micros), unique."""
+        with self._lock:
+            self._last_ts = max(time.time(), self._last_ts + 0.000001)
+            return f"{self._last_ts:.6f}"
 
     def _channel_known(self, channel: str) -> bool:
         with self._lock:
@@ -239,11 +279,19 @@ class FakeSlack:
             return {"ok": False, "error": "channel_not_found"}
         ts = self._next_ts()
         text = str(body.get("text", ""))
-        with self._lock:
-            self._state.messages[ts] = (channel, text)
-        message = {"type": "message", "text": text, "ts": ts, "bot_id": "B06CASEBOT"}
+        message: dict[str, Any] = {
+            "type": "message", "text": text, "ts": ts, "bot_id": "B06CASEBOT",
+        }  # fmt: skip
         if body.get("thread_ts"):
             message["thread_ts"] = body["thread_ts"]
+        metadata = body.get("metadata")
+        if isinstance(metadata, str):
+            metadata = json.loads(metadata)
+        if metadata:
+            message["metadata"] = metadata
+        with self._lock:
+            self._state.messages[ts] = (channel, text)
+            self._state.stored[ts] = {**message, "channel": channel}
         return {"ok": True, "channel": channel, "ts": ts, "message": message}
 
     def _m_chat_update(self, body: dict[str, Any]) -> dict[str, Any]:
@@ -253,6 +301,8 @@ class FakeSlack:
             if known is None or known[0] != channel:
                 return {"ok": False, "error": "message_not_found"}
             self._state.messages[ts] = (channel, str(body.get("text", "")))
+            self._state.stored[ts]["text"] = str(body.get("text", ""))
+            self._state.stored[ts]["blocks"] = body.get("blocks")
         return {"ok": True, "channel": channel, "ts": ts, "text": body.get("text", "")}
 
     def _m_chat_postEphemeral(self, body: dict[str, Any]) -> dict[str, Any]:
@@ -279,6 +329,55 @@ class FakeSlack:
                 for c in page
             ],
             "response_metadata": {"next_cursor": str(cursor + self.page_size) if more else ""},
+        }
+
+    def _m_conversations_history(self, body: dict[str, Any]) -> dict[str, Any]:
+        """Top-level messages of a channel, newest first, from `oldest` on, in pages of
+        `limit`; metadata only with `include_all_metadata`."""
+        channel = str(body.get("channel", ""))
+        if not self._channel_known(channel):
+            return {"ok": False, "error": "channel_not_found"}
+        return self._page(body, lambda m: m["channel"] == channel and not m.get("thread_ts"))
+
+    def _m_conversations_replies(self, body: dict[str, Any]) -> dict[str, Any]:
+        """A thread: its parent, then its replies, oldest first, in pages of `limit`."""
+        channel, parent = str(body.get("channel", "")), str(body.get("ts", ""))
+        with self._lock:
+            known = parent in self._state.stored
+        if not known:
+            return {"ok": False, "error": "thread_not_found"}
+        return self._page(
+            body,
+            lambda m: m["channel"] == channel and parent in (m["ts"], m.get("thread_ts")),
+            newest_first=False,
+        )
+
+    def _page(
+        self,
+        body: dict[str, Any],
+        keep: Callable[[dict[str, Any]], bool],
+        *,
+        newest_first: bool = True,
+    ) -> dict[str, Any]:
+        oldest = float(body.get("oldest") or 0)
+        limit = int(body.get("limit") or 100)
+        start = int(body.get("cursor") or 0)
+        metadata = str(body.get("include_all_metadata", "")).lower() in ("1", "true")
+        with self._lock:
+            found = [dict(m) for m in self._state.stored.values() if keep(m)]
+        found = [m for m in found if float(m["ts"]) >= oldest]
+        found.sort(key=lambda m: float(m["ts"]), reverse=newest_first)
+        page = found[start : start + limit]
+        for message in page:
+            message.pop("channel", None)
+            if not metadata:
+                message.pop("metadata", None)
+        more = start + limit < len(found)
+        return {
+            "ok": True,
+            "messages": page,
+            "has_more": more,
+            "response_metadata": {"next_cursor": str(start + limit) if more else ""},
         }
 
     def _m_conversations_info(self, body: dict[str, Any]) -> dict[str, Any]:
@@ -335,6 +434,13 @@ class _Handler(BaseHTTPRequestHandler):
             return
 
         fault = self.owner._take_fault(method)
+        if fault is not None and fault.act:
+            # Slack acts on the call; its answer never reaches the caller.
+            answer = self.owner._answer(method, body)
+            self.owner._record(Call(method, body, headers, arrived, 200, answer))
+            self.owner._release.wait(fault.hang)
+            self.close_connection = True
+            return
         if fault is not None and fault.hang:
             # Slack never answered: hold the request, then drop it without acting on it.
             self.owner._release.wait(fault.hang)
@@ -352,6 +458,8 @@ class _Handler(BaseHTTPRequestHandler):
 
         answer = {"ok": True} if method == "webhook" else self.owner._answer(method, body)
         self.owner._record(Call(method, body, headers, arrived, 200, answer))
+        if self.owner.latency:
+            time.sleep(self.owner.latency)
         self._send(200, answer)
 
     def _send(

@@ -254,6 +254,15 @@ def test_settings_from_the_environment() -> None:
     assert (settings.webhook_token, settings.batch_size) == (TOKEN, 8)
 
 
+def test_a_replica_is_named_by_the_environment_else_by_its_host() -> None:
+    import socket
+
+    assert Settings.from_env({"CASEBOT_REPLICA_NAME": "casebot-2"}).replica == "casebot-2"
+    assert Settings.from_env({}).replica == socket.gethostname()
+    lease = Settings.from_env({"CASEBOT_SLACK_LEASE": "30", "CASEBOT_SLACK_TIMEOUT": "5"})
+    assert (lease.slack.lease, lease.slack.timeout) == (30.0, 5.0)
+
+
 @pytest.mark.parametrize(
     "env",
     [
@@ -261,6 +270,11 @@ def test_settings_from_the_environment() -> None:
         pytest.param({"CASEBOT_PUBLIC_URL": "casebot.example.com"}, id="url-without-scheme"),
         pytest.param({"CASEBOT_INGEST_BATCH": "0"}, id="batch-zero"),
         pytest.param({"CASEBOT_MAX_BODY_BYTES": "lots"}, id="size-not-a-number"),
+        pytest.param({"CASEBOT_REPLICA_NAME": "a b"}, id="replica-name-with-a-space"),
+        pytest.param(
+            {"CASEBOT_SLACK_LEASE": "5", "CASEBOT_SLACK_TIMEOUT": "10"},
+            id="lease-shorter-than-two-calls",
+        ),
     ],
 )
 def test_bad_settings_name_the_variable(env: dict[str, str]) -> None:
