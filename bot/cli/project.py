@@ -5,12 +5,14 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
 from bot.cli.db import add_database_option, open_database
 from bot.cli.table import format_table
 from bot.core.cases import CaseType, Project
+from bot.core.lifecycle import DAY, AutoCloseMode, Lifecycle
 from bot.services.errors import CaseServiceError
 from bot.services.projects import UNSET, ProjectService
 
@@ -101,6 +103,38 @@ def register(subparsers: Any) -> None:
         help="receive the cases of error-tracking issues that no rule routes",
     )
     update.add_argument("--default-type", default=UNSET, help="case type of new cases")
+    update.add_argument(
+        "--auto-close-mode",
+        choices=[m.value for m in AutoCloseMode],
+        default=UNSET,
+        help="on recovery: always close, never, or unless a person worked the case",
+    )
+    update.add_argument(
+        "--close-inactive-after",
+        type=int,
+        default=UNSET,
+        metavar="DAYS",
+        help="close cases without activity for DAYS (7-180); 0 turns it off",
+    )
+    update.add_argument(
+        "--self-assign-in-progress",
+        action=argparse.BooleanOptionalAction,
+        default=UNSET,
+        help="an Open case someone assigns to themselves moves to In Progress",
+    )
+    update.add_argument(
+        "--reopen-window",
+        type=int,
+        default=UNSET,
+        metavar="MINUTES",
+        help="a group that re-fires this soon after its recovery reopens its case (0: off)",
+    )
+    update.add_argument(
+        "--close-stale-groups",
+        action=argparse.BooleanOptionalAction,
+        default=UNSET,
+        help="end the cycle of a group silent past its source's repeat interval",
+    )
     update.add_argument("--format", choices=("text", "json"), default="text")
     add_database_option(update)
     update.set_defaults(handler=_update)
@@ -112,6 +146,7 @@ def register(subparsers: Any) -> None:
 
 
 def project_json(project: Project) -> dict[str, Any]:
+    lifecycle = project.lifecycle
     return {
         "id": str(project.id),
         "name": project.name,
@@ -124,6 +159,15 @@ def project_json(project: Project) -> dict[str, Any]:
         "mirror_threads": project.mirror_threads,
         "is_error_tracking_default": project.is_error_tracking_default,
         "created_at": project.created_at.isoformat(),
+        "lifecycle": {
+            "auto_close_mode": project.auto_close_mode.value,
+            "close_inactive_after_days": lifecycle.max_inactive_secs // DAY
+            if lifecycle.auto_close_inactive
+            else None,
+            "self_assign_in_progress": lifecycle.self_assign_in_progress,
+            "reopen_window_minutes": lifecycle.reopen_window_secs // 60,
+            "close_stale_groups": lifecycle.close_stale_groups,
+        },
     }
 
 
@@ -176,6 +220,7 @@ def _update(args: argparse.Namespace) -> int:
         args.mirror_threads,
         args.error_tracking_default,
         args.default_type,
+        *_lifecycle_args(args),
     )
     if all(value is UNSET for value in given):
         print(
@@ -187,12 +232,15 @@ def _update(args: argparse.Namespace) -> int:
     engine = open_database(args)
     try:
         with engine.begin() as conn:
-            project = ProjectService(conn, now=datetime.now(UTC)).update(
+            service = ProjectService(conn, now=datetime.now(UTC))
+            auto_close, lifecycle = _lifecycle(args, service.get(args.ref))
+            project = service.update(
                 args.ref,
+                auto_close=auto_close,
+                lifecycle=lifecycle,
                 name=args.name,
                 handle=args.handle,
                 slack_channel=_channel(args.slack_channel),
-                auto_close=args.auto_close,
                 monitor_enabled=args.monitor,
                 mirror_threads=args.mirror_threads,
                 is_error_tracking_default=args.error_tracking_default,
@@ -209,6 +257,41 @@ def _update(args: argparse.Namespace) -> int:
     print(f"Updated project {project.key} ({project.name}):")
     print(format_table(_settings_rows([project])))
     return 0
+
+
+def _lifecycle_args(args: argparse.Namespace) -> tuple[Any, ...]:
+    return (
+        args.auto_close_mode,
+        args.close_inactive_after,
+        args.self_assign_in_progress,
+        args.reopen_window,
+        args.close_stale_groups,
+    )
+
+
+def _lifecycle(args: argparse.Namespace, project: Project) -> tuple[Any, Lifecycle]:
+    """The project's auto-close and lifecycle with the options given applied."""
+    lifecycle = project.lifecycle
+    auto_close = args.auto_close
+    changes: dict[str, Any] = {}
+    if args.close_inactive_after is not UNSET:
+        days = args.close_inactive_after
+        changes["auto_close_inactive"] = days > 0
+        if days > 0:
+            changes["max_inactive_secs"] = days * DAY
+    if args.self_assign_in_progress is not UNSET:
+        changes["self_assign_in_progress"] = args.self_assign_in_progress
+    if args.reopen_window is not UNSET:
+        changes["reopen_window_secs"] = args.reopen_window * 60
+    if args.close_stale_groups is not UNSET:
+        changes["close_stale_groups"] = args.close_stale_groups
+    if args.auto_close_mode is not UNSET:
+        mode = AutoCloseMode(args.auto_close_mode)
+        if auto_close is not UNSET and auto_close != (mode is not AutoCloseMode.NEVER):
+            raise SystemExit("casebot project update: --auto-close contradicts --auto-close-mode")
+        auto_close = mode is not AutoCloseMode.NEVER
+        changes["close_unless_worked"] = mode is AutoCloseMode.UNLESS_WORKED
+    return auto_close, replace(lifecycle, **changes)
 
 
 def _channel(value: Any) -> Any:

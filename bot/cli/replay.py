@@ -263,7 +263,7 @@ def write_text(results: Sequence[Replayed], cases: Sequence[dict[str, Any]], out
 
 def _event_line(event: dict[str, Any]) -> str:
     parts = [event.get("transition") or event["state"], event["outcome"]]
-    for name in ("opened", "appended", "closed", "noted"):
+    for name in ("opened", "reopened", "appended", "closed", "noted"):
         if event.get(name):
             parts.append(f"{name} {', '.join(event[name])}")
     for skipped in event.get("skipped", []):

@@ -75,8 +75,10 @@ def run(args: argparse.Namespace) -> int:
         print("Another server is doing this round; nothing done here.")
         return 0
     print(f"Round at {now.isoformat()}:")
-    if not report.resumed:
+    if not report.resumed and not report.inactive:
         print("  nothing to do")
+    for key in report.inactive:
+        print(f"  closed for inactivity: {key}")
     for resumed in report.resumed:
         opened = ", ".join(resumed.opened) or "no case"
         print(f"  downtime ended: {resumed.monitor_id} {resumed.group} ({resumed.state}): {opened}")

@@ -16,6 +16,7 @@ from enum import StrEnum
 
 from bot.core.custom_attributes import CustomAttributes
 from bot.core.invalid import Invalid as Invalid
+from bot.core.lifecycle import AutoCloseMode, Lifecycle, auto_close_mode
 from bot.core.records import record
 
 
@@ -91,6 +92,12 @@ class TimelineKind(StrEnum):
     RESOLVED_REASON = "resolved_reason"
     CUSTOM_ATTRIBUTES = "custom_attributes"
     NOTE = "note"
+    # A case its monitor group re-fired into within the project's reopen window.
+    REOPENED = "reopened"
+    # "monitor recovered — close?": the recovery of a case a person is working.
+    CLOSE_PROMPT = "close_prompt"
+    # The group went silent past its source's repeat interval.
+    STALE = "stale"
 
 
 class ActorSource(StrEnum):
@@ -103,6 +110,19 @@ class ActorSource(StrEnum):
     ERROR_TRACKING = "error_tracking"
     SYSTEM = "system"
     WEB = "web"  # the console
+
+
+# Changes made by people (in Slack, the console, the API, the command line): a case one
+# of them changed is being worked (the `unless_worked` auto-close mode, the noise report).
+PERSON_SOURCES = frozenset({ActorSource.SLACK, ActorSource.API, ActorSource.CLI, ActorSource.WEB})
+
+
+class ClosedBy(StrEnum):
+    """Why casebot itself closed a case (a person's close is stored as their source)."""
+
+    RECOVERY = "recovery"
+    INACTIVITY = "inactivity"
+    STALE = "stale"
 
 
 @record
@@ -135,6 +155,11 @@ class Project:
     mirror_threads: bool
     is_error_tracking_default: bool
     created_at: datetime
+    lifecycle: Lifecycle = field(default_factory=Lifecycle)
+
+    @property
+    def auto_close_mode(self) -> AutoCloseMode:
+        return auto_close_mode(self.auto_close, self.lifecycle)
 
 
 @record
@@ -171,6 +196,12 @@ class Case:
     archived_at: datetime | None
     # Key -> typed value (bot.core.custom_attributes).
     custom_attributes: CustomAttributes = field(default_factory=dict)
+    # Who closed it: a `ClosedBy` when casebot did, else the person's source (None: open).
+    closed_by: str | None = None
+    # When a person first changed or commented on it (None: nobody has).
+    first_worked_at: datetime | None = None
+    # How often its monitor group re-fired into it after its recovery (reopen window).
+    reopen_count: int = 0
 
 
 @record

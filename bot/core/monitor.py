@@ -17,10 +17,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from bot.core.events import MonitorEvent
+from bot.core.lifecycle import describe_duration
 from bot.core.mute import Mute
 from bot.core.records import record
 from handles.types import Mention, Rendered, State, Transition
@@ -30,6 +31,9 @@ SECURITY = "SECURITY"
 PRIORITIES = ("P1", "P2", "P3", "P4", "P5")
 NOT_DEFINED = "NOT_DEFINED"
 RESOLVED_MESSAGE = "monitor group resolved"
+CLOSE_PROMPT_MESSAGE = "monitor recovered — close?"
+# bot.core.cases.ClosedBy.RECOVERY (this module does not import the case rules).
+CLOSED_BY_RECOVERY = "recovery"
 SECURITY_NOTE = (
     "monitor group resolved; this SECURITY case stays open until someone closes it "
     "with a closing reason (testing, false_positive, one_time_exception)"
@@ -38,7 +42,8 @@ SECURITY_NOTE = (
 
 @record
 class CycleCase:
-    """A case opened during the group's current alert cycle, as the rules need it."""
+    """A case opened during the group's current alert cycle (for a group in OK: the
+    cycle that ended last), as the rules need it."""
 
     case_id: str
     project_id: str
@@ -46,6 +51,14 @@ class CycleCase:
     case_type: str
     auto_close: bool
     key: str = ""
+    # The project closes on recovery only cases nobody worked (`unless_worked`).
+    close_unless_worked: bool = False
+    # A person changed or commented on the case.
+    worked: bool = False
+    # `recovery` when the group's recovery closed it (bot.core.cases.ClosedBy).
+    closed_by: str | None = None
+    # The project's reopen window, in seconds (0: off).
+    reopen_window_secs: int = 0
 
 
 @record
@@ -149,7 +162,30 @@ class NoteOnCase:
     message: str
 
 
-Action = OpenCase | AppendTimeline | CloseCase | NoteOnCase
+@record
+class ReopenCase:
+    """The group re-fired within the project's reopen window after its recovery closed
+    this case: reopen it for the new cycle instead of opening another."""
+
+    case_id: str
+    project_id: str
+    description: str
+    after: timedelta  # since the recovery
+
+    @property
+    def message(self) -> str:
+        return f"re-fired {describe_duration(self.after.total_seconds())} after recovery"
+
+
+@record
+class PromptClose:
+    """The group recovered, but a person is working the case (`unless_worked`): ask."""
+
+    case_id: str
+    message: str = CLOSE_PROMPT_MESSAGE
+
+
+Action = OpenCase | AppendTimeline | CloseCase | NoteOnCase | ReopenCase | PromptClose
 
 
 @record
@@ -262,14 +298,16 @@ def cases_to_open(
     transition: Transition,
     rendered: Rendered,
     projects: Mapping[str, ProjectTarget],
-) -> tuple[tuple[OpenCase, ...], tuple[SkippedMention, ...]]:
+) -> tuple[tuple[OpenCase | ReopenCase, ...], tuple[SkippedMention, ...]]:
     """Rules 1 and 5: which mentioned projects get a new case.
 
     Only a move into a non-OK state opens: a new cycle, or a state change within
     the cycle (WARN → ALERT). A renotification does not. A project that already
-    has a case in this cycle gets none, even if a person closed it (rule 4).
+    has a case in this cycle gets none, even if a person closed it (rule 4). A new
+    cycle within the project's reopen window after the recovery closed the last
+    cycle's case reopens that case instead (`reopenable`).
     """
-    opens: list[OpenCase] = []
+    opens: list[OpenCase | ReopenCase] = []
     skipped: list[SkippedMention] = []
     new_cycle = starts_new_cycle(group, event)
     moved = new_cycle or (group is not None and group.state != event.state)
@@ -285,6 +323,12 @@ def cases_to_open(
         if event.state is State.OK or not moved or project.project_id in existing:
             continue
         existing.add(project.project_id)
+        again = reopenable(group, event, project.project_id) if new_cycle else None
+        if again is not None:
+            assert group is not None
+            after = event.occurred_at - group.last_transition_at
+            opens.append(ReopenCase(again.case_id, project.project_id, rendered.text, after))
+            continue
         opens.append(
             OpenCase(
                 project_id=project.project_id,
@@ -296,6 +340,24 @@ def cases_to_open(
             )
         )
     return tuple(opens), tuple(skipped)
+
+
+def reopenable(group: GroupState | None, event: MonitorEvent, project_id: str) -> CycleCase | None:
+    """The last cycle's case of the project, if the group's recovery closed it and this
+    new cycle begins within the project's reopen window after that recovery. A case a
+    person closed (or reopened) is left alone."""
+    if group is None or group.in_cycle or group.state is not State.OK:
+        return None
+    since = event.occurred_at - group.last_transition_at
+    for case in group.cases:
+        if (
+            case.project_id == project_id
+            and case.status == CLOSED
+            and case.closed_by == CLOSED_BY_RECOVERY
+            and timedelta(0) <= since <= timedelta(seconds=case.reopen_window_secs)
+        ):
+            return case
+    return None
 
 
 def follow_ups(
@@ -326,12 +388,17 @@ def follow_ups(
 
 
 def _resolve(cases: Iterable[CycleCase], message: str) -> tuple[Action, ...]:
+    """What the end of a cycle does to its open cases: close them (auto-close on), leave
+    them (off), ask (`unless_worked` and a person worked the case), or note on a SECURITY
+    case that it needs a closing reason."""
     actions: list[Action] = []
     for case in cases:
         if not case.auto_close or case.status == CLOSED:
             continue
         if case.case_type == SECURITY:
             actions.append(NoteOnCase(case.case_id, SECURITY_NOTE))
+        elif case.close_unless_worked and case.worked:
+            actions.append(PromptClose(case.case_id))
         else:
             actions.append(CloseCase(case.case_id, message))
     return tuple(actions)

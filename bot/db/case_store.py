@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, insert, or_, select, update
+from sqlalchemy import Connection, bindparam, func, insert, or_, select, update
 
 from bot.core.cases import Case, CaseStatus, TimelineEntry
 from bot.db.cases import case_from_row, case_timeline, case_to_row, cases, timeline_entry_from_row
@@ -30,6 +30,17 @@ _TOUCH = {
     column: update(cases)
     .where(cases.c[column] == bindparam("b_ref"))
     .values(modified_at=bindparam("b_now"))
+    .returning(*cases.c)
+    for column in ("id", "key")
+}
+# A person's touch also remembers when a person first worked the case.
+_TOUCH_WORKED = {
+    column: update(cases)
+    .where(cases.c[column] == bindparam("b_ref"))
+    .values(
+        modified_at=bindparam("b_now"),
+        first_worked_at=func.coalesce(cases.c.first_worked_at, bindparam("b_now")),
+    )
     .returning(*cases.c)
     for column in ("id", "key")
 }
@@ -58,9 +69,13 @@ def lock(conn: Connection, case_id: uuid.UUID) -> None:
     conn.execute(_LOCK, {"b_id": case_id})
 
 
-def touch(conn: Connection, column: str, value: uuid.UUID | str, *, now: datetime) -> Case | None:
-    """Bump `modified_at` and return the case, in one statement (which locks the row)."""
-    row = conn.execute(_TOUCH[column], {"b_ref": value, "b_now": now}).first()
+def touch(
+    conn: Connection, column: str, value: uuid.UUID | str, *, now: datetime, worked: bool = False
+) -> Case | None:
+    """Bump `modified_at` and return the case, in one statement (which locks the row);
+    `worked`: a person's touch, which also sets `first_worked_at` if it is not set."""
+    statement = (_TOUCH_WORKED if worked else _TOUCH)[column]
+    row = conn.execute(statement, {"b_ref": value, "b_now": now}).first()
     return case_from_row(row) if row is not None else None
 
 

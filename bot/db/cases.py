@@ -54,6 +54,11 @@ cases = Table(
     Column("modified_at", UTCDateTime, nullable=False),
     Column("closed_at", UTCDateTime, nullable=True),
     Column("archived_at", UTCDateTime, nullable=True),
+    # `recovery`, `inactivity` or `stale` when casebot closed it; a person's source else.
+    Column("closed_by", String(20), nullable=True),
+    # When a person first changed or commented on it.
+    Column("first_worked_at", UTCDateTime, nullable=True),
+    Column("reopen_count", Integer, nullable=False, server_default="0"),
     UniqueConstraint("project_id", "number"),
     Index(None, "status"),
     Index(None, "assignee_id"),
@@ -107,6 +112,9 @@ def case_from_row(row: Row[Any]) -> Case:
         closed_at=row.closed_at,
         archived_at=row.archived_at,
         custom_attributes=custom_attributes_from_json(row.custom_attributes),
+        closed_by=row.closed_by,
+        first_worked_at=row.first_worked_at,
+        reopen_count=row.reopen_count,
     )
 
 
@@ -163,6 +171,9 @@ def case_to_row(case: Case) -> dict[str, Any]:
         "closed_at": case.closed_at,
         "archived_at": case.archived_at,
         "custom_attributes": custom_attributes_to_json(case.custom_attributes),
+        "closed_by": case.closed_by,
+        "first_worked_at": case.first_worked_at,
+        "reopen_count": case.reopen_count,
     }
 
 

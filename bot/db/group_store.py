@@ -69,6 +69,10 @@ CYCLE_CASES = (
         cases.c.type,
         projects.c.auto_close,
         cases.c.key,
+        projects.c.close_unless_worked,
+        cases.c.first_worked_at,
+        cases.c.closed_by,
+        projects.c.reopen_window_secs,
     )
     .join(cases, cases.c.id == monitor_cycle_cases.c.case_id)
     .join(projects, projects.c.id == monitor_cycle_cases.c.project_id)
@@ -104,8 +108,10 @@ def lock(conn: Connection, event: MonitorEvent) -> LockedGroup:
 
 
 def _state(conn: Connection, row: Any) -> GroupState | None:
+    """The group's state with its cycle's cases: the current cycle's, or for a group in
+    OK the last one's (a re-fire may reopen them)."""
     cycle_cases: tuple[CycleCase, ...] = ()
-    if row.last_transition_at is not None and row.state != State.OK.value and row.cycle > 0:
+    if row.last_transition_at is not None and row.cycle > 0:
         found = conn.execute(CYCLE_CASES, {"group_id": row.id, "cycle": row.cycle})
         cycle_cases = tuple(cycle_case(r) for r in found)
     return to_state(row, cycle_cases)
@@ -242,7 +248,16 @@ def to_state(row: Any, cycle_cases: tuple[CycleCase, ...]) -> GroupState | None:
 def cycle_case(row: Any) -> CycleCase:
     """A claimed case of the group's cycle, from a row of `CYCLE_CASES`."""
     return CycleCase(
-        str(row.case_id), str(row.project_id), row.status, row.type, bool(row.auto_close), row.key
+        str(row.case_id),
+        str(row.project_id),
+        row.status,
+        row.type,
+        bool(row.auto_close),
+        row.key,
+        close_unless_worked=bool(row.close_unless_worked),
+        worked=row.first_worked_at is not None,
+        closed_by=row.closed_by,
+        reopen_window_secs=int(row.reopen_window_secs),
     )
 
 

@@ -36,6 +36,11 @@ monitor_groups = Table(
     Column("cycle_started_at", UTCDateTime, nullable=True),
     Column("last_triggered_at", UTCDateTime, nullable=True),
     Column("last_delivery_fingerprint", String(200), nullable=True),
+    # When casebot last received a notification for the group (a repeat included): a
+    # group in Alert or Warn silent for longer than its source repeats is stale.
+    Column("last_notified_at", UTCDateTime, nullable=True),
+    # When the scheduler marked the group stale (cleared by its next notification).
+    Column("stale_at", UTCDateTime, nullable=True),
     UniqueConstraint("source", "monitor_id", "group_key"),
 )
 

@@ -32,7 +32,6 @@ from bot.db.group_store import (
 )
 from bot.db.monitor_groups import monitor_cycle_cases, monitor_groups
 from bot.db.projects import projects
-from handles.types import State
 
 _g = monitor_groups.c
 
@@ -185,7 +184,8 @@ def _preload(conn: Connection, wanted: set[GroupKey]) -> list[tuple[Any, GroupSt
         for row in conn.execute(_PRELOAD, params):
             if (row.source, row.monitor_id, row.group_key) in wanted:
                 rows.append(row)
-    in_cycle = {row.id: row.cycle for row in rows if row.state != State.OK.value and row.cycle > 0}
+    # The current cycle's cases; for a group in OK, the last cycle's (a re-fire may reopen).
+    in_cycle = {row.id: row.cycle for row in rows if row.cycle > 0}
     found: dict[int, list[CycleCase]] = {}
     ids = sorted(in_cycle)
     for start in range(0, len(ids), _CHUNK):

@@ -27,6 +27,7 @@ from sqlalchemy import (
 )
 
 from bot.core.cases import Project
+from bot.core.lifecycle import INACTIVE_DEFAULT, Lifecycle
 from bot.core.monitor import ProjectTarget
 from bot.db.metadata import UTCDateTime, metadata
 
@@ -46,6 +47,22 @@ projects = Table(
     Column("mirror_threads", Boolean, nullable=False, server_default=true()),
     Column("is_error_tracking_default", Boolean, nullable=False, server_default=false()),
     Column("created_at", UTCDateTime, nullable=False),
+    # Lifecycle settings (bot/core/lifecycle.py).
+    Column("auto_close_inactive", Boolean, nullable=False, server_default=false()),
+    Column("max_inactive_secs", Integer, nullable=False, server_default=str(INACTIVE_DEFAULT)),
+    Column("self_assign_in_progress", Boolean, nullable=False, server_default=false()),
+    Column("reopen_window_secs", Integer, nullable=False, server_default="0"),
+    Column("close_unless_worked", Boolean, nullable=False, server_default=false()),
+    Column("close_stale_groups", Boolean, nullable=False, server_default=false()),
+)
+
+LIFECYCLE_COLUMNS = (
+    "auto_close_inactive",
+    "max_inactive_secs",
+    "self_assign_in_progress",
+    "reopen_window_secs",
+    "close_unless_worked",
+    "close_stale_groups",
 )
 
 # One row per project. Taking the next number is `UPDATE ... SET last = last + 1
@@ -78,6 +95,7 @@ def project_from_row(row: Row[Any]) -> Project:
         mirror_threads=row.mirror_threads,
         is_error_tracking_default=row.is_error_tracking_default,
         created_at=row.created_at,
+        lifecycle=Lifecycle(**{name: getattr(row, name) for name in LIFECYCLE_COLUMNS}),
     )
 
 
@@ -192,7 +210,13 @@ def _values(project: Project) -> dict[str, Any]:
         "mirror_threads": project.mirror_threads,
         "is_error_tracking_default": project.is_error_tracking_default,
         "created_at": project.created_at,
+        **lifecycle_values(project.lifecycle),
     }
+
+
+def lifecycle_values(lifecycle: Lifecycle) -> dict[str, Any]:
+    """The lifecycle settings as column values."""
+    return {name: getattr(lifecycle, name) for name in LIFECYCLE_COLUMNS}
 
 
 # The pipeline's lookup of the projects a notification's `@case-` mentions name.

@@ -17,7 +17,15 @@ from sqlalchemy import Connection
 
 from bot.core.cases import DESCRIPTION_MAX, TITLE_MAX, Actor, CreationSource, TimelineKind
 from bot.core.events import MonitorEvent, Source
-from bot.core.monitor import AppendTimeline, CloseCase, Decision, NoteOnCase, OpenCase
+from bot.core.monitor import (
+    AppendTimeline,
+    CloseCase,
+    Decision,
+    NoteOnCase,
+    OpenCase,
+    PromptClose,
+    ReopenCase,
+)
 from bot.db import downtimes as downtime_store
 from bot.db import inbox_store
 from bot.pipeline.reports import EventReport, Settled, applied_report
@@ -47,6 +55,7 @@ def carry_out(
     appended: list[str] = []
     closed: list[str] = []
     noted: list[str] = []
+    reopened: list[str] = []
     data = _transition_data(event, decision.transition, inbox_id)
     actor = Actor.monitor(event.monitor_name or event.monitor_id)
     for action in actions:
@@ -69,6 +78,33 @@ def carry_out(
                     action.case_id, kind=TimelineKind.NOTE, body=action.message, actor=actor
                 )
                 noted.append(keys.get(action.case_id, action.case_id))
+            case PromptClose():
+                cases.append(
+                    action.case_id,
+                    kind=TimelineKind.CLOSE_PROMPT,
+                    body=action.message,
+                    actor=actor,
+                    data=data,
+                )
+                noted.append(keys.get(action.case_id, action.case_id))
+            case ReopenCase():
+                assert group_id is not None, "a group that reopens a case is saved at once"
+                case = cycles.reopen(
+                    group_id,
+                    decision.group.cycle,
+                    UUID(action.case_id),
+                    actor=actor,
+                    body=action.message,
+                    data={**data, "after_secs": int(action.after.total_seconds())},
+                )
+                cases.append(
+                    case,
+                    kind=TimelineKind.MONITOR_TRANSITION,
+                    body=action.description,
+                    actor=actor,
+                    data=data,
+                )
+                reopened.append(case.key)
             case OpenCase():
                 assert group_id is not None, "a group that opens a case is saved at once"
                 case = cycles.open(
@@ -99,6 +135,7 @@ def carry_out(
         appended=tuple(appended),
         closed=tuple(closed),
         noted=tuple(noted),
+        reopened=tuple(reopened),
     )
 
 

@@ -21,7 +21,7 @@ from sqlalchemy import Connection
 from bot.core.downtimes import ActiveDowntime
 from bot.core.events import MonitorEvent, Source
 from bot.core.inbox import Outcome as InboxOutcome
-from bot.core.monitor import OpenCase, Outcome, advance, classify, transition_for
+from bot.core.monitor import OpenCase, Outcome, ReopenCase, advance, classify, transition_for
 from bot.db import inbox_store
 from bot.db.group_store import DirectGroups, GroupCreatedMeanwhile, Groups
 from bot.db.preloaded_groups import PreloadedGroups
@@ -203,7 +203,7 @@ class Pipeline:
                 run.projects, group, event, transition, rendered, run.active_downtimes()
             )
             assert decision.group is not None
-            opens = any(isinstance(a, OpenCase) for a in decision.actions)
+            opens = any(isinstance(a, OpenCase | ReopenCase) for a in decision.actions)
             try:
                 group_id = run.groups.save(
                     conn,

@@ -51,6 +51,7 @@ class EventReport:
     appended: tuple[str, ...] = ()
     closed: tuple[str, ...] = ()
     noted: tuple[str, ...] = ()
+    reopened: tuple[str, ...] = ()
     skipped: tuple[tuple[str, str], ...] = ()
     note: str | None = None
     # `muted by downtime <id> (<message>)`: a downtime muted the notification.
@@ -65,7 +66,7 @@ class EventReport:
         }
         if self.transition:
             data["transition"] = self.transition
-        for name in ("opened", "appended", "closed", "noted"):
+        for name in ("opened", "reopened", "appended", "closed", "noted"):
             if getattr(self, name):
                 data[name] = list(getattr(self, name))
         if self.skipped:
@@ -188,6 +189,7 @@ def applied_report(
     appended: tuple[str, ...] = (),
     closed: tuple[str, ...] = (),
     noted: tuple[str, ...] = (),
+    reopened: tuple[str, ...] = (),
 ) -> EventReport:
     return EventReport(
         monitor_id=event.monitor_id,
@@ -199,6 +201,7 @@ def applied_report(
         appended=appended,
         closed=closed,
         noted=noted,
+        reopened=reopened,
         skipped=tuple((s.handle, s.reason.value) for s in decision.skipped),
         note=note,
         muted=decision.muted.reason if decision.muted is not None else None,

@@ -6,7 +6,8 @@ It first claims the round (bot/db/tick_claim.py): of several replicas on one
 PostgreSQL database, one does the work and the others skip it. Each part is
 idempotent: a round repeated, or run late, does each thing once.
 
-- downtimes that ended notify the groups they muted (bot/pipeline/downtime_ends.py).
+- downtimes that ended notify the groups they muted (bot/pipeline/downtime_ends.py);
+- projects that close inactive cases close them (bot/pipeline/inactive_cases.py).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from sqlalchemy import Engine
 from bot.core.records import record
 from bot.db.tick_claim import claim
 from bot.pipeline.downtime_ends import handle_ends
+from bot.pipeline.inactive_cases import close_inactive
 from bot.pipeline.reports import EventReport
 
 if TYPE_CHECKING:
@@ -33,12 +35,15 @@ class TickReport:
     claimed: bool
     at: datetime
     resumed: tuple[EventReport, ...] = field(default=())
+    # Keys of the cases closed for inactivity.
+    inactive: tuple[str, ...] = ()
 
     def as_json(self) -> dict[str, object]:
         return {
             "claimed": self.claimed,
             "at": self.at.isoformat(),
             "resumed": [r.as_json() for r in self.resumed],
+            "inactive": list(self.inactive),
         }
 
 
@@ -48,4 +53,5 @@ def tick(engine: Engine, pipeline: Pipeline, *, now: datetime) -> TickReport:
         if not claim(conn):
             return TickReport(claimed=False, at=now)
         resumed = handle_ends(conn, pipeline, now=now)
-    return TickReport(claimed=True, at=now, resumed=tuple(resumed))
+        inactive = close_inactive(conn, pipeline, now=now)
+    return TickReport(claimed=True, at=now, resumed=tuple(resumed), inactive=tuple(inactive))

@@ -17,6 +17,7 @@ from sqlalchemy import Connection
 
 from bot.core.cases import (
     ACTOR_NAME_MAX,
+    PERSON_SOURCES,
     Actor,
     Case,
     CaseEvent,
@@ -95,10 +96,12 @@ class CaseWriter(CaseReader):
     def _require_user(self, user_id: uuid.UUID) -> User:
         return UserReader(self.conn).get(user_id)
 
-    def _touch(self, ref: CaseRef) -> Case:
-        """Bump `modified_at` and return the case, in one statement (which locks the row)."""
+    def _touch(self, ref: CaseRef, actor: Actor | None = None) -> Case:
+        """Bump `modified_at` and return the case, in one statement (which locks the row);
+        a person's touch also marks the case worked."""
         column, value = reference(ref)
-        case = case_store.touch(self.conn, column, value, now=self.now)
+        worked = actor is not None and actor.source in PERSON_SOURCES
+        case = case_store.touch(self.conn, column, value, now=self.now, worked=worked)
         if case is None:
             raise CaseNotFound(ref.key if isinstance(ref, Case) else ref)
         return case
@@ -122,14 +125,17 @@ class CaseWriter(CaseReader):
         old = getattr(case, column)
         if old == value:
             return case
-        changed = self._update(case, {column: str(value)})
+        changed = self._update(case, {column: str(value)}, actor)
         data = {"from": old, "to": str(value)}
         self._record(changed, case, kind, actor, body.format(old or "none", value), data)
         return changed
 
-    def _update(self, case: Case, values: dict[str, Any]) -> Case:
-        """Write `values` and the new `modified_at`; returns the case as it now is."""
+    def _update(self, case: Case, values: dict[str, Any], actor: Actor | None = None) -> Case:
+        """Write `values` and the new `modified_at`; returns the case as it now is. A
+        person's change (`actor`) marks the case worked, the first time."""
         values = {**values, "modified_at": self.now}
+        if actor is not None and actor.source in PERSON_SOURCES and case.first_worked_at is None:
+            values["first_worked_at"] = self.now
         case_store.update_case(self.conn, case.id, values)
         return with_row_values(case, values)
 

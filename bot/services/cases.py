@@ -22,11 +22,13 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from bot.core.cases import (
+    PERSON_SOURCES,
     Actor,
     AutoClose,
     Case,
     CaseStatus,
     CaseType,
+    ClosedBy,
     ClosingReason,
     CreationSource,
     Priority,
@@ -146,6 +148,7 @@ class CaseService(CaseWriter):
             closed_at=self.now if initial == CaseStatus.CLOSED else None,
             archived_at=None,
             custom_attributes=custom,
+            first_worked_at=self.now if actor.source in PERSON_SOURCES else None,
         )
         case_store.insert_case(self.conn, case)
         self._created.add(case.id)
@@ -171,13 +174,16 @@ class CaseService(CaseWriter):
         plan = checked(plan_status_change(case, new_status, closing_reason=reason, now=self.now))
         if plan is None:
             return case
+        closed = plan.status == CaseStatus.CLOSED
         changed = self._update(
             case,
             {
                 "status": plan.status.value,
                 "closed_at": plan.closed_at,
                 "closing_reason": plan.closing_reason,
+                "closed_by": (case.closed_by or str(actor.source)) if closed else None,
             },
+            actor,
         )
         body = f"Status changed from {case.status.status_name} to {plan.status.status_name}"
         if plan.status == CaseStatus.CLOSED and plan.closing_reason:
@@ -212,7 +218,7 @@ class CaseService(CaseWriter):
         case = self._load_for_change(ref)
         if dict(case.attributes) == new:
             return case
-        changed = self._update(case, {"attributes": attributes_to_json(new)})
+        changed = self._update(case, {"attributes": attributes_to_json(new)}, actor)
         data = {"from": attributes_to_json(case.attributes), "to": attributes_to_json(new)}
         self._record(changed, case, TimelineKind.ATTRIBUTES, actor, "Attributes changed", data)
         return changed
@@ -237,7 +243,7 @@ class CaseService(CaseWriter):
         if plan is None:
             return case
         written = custom_attributes_to_json(plan.attributes)
-        changed = self._update(case, {"custom_attributes": written})
+        changed = self._update(case, {"custom_attributes": written}, actor)
         kind = TimelineKind.CUSTOM_ATTRIBUTES
         self._record(changed, case, kind, actor, plan.body, plan.data)
         return changed
@@ -247,19 +253,26 @@ class CaseService(CaseWriter):
         case = self._load_for_change(ref)
         if case.assignee_id == user.id:
             return case
-        changed = self._update(case, {"assignee_id": user.id})
+        changed = self._update(case, {"assignee_id": user.id}, actor)
         data = {
             "from": str(case.assignee_id) if case.assignee_id else None,
             "to": str(user.id),
         }
         self._record(changed, case, TimelineKind.ASSIGNEE, actor, f"Assigned to {user.name}", data)
+        if (
+            actor.user_id == user.id
+            and changed.status == CaseStatus.OPEN
+            and self._project(changed.project_id).lifecycle.self_assign_in_progress
+        ):
+            # The project's auto_transition_assigned_cases_on_self_assigned.
+            return self.set_status(changed, CaseStatus.IN_PROGRESS, actor=actor)
         return changed
 
     def unassign(self, ref: CaseRef, *, actor: Actor) -> Case:
         case = self._load_for_change(ref)
         if case.assignee_id is None:
             return case
-        changed = self._update(case, {"assignee_id": None})
+        changed = self._update(case, {"assignee_id": None}, actor)
         data = {"from": str(case.assignee_id), "to": None}
         self._record(changed, case, TimelineKind.ASSIGNEE, actor, "Unassigned", data)
         return changed
@@ -268,7 +281,7 @@ class CaseService(CaseWriter):
         case = self._load_for_change(ref)
         if case.archived_at is not None:
             return case
-        changed = self._update(case, {"archived_at": self.now})
+        changed = self._update(case, {"archived_at": self.now}, actor)
         self._record(changed, case, TimelineKind.ARCHIVED, actor, "Archived", {})
         return changed
 
@@ -276,7 +289,7 @@ class CaseService(CaseWriter):
         case = self._load_for_change(ref)
         if case.archived_at is None:
             return case
-        changed = self._update(case, {"archived_at": None})
+        changed = self._update(case, {"archived_at": None}, actor)
         self._record(changed, case, TimelineKind.UNARCHIVED, actor, "Unarchived", {})
         return changed
 
@@ -297,7 +310,7 @@ class CaseService(CaseWriter):
     def comment(self, ref: CaseRef, text: str, *, actor: Actor) -> TimelineEntry:
         """Add a comment; returns its timeline entry."""
         body = checked(validate_comment(text))
-        return self._record(self._touch(ref), None, TimelineKind.COMMENT, actor, body, {})
+        return self._record(self._touch(ref, actor), None, TimelineKind.COMMENT, actor, body, {})
 
     def append(
         self,
@@ -313,7 +326,7 @@ class CaseService(CaseWriter):
         The hot path of monitor notifications: two statements, no read before them
         (one for a case this service has just created).
         """
-        case = ref if isinstance(ref, Case) and ref.id in self._created else self._touch(ref)
+        case = ref if isinstance(ref, Case) and ref.id in self._created else self._touch(ref, actor)
         return self._record(case, None, kind, actor, body, dict(data or {}))
 
     def auto_close(
@@ -323,8 +336,10 @@ class CaseService(CaseWriter):
         actor: Actor,
         body: str = "monitor group resolved",
         data: Mapping[str, Any] | None = None,
+        closed_by: ClosedBy = ClosedBy.RECOVERY,
     ) -> AutoClose:
-        """Close the case because its monitor group resolved (rule 3 of the engine).
+        """Close the case because its monitor group resolved (rule 3 of the engine), or
+        for another reason of casebot's own (`closed_by`: inactivity, a stale group).
 
         An already closed case is left alone; a SECURITY case without a closing
         reason stays open and gets a note saying it needs one.
@@ -333,7 +348,14 @@ class CaseService(CaseWriter):
         outcome = plan_auto_close(case)
         extra = dict(data or {})
         if outcome == AutoClose.CLOSE:
-            changed = self._update(case, {"status": CaseStatus.CLOSED.value, "closed_at": self.now})
+            changed = self._update(
+                case,
+                {
+                    "status": CaseStatus.CLOSED.value,
+                    "closed_at": self.now,
+                    "closed_by": closed_by.value,
+                },
+            )
             extra.update({"from": case.status.value, "to": CaseStatus.CLOSED.value})
             self._record(changed, case, TimelineKind.AUTO_CLOSE, actor, body, extra)
         elif outcome == AutoClose.NEEDS_REASON:
@@ -341,9 +363,28 @@ class CaseService(CaseWriter):
                 f"{body}; this SECURITY case stays open: closing it needs a closing reason "
                 f"({', '.join(ClosingReason)})"
             )
-            changed = self._update(case, {})
+            changed = self._update(case, {}, actor)
             self._record(changed, case, TimelineKind.NOTE, actor, note, extra)
         return outcome
+
+    def reopen(
+        self, ref: CaseRef, *, actor: Actor, body: str, data: Mapping[str, Any] | None = None
+    ) -> Case:
+        """Open a closed case again because its monitor group re-fired (the reopen window)."""
+        case = self._load_for_change(ref)
+        changed = self._update(
+            case,
+            {
+                "status": CaseStatus.OPEN.value,
+                "closed_at": None,
+                "closing_reason": None,
+                "closed_by": None,
+                "reopen_count": case.reopen_count + 1,
+            },
+        )
+        extra = {**(data or {}), "from": case.status.value, "to": CaseStatus.OPEN.value}
+        self._record(changed, case, TimelineKind.REOPENED, actor, body, extra)
+        return changed
 
     def move_to_project(self, ref: CaseRef, project: ProjectRef, *, actor: Actor) -> Case:
         """Move the case to another project: it gets that project's next key."""
@@ -353,7 +394,9 @@ class CaseService(CaseWriter):
             return case
         number = self._next_number(target)
         new_key = case_key(target.key, number)
-        changed = self._update(case, {"project_id": target.id, "number": number, "key": new_key})
+        changed = self._update(
+            case, {"project_id": target.id, "number": number, "key": new_key}, actor
+        )
         move_cycle_claims(self.conn, case_id=case.id, project_id=target.id)
         data = {
             "from_key": case.key,

@@ -91,3 +91,26 @@ class CycleCases(CycleReader):
             now=self.cases.now,
         )
         return case
+
+    def reopen(
+        self,
+        group_id: int,
+        cycle: int,
+        case_id: uuid.UUID,
+        *,
+        actor: Actor,
+        body: str,
+        data: Mapping[str, object],
+    ) -> Case:
+        """Reopen a case the group's recovery closed, and claim the new cycle for it (the
+        reopen window: one case for a flapping group). The caller holds the group's lock."""
+        case = self.cases.reopen(case_id, actor=actor, body=body, data=data)
+        cycle_store.claim_cycle_case(
+            self.conn,
+            group_id=group_id,
+            cycle=cycle,
+            project_id=str(case.project_id),
+            case_id=str(case.id),
+            now=self.cases.now,
+        )
+        return case

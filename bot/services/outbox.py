@@ -155,9 +155,20 @@ def change_message(
     return current
 
 
-def enqueue_reply(conn: Connection, message: LiveMessage, text: str, *, now: datetime) -> None:
-    """Queue one thread reply under a live message (posted after the message itself)."""
-    store.enqueue(conn, REPLY, message.channel_ref, message.id, {"text": text}, now)
+def enqueue_reply(
+    conn: Connection,
+    message: LiveMessage,
+    text: str,
+    *,
+    now: datetime,
+    blocks: list[dict[str, Any]] | None = None,
+) -> None:
+    """Queue one thread reply under a live message (posted after the message itself);
+    `blocks` for a reply with buttons, `text` its fallback."""
+    payload: dict[str, Any] = {"text": text}
+    if blocks is not None:
+        payload["blocks"] = blocks
+    store.enqueue(conn, REPLY, message.channel_ref, message.id, payload, now)
 
 
 def enqueue_ephemeral(

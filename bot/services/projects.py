@@ -21,6 +21,7 @@ from bot.core.cases import (
     Project,
     parse_case_type,
 )
+from bot.core.lifecycle import Lifecycle, check_inactive_secs, check_reopen_window
 from bot.core.projects import (
     suggest_handle,
     validate_project_handle,
@@ -120,6 +121,7 @@ class ProjectService(ProjectReader):
         slack_channel: str | None = None,
         mirror_threads: bool = True,
         is_error_tracking_default: bool = False,
+        lifecycle: Lifecycle | None = None,
     ) -> Project:
         """A new project; without a handle, one is derived from the name."""
         clean_name = _ok(validate_project_name(name))
@@ -141,6 +143,7 @@ class ProjectService(ProjectReader):
             mirror_threads=mirror_threads,
             is_error_tracking_default=is_error_tracking_default,
             created_at=self.now,
+            lifecycle=_checked_lifecycle(lifecycle or Lifecycle()),
         )
         self._refuse_taken(key=project.key, handle=project.handle, other_than=None)
         if is_error_tracking_default:
@@ -166,6 +169,7 @@ class ProjectService(ProjectReader):
         slack_channel: str | _Unset | None = UNSET,
         mirror_threads: bool | _Unset = UNSET,
         is_error_tracking_default: bool | _Unset = UNSET,
+        lifecycle: Lifecycle | _Unset = UNSET,
     ) -> Project:
         """Change the given settings; the key can be repeated but never changed."""
         project = ref if isinstance(ref, Project) else self.get(ref)
@@ -191,12 +195,17 @@ class ProjectService(ProjectReader):
         ):
             if not isinstance(value, _Unset):
                 changes[column] = bool(value)
+        if not isinstance(lifecycle, _Unset) and lifecycle != project.lifecycle:
+            changes["lifecycle"] = _checked_lifecycle(lifecycle)
         if not changes:
             return project
         if changes.get("is_error_tracking_default"):
             self._clear_error_tracking_default()
+        written = dict(changes)
+        if "lifecycle" in written:
+            written.update(store.lifecycle_values(written.pop("lifecycle")))
         try:
-            store.update_project(self.conn, project.id, changes)
+            store.update_project(self.conn, project.id, written)
         except IntegrityError:
             self._refuse_taken(key=None, handle=changes.get("handle"), other_than=project.id)
             raise
@@ -221,6 +230,16 @@ class ProjectService(ProjectReader):
                 raise InvalidProjectChange(
                     column, f"{column} {value!r} is already used by another project"
                 )
+
+
+def _checked_lifecycle(lifecycle: Lifecycle) -> Lifecycle:
+    for checked in (
+        check_inactive_secs(lifecycle.max_inactive_secs),
+        check_reopen_window(lifecycle.reopen_window_secs),
+    ):
+        if isinstance(checked, Invalid):
+            raise InvalidProjectChange(checked.field, checked.message)
+    return lifecycle
 
 
 def _clean_channel(channel: str | None) -> str | None:

@@ -16,6 +16,7 @@ from bot.slack.views import (
     CaseListView,
     CaseModalView,
     CloseModalView,
+    ClosePromptView,
     PreviewModalView,
 )
 from bot.templating import render_json, render_text
@@ -78,6 +79,10 @@ def close_modal(view: CloseModalView) -> dict[str, Any]:
 
 def preview_modal(view: PreviewModalView) -> dict[str, Any]:
     return _modal(render_json("slack/preview_modal.json.j2", view=view))
+
+
+def close_prompt(view: ClosePromptView) -> Message:
+    return _message(render_json("slack/close_prompt.json.j2", view=view))
 
 
 def notice(kind: str, **context: Any) -> str:

@@ -26,10 +26,10 @@ from bot.services.cycles import CycleReader
 from bot.services.outbox import LiveMessage
 from bot.services.projects import ProjectReader
 from bot.services.users import UserReader
-from bot.slack.blocks import alert_message, notice
+from bot.slack.blocks import alert_message, close_prompt, notice
 from bot.slack.case_links import CaseLinks
 from bot.slack.channels import CHANNEL_NAME_MAX, channel_ref
-from bot.slack.views import AlertView, CaseSummary
+from bot.slack.views import AlertView, CaseSummary, ClosePromptView
 from handles.types import State
 
 BADGES = {
@@ -40,6 +40,8 @@ BADGES = {
     "OK": ":large_green_circle:",
 }
 MANUAL = CreationSource.MANUAL.value
+# Replies even a quiet channel gets: what casebot did (or asks) on its own.
+ALWAYS_REPLIED = (TimelineKind.AUTO_CLOSE, TimelineKind.NOTE, TimelineKind.CLOSE_PROMPT)
 STATUS_LABELS = {"OPEN": "Open", "IN_PROGRESS": "In progress", "CLOSED": "Closed"}
 
 
@@ -115,13 +117,18 @@ class SlackNotifier:
             return
         summary = case_summary(conn, event.case, self.links, now=event.occurred_at)
         reply = self._reply_for(conn, event)
+        prompt = None
+        if event.kind == TimelineKind.CLOSE_PROMPT:
+            prompt = close_prompt(ClosePromptView(event.case.key, str(event.case.id)))
+            reply = prompt.text
         for live in linked:
             self.refresh(conn, live, summary, now=event.occurred_at)
             if reply and (
-                event.kind in (TimelineKind.AUTO_CLOSE, TimelineKind.NOTE)
+                event.kind in ALWAYS_REPLIED
                 or not channels.is_quiet(conn, live.channel_ref, live.channel_id or "")
             ):
-                outbox.enqueue_reply(conn, live, reply, now=event.occurred_at)
+                blocks = prompt.blocks if prompt is not None else None
+                outbox.enqueue_reply(conn, live, reply, now=event.occurred_at, blocks=blocks)
         self.wake()
 
     def _announce(self, conn: Connection, case: Case, *, now: datetime) -> None:
@@ -159,7 +166,11 @@ class SlackNotifier:
     def _reply_for(self, conn: Connection, event: CaseEvent) -> str | None:
         case = event.case
         if event.kind == TimelineKind.AUTO_CLOSE:
-            return notice("auto_closed", case_key=case.key)
+            # casebot's own closes (inactivity, a stale group) say why; a recovery is the default.
+            reason = None
+            if event.actor.source != ActorSource.MONITOR:
+                reason = event.body.removeprefix("closed: ")
+            return notice("auto_closed", case_key=case.key, reason=reason)
         if event.kind == TimelineKind.NOTE and event.actor.source == ActorSource.MONITOR:
             # The monitor's only note: the group resolved but a SECURITY case stays open
             # until someone gives its closing reason (bot.core.monitor, NoteOnCase).

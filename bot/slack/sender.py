@@ -404,6 +404,7 @@ class OutboxSender:
             channel=parent.channel_id,
             thread_ts=parent.ts,
             text=item.payload["text"],
+            blocks=item.payload.get("blocks"),
             unfurl_links=False,
             metadata=self._metadata(tag),
         )

@@ -111,3 +111,11 @@ class CaseListView:
 
     user: str
     cases: tuple[CaseSummary, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True, slots=True)
+class ClosePromptView:
+    """"Monitor recovered — close?" under an alert message, with a Close button."""
+
+    case_key: str
+    case_id: str

@@ -9,21 +9,25 @@ and to closing cases when their monitor group resolves.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
 from starlette.responses import Response
 
 from bot.core.cases import Project
+from bot.core.lifecycle import AutoCloseMode, Lifecycle
 from bot.core.projects import suggest_handle
 from bot.services.projects import UNSET, ProjectService
 from bot.web.api.caller import READ_CASES, WRITE_CASES, Call, Caller
 from bot.web.api.document import refusal, request_body
 from bot.web.api.errors import ApiError
+from bot.web.api.models.fields import given as given_or
 from bot.web.api.models.projects import (
     MISSING,
     ProjectCreateRequest,
     ProjectResponse,
+    ProjectSettingsUpdate,
     ProjectsResponse,
     ProjectUpdateRequest,
 )
@@ -133,16 +137,71 @@ async def update_project(project_id: ProjectId, caller: WriteCases) -> Any:
                     "data.attributes.settings.integration_monitor.handle: "
                     f"@case-{handle} already belongs to project {owner.key}",
                 )
+        auto_close, lifecycle = lifecycle_change(project, given("auto_resolve_enabled"), settings)
         updated = service.update(
             project,
             name=change.name if change.name is not MISSING else UNSET,
             handle=handle,
             monitor_enabled=given("enabled"),
-            auto_close=given("auto_resolve_enabled"),
+            auto_close=auto_close,
+            lifecycle=lifecycle,
         )
         return _project(updated)
 
     return await caller.run(update)
+
+
+def lifecycle_change(
+    project: Project, auto_resolve: Any, settings: ProjectSettingsUpdate | Any
+) -> tuple[Any, Lifecycle]:
+    """The project's auto-close and lifecycle after the request's settings.
+
+    `casebot_lifecycle.auto_close_mode` and `integration_monitor.auto_resolve_enabled`
+    say the same thing twice (`never` is auto-resolve off): both may be given if they
+    agree.
+    """
+    lifecycle = project.lifecycle
+    if settings is MISSING:
+        return auto_resolve, lifecycle
+    inactive = settings.auto_close_inactive_cases
+    if inactive is not MISSING:
+        lifecycle = replace(
+            lifecycle,
+            auto_close_inactive=given_or(inactive.enabled, lifecycle.auto_close_inactive),
+            max_inactive_secs=given_or(
+                inactive.max_inactive_time_in_secs, lifecycle.max_inactive_secs
+            ),
+        )
+    transition = settings.auto_transition_assigned_cases
+    if transition is not MISSING:
+        lifecycle = replace(
+            lifecycle,
+            self_assign_in_progress=given_or(
+                transition.auto_transition_assigned_cases_on_self_assigned,
+                lifecycle.self_assign_in_progress,
+            ),
+        )
+    own = settings.casebot_lifecycle
+    if own is MISSING:
+        return auto_resolve, lifecycle
+    lifecycle = replace(
+        lifecycle,
+        reopen_window_secs=given_or(own.reopen_window_secs, lifecycle.reopen_window_secs),
+        close_stale_groups=given_or(own.close_stale_groups, lifecycle.close_stale_groups),
+    )
+    if own.auto_close_mode is MISSING:
+        return auto_resolve, lifecycle
+    mode = AutoCloseMode(own.auto_close_mode)
+    closes = mode is not AutoCloseMode.NEVER
+    if auto_resolve is not UNSET and auto_resolve != closes:
+        raise ApiError(
+            400,
+            "data.attributes.settings: integration_monitor.auto_resolve_enabled "
+            f"{str(auto_resolve).lower()} contradicts casebot_lifecycle.auto_close_mode "
+            f"{mode.value!r}",
+        )
+    lifecycle = replace(lifecycle, close_unless_worked=mode is AutoCloseMode.UNLESS_WORKED)
+    return closes, lifecycle
 
 
 @router.delete(

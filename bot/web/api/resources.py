@@ -66,6 +66,7 @@ def case_resource(case: Case, *, modified_by: uuid.UUID | None = None) -> Json:
 
 
 def project_resource(project: Project) -> Json:
+    lifecycle = project.lifecycle
     return {
         "id": str(project.id),
         "type": "project",
@@ -82,6 +83,20 @@ def project_resource(project: Project) -> Json:
                     "case_type_id": wire.TYPE_IDS_BY_NAME.get(
                         project.default_case_type, wire.STANDARD_TYPE_ID
                     ),
+                },
+                "auto_close_inactive_cases": {
+                    "enabled": lifecycle.auto_close_inactive,
+                    "max_inactive_time_in_secs": lifecycle.max_inactive_secs,
+                },
+                "auto_transition_assigned_cases": {
+                    "auto_transition_assigned_cases_on_self_assigned": (
+                        lifecycle.self_assign_in_progress
+                    ),
+                },
+                "casebot_lifecycle": {
+                    "reopen_window_secs": lifecycle.reopen_window_secs,
+                    "auto_close_mode": project.auto_close_mode.value,
+                    "close_stale_groups": lifecycle.close_stale_groups,
                 },
             },
         },

@@ -21,7 +21,15 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from bot.core.cases import Actor, ActorSource, Case, CaseStatus, CaseType, TimelineEntry
+from bot.core.cases import (
+    Actor,
+    ActorSource,
+    Case,
+    CaseStatus,
+    CaseType,
+    TimelineEntry,
+    TimelineKind,
+)
 from bot.core.issues import IssueState
 from bot.services.case_pages import CaseDetail, CasePages, Person
 from bot.services.cases import CaseService
@@ -96,6 +104,20 @@ class CasePageView:
     @property
     def is_security(self) -> bool:
         return self.case.type == CaseType.SECURITY
+
+    @property
+    def recovered_at(self) -> datetime | None:
+        """When the monitor recovered while a person worked the case, if casebot asked
+        "monitor recovered — close?" and the case is still open since."""
+        if self.case.status == CaseStatus.CLOSED:
+            return None
+        asked: datetime | None = None
+        for entry in self.detail.timeline:
+            if entry.kind == TimelineKind.CLOSE_PROMPT:
+                asked = entry.created_at
+            elif entry.kind in (TimelineKind.STATUS, TimelineKind.REOPENED):
+                asked = None
+        return asked
 
     @staticmethod
     def issue_state(value: str) -> str:

@@ -4,11 +4,20 @@ from __future__ import annotations
 
 import re
 import uuid
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import MISSING as MISSING
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, WithJsonSchema
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    WithJsonSchema,
+)
 
+from bot.core.lifecycle import INACTIVE_MAX, INACTIVE_MIN, REOPEN_MAX
 from bot.web.api import wire
 from bot.web.api.models.case_requests import ProjectKind
 from bot.web.api.models.fields import NonEmpty, NotBlank, refuse
@@ -77,8 +86,55 @@ class IntegrationMonitorUpdate(BaseModel):
     auto_resolve_enabled: StrictBool | MISSING = MISSING
 
 
+def _inactive_secs(value: int) -> int:
+    if not INACTIVE_MIN <= value <= INACTIVE_MAX:
+        raise refuse(
+            f"must be between {INACTIVE_MIN} (7 days) and {INACTIVE_MAX} (180 days), got {value}"
+        )
+    return value
+
+
+def _reopen_secs(value: int) -> int:
+    if not 0 <= value <= REOPEN_MAX:
+        raise refuse(f"must be between 0 (off) and {REOPEN_MAX} (a day), got {value}")
+    return value
+
+
+InactiveSecs = Annotated[
+    StrictInt,
+    AfterValidator(_inactive_secs),
+    WithJsonSchema({"type": "integer", "minimum": INACTIVE_MIN, "maximum": INACTIVE_MAX}),
+]
+ReopenSecs = Annotated[
+    StrictInt,
+    AfterValidator(_reopen_secs),
+    WithJsonSchema({"type": "integer", "minimum": 0, "maximum": REOPEN_MAX}),
+]
+AutoCloseModeName = Literal["always", "unless_worked", "never"]
+
+
+class AutoCloseInactiveUpdate(BaseModel):
+    enabled: StrictBool | MISSING = MISSING
+    max_inactive_time_in_secs: InactiveSecs | MISSING = MISSING
+
+
+class AutoTransitionUpdate(BaseModel):
+    auto_transition_assigned_cases_on_self_assigned: StrictBool | MISSING = MISSING
+
+
+class LifecycleUpdate(BaseModel):
+    """casebot's own lifecycle settings (docs/lifecycle.md)."""
+
+    reopen_window_secs: ReopenSecs | MISSING = MISSING
+    auto_close_mode: AutoCloseModeName | MISSING = MISSING
+    close_stale_groups: StrictBool | MISSING = MISSING
+
+
 class ProjectSettingsUpdate(BaseModel):
     integration_monitor: IntegrationMonitorUpdate | MISSING = MISSING
+    auto_close_inactive_cases: AutoCloseInactiveUpdate | MISSING = MISSING
+    auto_transition_assigned_cases: AutoTransitionUpdate | MISSING = MISSING
+    casebot_lifecycle: LifecycleUpdate | MISSING = MISSING
 
 
 class ProjectUpdateAttributes(BaseModel):
@@ -109,8 +165,36 @@ class IntegrationMonitor(_Resource):
     case_type_id: str
 
 
+class AutoCloseInactiveCases(_Resource):
+    enabled: bool
+    max_inactive_time_in_secs: int = Field(description="7 to 180 days without activity")
+
+
+class AutoTransitionAssignedCases(_Resource):
+    auto_transition_assigned_cases_on_self_assigned: bool = Field(
+        description="An Open case someone assigns to themselves moves to In Progress"
+    )
+
+
+class CasebotLifecycle(_Resource):
+    """casebot's own settings, not Datadog's."""
+
+    reopen_window_secs: int = Field(
+        description="A group that re-fires this soon after its recovery reopens its case (0: off)"
+    )
+    auto_close_mode: AutoCloseModeName = Field(
+        description="On recovery: always close, never, or unless a person worked the case"
+    )
+    close_stale_groups: bool = Field(
+        description="A group silent past its source's repeat interval ends its cycle"
+    )
+
+
 class ProjectSettings(_Resource):
     integration_monitor: IntegrationMonitor
+    auto_close_inactive_cases: AutoCloseInactiveCases
+    auto_transition_assigned_cases: AutoTransitionAssignedCases
+    casebot_lifecycle: CasebotLifecycle
 
 
 class ProjectAttributes(_Resource):
