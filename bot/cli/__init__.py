@@ -24,6 +24,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "inbox",
     "downtime",
     "tick",
+    "groups",
     "db",
     "project",
     "cases",

@@ -25,7 +25,7 @@ from bot.slack import server as slack_server
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "tick",
-        help="run one round of the scheduler (downtime ends) now",
+        help="run one round of the scheduler (downtimes, inactive cases, stale groups)",
         description=__doc__.split("\n\n", 1)[1] if __doc__ else None,
     )
     parser.add_argument(
@@ -75,8 +75,10 @@ def run(args: argparse.Namespace) -> int:
         print("Another server is doing this round; nothing done here.")
         return 0
     print(f"Round at {now.isoformat()}:")
-    if not report.resumed and not report.inactive:
+    if not report.resumed and not report.inactive and not report.stale:
         print("  nothing to do")
+    for group in report.stale:
+        print(f"  stale: {group}")
     for key in report.inactive:
         print(f"  closed for inactivity: {key}")
     for resumed in report.resumed:

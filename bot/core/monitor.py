@@ -59,6 +59,8 @@ class CycleCase:
     closed_by: str | None = None
     # The project's reopen window, in seconds (0: off).
     reopen_window_secs: int = 0
+    # The project ends the cycle of a stale group (`close_stale_groups`).
+    close_stale: bool = False
 
 
 @record

@@ -12,6 +12,7 @@ bot/db/preloaded_groups.py). A cycle's claimed cases are bot/db/cycle_store.py.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any, Protocol
 
 from sqlalchemy import Connection, bindparam, select, update
@@ -59,7 +60,16 @@ _UPDATE = (
         last_triggered_at=bindparam("new_last_triggered_at"),
         cycle_key=bindparam("new_cycle_key"),
         monitor_name=bindparam("new_monitor_name"),
+        last_notified_at=bindparam("new_last_notified_at"),
+        stale_at=None,
     )
+)
+# A notification that changes nothing (a duplicate, a late one) still says the group
+# is alive: it is no longer stale.
+_SEEN = (
+    update(monitor_groups)
+    .where(_g.id == bindparam("group_id"))
+    .values(last_notified_at=bindparam("new_last_notified_at"), stale_at=None)
 )
 CYCLE_CASES = (
     select(
@@ -73,6 +83,7 @@ CYCLE_CASES = (
         cases.c.first_worked_at,
         cases.c.closed_by,
         projects.c.reopen_window_secs,
+        projects.c.close_stale_groups,
     )
     .join(cases, cases.c.id == monitor_cycle_cases.c.case_id)
     .join(projects, projects.c.id == monitor_cycle_cases.c.project_id)
@@ -122,14 +133,17 @@ def save(
     locked: LockedGroup,
     event: MonitorEvent,
     state: GroupState,
+    *,
+    now: datetime,
 ) -> int:
-    """Write the group's new state; its id. A new group is inserted, and if another
-    transaction inserted it first, `GroupCreatedMeanwhile` says to start over."""
+    """Write the group's new state, notified at `now`; its id. A new group is inserted,
+    and if another transaction inserted it first, `GroupCreatedMeanwhile` says to start
+    over."""
     if locked.id is not None:
-        conn.execute(_UPDATE, update_values(locked.id, event, state))
+        conn.execute(_UPDATE, update_values(locked.id, event, state, now))
         return locked.id
     new_id = conn.execute(
-        _INSERT[conn.dialect.name], insert_values(event, state)
+        _INSERT[conn.dialect.name], insert_values(event, state, now)
     ).scalar_one_or_none()
     if new_id is None:
         raise GroupCreatedMeanwhile(event.group)
@@ -137,6 +151,15 @@ def save(
 
 
 GroupKey = tuple[str, str, str]
+
+
+def mark_seen(conn: Connection, values: dict[str, Any] | Sequence[dict[str, Any]]) -> None:
+    """Groups notified without a change (`seen_values`), one or many in one statement."""
+    conn.execute(_SEEN, values)
+
+
+def seen_values(group_id: int, now: datetime) -> dict[str, Any]:
+    return {"group_id": group_id, "new_last_notified_at": now}
 
 
 def key_of(event: MonitorEvent) -> GroupKey:
@@ -156,7 +179,11 @@ class Groups(Protocol):
         state: GroupState,
         *,
         need_id: bool,
+        now: datetime,
     ) -> int | None: ...
+
+    def seen(self, conn: Connection, locked: LockedGroup, *, now: datetime) -> None:
+        """A notification that changed nothing (a duplicate or a late one) came at `now`."""
 
     def applied(
         self,
@@ -185,8 +212,13 @@ class DirectGroups:
         state: GroupState,
         *,
         need_id: bool,
+        now: datetime,
     ) -> int | None:
-        return save(conn, locked, event, state)
+        return save(conn, locked, event, state, now=now)
+
+    def seen(self, conn: Connection, locked: LockedGroup, *, now: datetime) -> None:
+        if locked.id is not None:
+            mark_seen(conn, seen_values(locked.id, now))
 
     def applied(
         self,
@@ -203,7 +235,7 @@ class DirectGroups:
         """Nothing pending: every save was written at once."""
 
 
-def insert_values(event: MonitorEvent, state: GroupState) -> dict[str, Any]:
+def insert_values(event: MonitorEvent, state: GroupState, now: datetime) -> dict[str, Any]:
     return {
         "source": event.source.value,
         "monitor_id": event.monitor_id,
@@ -215,10 +247,13 @@ def insert_values(event: MonitorEvent, state: GroupState) -> dict[str, Any]:
         "cycle_started_at": state.cycle_started_at,
         "last_triggered_at": state.last_triggered_at,
         "cycle_key": state.cycle_key,
+        "last_notified_at": now,
     }
 
 
-def update_values(group_id: int, event: MonitorEvent, state: GroupState) -> dict[str, Any]:
+def update_values(
+    group_id: int, event: MonitorEvent, state: GroupState, now: datetime
+) -> dict[str, Any]:
     return {
         "group_id": group_id,
         "new_state": state.state.value,
@@ -228,6 +263,7 @@ def update_values(group_id: int, event: MonitorEvent, state: GroupState) -> dict
         "new_last_triggered_at": state.last_triggered_at,
         "new_cycle_key": state.cycle_key,
         "new_monitor_name": event.monitor_name,
+        "new_last_notified_at": now,
     }
 
 
@@ -258,6 +294,7 @@ def cycle_case(row: Any) -> CycleCase:
         worked=row.first_worked_at is not None,
         closed_by=row.closed_by,
         reopen_window_secs=int(row.reopen_window_secs),
+        close_stale=bool(row.close_stale_groups),
     )
 
 

@@ -59,17 +59,30 @@ def silent_groups(
     )
 
 
-def mark_stale(conn: Connection, group_id: int, *, now: datetime) -> None:
-    conn.execute(update(monitor_groups).where(_g.id == group_id), {"stale_at": now})
+def mark_stale(conn: Connection, group_id: int, *, now: datetime, end_cycle: bool) -> None:
+    """Mark the group stale; `end_cycle`: and back in OK, as if its recovery had come."""
+    values: dict[str, Any] = {"stale_at": now}
+    if end_cycle:
+        values["state"] = "OK"
+    conn.execute(update(monitor_groups).where(_g.id == group_id), values)
 
 
-def stale_groups(conn: Connection, *, limit: int) -> list[Row[Any]]:
-    """Groups marked stale (not notified since), most recently marked first."""
-    return list(
-        conn.execute(
-            select(monitor_groups)
-            .where(_g.stale_at.is_not(None))
-            .order_by(_g.stale_at.desc())
-            .limit(limit)
-        )
+def list_groups(conn: Connection, *, stale_only: bool, limit: int) -> list[Row[Any]]:
+    """Monitor groups, the most recently notified first; `stale_only`: those marked stale
+    (and not notified since), the most recently marked first."""
+    query = select(
+        _g.id,
+        _g.source,
+        _g.monitor_id,
+        _g.monitor_name,
+        _g.group_key,
+        _g.state,
+        _g.cycle,
+        _g.last_notified_at,
+        _g.stale_at,
     )
+    if stale_only:
+        query = query.where(_g.stale_at.is_not(None)).order_by(_g.stale_at.desc(), _g.id)
+    else:
+        query = query.order_by(_g.last_notified_at.desc().nulls_last(), _g.id)
+    return list(conn.execute(query.limit(limit)))

@@ -8,6 +8,7 @@ written in two statements at the end.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, select, text
@@ -25,7 +26,9 @@ from bot.db.group_store import (
     insert_values,
     key_of,
     lock,
+    mark_seen,
     save,
+    seen_values,
     to_state,
     update_values,
     write_updates,
@@ -50,6 +53,8 @@ class PreloadedGroups:
         self.cache: dict[GroupKey, LockedGroup] = {}
         self.inserts: dict[GroupKey, dict[str, Any]] = {}
         self.updates: dict[int, dict[str, Any]] = {}
+        # Groups notified without a change: their last notification time.
+        self.seen_at: dict[int, dict[str, Any]] = {}
         wanted = {key_of(e) for e in events}
         # Groups not stored yet are known to be new: no need to look again per event.
         self.cache = dict.fromkeys(wanted, LockedGroup(None, None))
@@ -72,15 +77,26 @@ class PreloadedGroups:
         state: GroupState,
         *,
         need_id: bool,
+        now: datetime,
     ) -> int | None:
         if locked.id is None:
             if not need_id:
-                self.inserts[key_of(event)] = insert_values(event, state)
+                self.inserts[key_of(event)] = insert_values(event, state, now)
                 return None
             self.inserts.pop(key_of(event), None)
-            return save(conn, locked, event, state)
-        self.updates[locked.id] = update_values(locked.id, event, state)
+            return save(conn, locked, event, state, now=now)
+        self.updates[locked.id] = update_values(locked.id, event, state, now)
+        self.seen_at.pop(locked.id, None)
         return locked.id
+
+    def seen(self, conn: Connection, locked: LockedGroup, *, now: datetime) -> None:
+        if locked.id is None:
+            return
+        pending = self.updates.get(locked.id)
+        if pending is not None:
+            pending["new_last_notified_at"] = now
+        else:
+            self.seen_at[locked.id] = seen_values(locked.id, now)
 
     def applied(
         self,
@@ -106,8 +122,11 @@ class PreloadedGroups:
             insert_groups(conn, list(self.inserts.values()))
         if self.updates:
             write_updates(conn, list(self.updates.values()))
+        if self.seen_at:
+            mark_seen(conn, list(self.seen_at.values()))
         self.inserts.clear()
         self.updates.clear()
+        self.seen_at.clear()
 
 
 _CHUNK = 100

@@ -99,6 +99,7 @@ class Pipeline:
             assert key is not None, "only a row with a key can conflict"
             original = dedupe.original_of(conn, delivery, key)
             own = dedupe.store_unkeyed(conn, delivery, InboxOutcome.DUPLICATE)
+            _alive(conn, DirectGroups(), events, now=now)
             return self._settle(conn, duplicate(own, delivery.source, original), now=now)
         return self.process(conn, inbox_id, delivery.source, events, now=now)
 
@@ -171,6 +172,7 @@ class Pipeline:
             elif i in duplicate_of:
                 one = duplicate(ids[i], delivery.source, duplicate_of[i])
                 key = None  # the key stays with the first delivery that carried it
+                _alive(conn, run.groups, events, now=now)
             else:
                 reports = tuple(self._event(run, ids[i], e) for e in events)
                 one = processed(ids[i], delivery.source, reports, events)
@@ -196,6 +198,7 @@ class Pipeline:
             group = locked.state
             seen = classify(group, event)  # dedupe: already applied, or late
             if seen is not Outcome.APPLIED:
+                run.groups.seen(conn, locked, now=run.now)  # a repeat: the group is alive
                 return EventReport(event.monitor_id, event.group, event.state.value, seen.value)
             transition = transition_for(group, event)
             rendered, note = render.render(event, transition, advance(group, event))
@@ -213,6 +216,7 @@ class Pipeline:
                     need_id=opens
                     or decision.muted is not None
                     or bool(self._notification_listeners),
+                    now=run.now,
                 )
             except GroupCreatedMeanwhile:
                 continue  # a concurrent transaction stored this new group first
@@ -248,6 +252,15 @@ class Pipeline:
     def _settle(self, conn: Connection, settled: Settled, *, now: datetime) -> DeliveryReport:
         persist.record(conn, settled, now=now)
         return settled.report
+
+
+def _alive(
+    conn: Connection, groups: Groups, events: Sequence[MonitorEvent], *, now: datetime
+) -> None:
+    """A delivery sent again (Alertmanager repeats a firing group every repeat_interval)
+    changes nothing, but its groups are alive: not stale (bot/pipeline/stale_groups.py)."""
+    for event in events:
+        groups.seen(conn, groups.load(conn, event), now=now)
 
 
 class _Run:

@@ -7,7 +7,9 @@ PostgreSQL database, one does the work and the others skip it. Each part is
 idempotent: a round repeated, or run late, does each thing once.
 
 - downtimes that ended notify the groups they muted (bot/pipeline/downtime_ends.py);
-- projects that close inactive cases close them (bot/pipeline/inactive_cases.py).
+- projects that close inactive cases close them (bot/pipeline/inactive_cases.py);
+- groups silent past their source's repeat interval are marked stale, and their cycle
+  ends where their cases' projects say so (bot/pipeline/stale_groups.py).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from bot.db.tick_claim import claim
 from bot.pipeline.downtime_ends import handle_ends
 from bot.pipeline.inactive_cases import close_inactive
 from bot.pipeline.reports import EventReport
+from bot.pipeline.stale_groups import mark_stale
 
 if TYPE_CHECKING:
     from bot.pipeline.pipeline import Pipeline
@@ -37,6 +40,8 @@ class TickReport:
     resumed: tuple[EventReport, ...] = field(default=())
     # Keys of the cases closed for inactivity.
     inactive: tuple[str, ...] = ()
+    # The groups marked stale: `source monitor group`.
+    stale: tuple[str, ...] = ()
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -44,6 +49,7 @@ class TickReport:
             "at": self.at.isoformat(),
             "resumed": [r.as_json() for r in self.resumed],
             "inactive": list(self.inactive),
+            "stale": list(self.stale),
         }
 
 
@@ -54,4 +60,11 @@ def tick(engine: Engine, pipeline: Pipeline, *, now: datetime) -> TickReport:
             return TickReport(claimed=False, at=now)
         resumed = handle_ends(conn, pipeline, now=now)
         inactive = close_inactive(conn, pipeline, now=now)
-    return TickReport(claimed=True, at=now, resumed=tuple(resumed), inactive=tuple(inactive))
+        stale = mark_stale(conn, pipeline, now=now)
+    return TickReport(
+        claimed=True,
+        at=now,
+        resumed=tuple(resumed),
+        inactive=tuple(inactive),
+        stale=tuple(stale),
+    )

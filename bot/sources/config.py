@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from bot.core.downtime_schedule import parse_duration
 from handles.types import State
 
 # Which non-OK state a firing alert stands for, by its `severity` label (lower-cased).
@@ -78,10 +79,38 @@ class GrafanaConfig:
     condition_ref: str = "C"
 
 
+# How often each sender repeats a notification while a group stays in Alert or Warn:
+# Alertmanager's and Grafana's `repeat_interval` (4 h by default). Datadog renotifies
+# only if the monitor says so, and casebot's own events not at all: None, never stale.
+DEFAULT_REPEAT_INTERVALS: Mapping[str, timedelta | None] = {
+    "alertmanager": timedelta(hours=4),
+    "grafana": timedelta(hours=4),
+    "datadog": None,
+    "generic": None,
+}
+DEFAULT_STALE_AFTER_REPEATS = 3
+
+
+@dataclass(frozen=True, slots=True)
+class StaleConfig:
+    """When a group in Alert or Warn that nobody notified is stale: after `repeats` of its
+    source's repeat interval without a notification."""
+
+    repeat_intervals: Mapping[str, timedelta | None] = field(
+        default_factory=lambda: dict(DEFAULT_REPEAT_INTERVALS)
+    )
+    repeats: int = DEFAULT_STALE_AFTER_REPEATS
+
+    def after(self, source: str) -> timedelta | None:
+        interval = self.repeat_intervals.get(source)
+        return interval * self.repeats if interval is not None else None
+
+
 @dataclass(frozen=True, slots=True)
 class SourcesConfig:
     alertmanager: LabelSourceConfig = field(default_factory=LabelSourceConfig)
     grafana: GrafanaConfig = field(default_factory=GrafanaConfig)
+    stale: StaleConfig = field(default_factory=StaleConfig)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> SourcesConfig:
@@ -106,7 +135,28 @@ class SourcesConfig:
                 value_ref=environ.get("CASEBOT_GRAFANA_VALUE_REF") or None,
                 condition_ref=environ.get("CASEBOT_GRAFANA_CONDITION_REF", "C"),
             ),
+            stale=_stale_from_env(environ),
         )
+
+
+def _stale_from_env(environ: Mapping[str, str]) -> StaleConfig:
+    intervals = dict(DEFAULT_REPEAT_INTERVALS)
+    for source in intervals:
+        name = f"CASEBOT_{source.upper()}_REPEAT_INTERVAL"
+        text = environ.get(name, "").strip()
+        if not text:
+            continue
+        if text in ("0", "off"):
+            intervals[source] = None
+            continue
+        length = parse_duration(text)
+        if not isinstance(length, timedelta):
+            raise ConfigError(f"{name}: {length.message}; or 0 for a sender that never repeats")
+        intervals[source] = length
+    repeats = environ.get("CASEBOT_STALE_AFTER_REPEATS", str(DEFAULT_STALE_AFTER_REPEATS))
+    if not repeats.strip().isdigit() or int(repeats) < 1:
+        raise ConfigError(f"CASEBOT_STALE_AFTER_REPEATS: expected a whole number, got {repeats!r}")
+    return StaleConfig(intervals, int(repeats))
 
 
 def parse_severity_states(text: str, variable: str) -> dict[str, State]:
