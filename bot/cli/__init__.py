@@ -25,6 +25,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "downtime",
     "tick",
     "groups",
+    "report",
     "db",
     "project",
     "cases",

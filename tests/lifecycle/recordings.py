@@ -27,15 +27,17 @@ def record(
     group: tuple[str, ...] = ("host:web-1",),
     monitor: str = "disk",
     message: str = MESSAGE,
+    start: datetime = T0,
+    name: str = "Disk full",
 ) -> Path:
-    """Write one delivery per (minutes after T0, state) into `folder`, in order."""
+    """Write one delivery per (minutes after `start`, state) into `folder`, in order."""
     folder.mkdir(parents=True, exist_ok=True)
     for minutes, state in events:
-        at = T0 + timedelta(minutes=minutes)
+        at = start + timedelta(minutes=minutes)
         n = next(_serial)
         body = {
             "delivery_id": f"d-{n}",
-            "monitor": {"id": monitor, "name": "Disk full", "message": message},
+            "monitor": {"id": monitor, "name": name, "message": message},
             "group": list(group),
             "state": state,
             "timestamp": _text(at),

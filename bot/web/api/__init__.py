@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from bot.web.api import cases, document, downtimes, projects, routing, users
+from bot.web.api import cases, document, downtimes, projects, reports, routing, users
 from bot.web.api.caller import Backend
 
 __all__ = ["Backend", "install"]
@@ -33,6 +33,7 @@ def install(app: FastAPI, backend: Backend | None = None) -> None:
         cases.router,
         users.router,
         downtimes.router,
+        reports.router,
     )
     for router in routers:
         app.router.routes.extend(router.routes)

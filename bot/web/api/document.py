@@ -78,6 +78,8 @@ def document(app: FastAPI) -> Json:
              "/api/v2/error-tracking"},
             {"name": "Downtimes", "description": "Planned silence for monitor groups under "
              "/api/v2/downtime"},
+            {"name": "Reports", "description": "casebot's reports on cases: which monitors "
+             "are noise"},
         ],
     )  # fmt: skip
     components = generated.setdefault("components", {})
