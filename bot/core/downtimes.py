@@ -241,15 +241,20 @@ def muting(
     downtimes: Iterable[ActiveDowntime],
     group: GroupState | None,
     event: MonitorEvent,
+    *,
+    at: datetime,
 ) -> Mute | None:
-    """The downtime that mutes this notification, if any (the first that does).
+    """The downtime that mutes this notification, received at `at`, if any (the first).
+
+    A notification is judged when casebot receives it, as Datadog mutes what it would
+    send while a downtime holds: the sender's own time may be when its alert began
+    (Alertmanager's `startsAt`), long before.
 
     A recovery of a cycle that began before the window is not muted (people hear
     that the alert they saw is over), unless the downtime mutes the first recovery
     (`mute_first_recovery_notification`). A recovery of a cycle that began inside
     the window is muted like the alert was.
     """
-    at = event.occurred_at
     facts: GroupFacts | None = None
     for active in downtimes:
         window = active.downtime.mutes_at(at)

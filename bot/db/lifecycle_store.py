@@ -67,20 +67,28 @@ def mark_stale(conn: Connection, group_id: int, *, now: datetime, end_cycle: boo
     conn.execute(update(monitor_groups).where(_g.id == group_id), values)
 
 
+_GROUP_COLUMNS = (
+    _g.id,
+    _g.source,
+    _g.monitor_id,
+    _g.monitor_name,
+    _g.group_key,
+    _g.state,
+    _g.cycle,
+    _g.last_notified_at,
+    _g.stale_at,
+)
+
+
+def group_by_id(conn: Connection, group_id: int) -> Any:
+    """The group's row (`_GROUP_COLUMNS`), or None."""
+    return conn.execute(select(*_GROUP_COLUMNS).where(_g.id == group_id)).first()
+
+
 def list_groups(conn: Connection, *, stale_only: bool, limit: int) -> list[Row[Any]]:
     """Monitor groups, the most recently notified first; `stale_only`: those marked stale
     (and not notified since), the most recently marked first."""
-    query = select(
-        _g.id,
-        _g.source,
-        _g.monitor_id,
-        _g.monitor_name,
-        _g.group_key,
-        _g.state,
-        _g.cycle,
-        _g.last_notified_at,
-        _g.stale_at,
-    )
+    query = select(*_GROUP_COLUMNS)
     if stale_only:
         query = query.where(_g.stale_at.is_not(None)).order_by(_g.stale_at.desc(), _g.id)
     else:

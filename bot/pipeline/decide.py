@@ -9,6 +9,7 @@ the downtimes the pipeline's cache holds: none, and nothing is asked).
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 
 from sqlalchemy import Connection
 
@@ -42,7 +43,9 @@ def decision(
     transition: Transition,
     rendered: Rendered,
     downtimes: Sequence[ActiveDowntime] = (),
+    *,
+    now: datetime,
 ) -> Decision:
     named = projects.named(case_mentions(rendered.mentions))
-    muted = muting(downtimes, group, event) if downtimes else None
+    muted = muting(downtimes, group, event, at=now) if downtimes else None
     return decide(group, event, transition, rendered, named, muted=muted)

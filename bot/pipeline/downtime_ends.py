@@ -13,7 +13,6 @@ notification's text.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -84,7 +83,7 @@ def _notify(
         if not downtime.notifies_state(group.state):
             continue
         event = persist.facts_event(muted.event, muted.text, state=group.state)
-        if muting(others, group, replace(event, occurred_at=at)) is not None:
+        if muting(others, group, event, at=at) is not None:
             continue  # another downtime still mutes the group
         rendered = Rendered(muted.text, handles.extract_mentions(muted.text))
         decision = resume(group, event, rendered, projects.named(case_mentions(rendered.mentions)))

@@ -203,7 +203,13 @@ class Pipeline:
             transition = transition_for(group, event)
             rendered, note = render.render(event, transition, advance(group, event))
             decision = decide.decision(
-                run.projects, group, event, transition, rendered, run.active_downtimes()
+                run.projects,
+                group,
+                event,
+                transition,
+                rendered,
+                run.active_downtimes(),
+                now=run.now,
             )
             assert decision.group is not None
             opens = any(isinstance(a, OpenCase | ReopenCase) for a in decision.actions)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Connection
 
@@ -29,17 +30,23 @@ class GroupReader:
         self.conn = conn
 
     def list(self, *, stale_only: bool = False, limit: int = 100) -> list[GroupSummary]:
-        return [
-            GroupSummary(
-                r.id,
-                r.source,
-                r.monitor_id,
-                r.monitor_name,
-                r.group_key,
-                r.state,
-                r.cycle,
-                r.last_notified_at,
-                r.stale_at,
-            )
-            for r in lifecycle_store.list_groups(self.conn, stale_only=stale_only, limit=limit)
-        ]
+        found = lifecycle_store.list_groups(self.conn, stale_only=stale_only, limit=limit)
+        return [_summary(r) for r in found]
+
+    def find(self, group_id: int) -> GroupSummary | None:
+        row = lifecycle_store.group_by_id(self.conn, group_id)
+        return _summary(row) if row is not None else None
+
+
+def _summary(r: Any) -> GroupSummary:
+    return GroupSummary(
+        r.id,
+        r.source,
+        r.monitor_id,
+        r.monitor_name,
+        r.group_key,
+        r.state,
+        r.cycle,
+        r.last_notified_at,
+        r.stale_at,
+    )

@@ -17,6 +17,7 @@ from bot.slack.views import (
     CaseModalView,
     CloseModalView,
     ClosePromptView,
+    MuteModalView,
     PreviewModalView,
 )
 from bot.templating import render_json, render_text
@@ -77,6 +78,11 @@ def close_modal(view: CloseModalView) -> dict[str, Any]:
     return _modal(render_json("slack/close_modal.json.j2", view=view))
 
 
+def mute_modal(view: MuteModalView) -> dict[str, Any]:
+    _metadata(view.private_metadata)
+    return _modal(render_json("slack/mute_modal.json.j2", view=view))
+
+
 def preview_modal(view: PreviewModalView) -> dict[str, Any]:
     return _modal(render_json("slack/preview_modal.json.j2", view=view))
 
@@ -134,7 +140,8 @@ def _fit_block(block: dict[str, Any]) -> dict[str, Any]:
                 _fit_text(element, MAX_SECTION_TEXT)
     elif kind == "actions":
         for element in block.get("elements", []):
-            _fit_text(element["text"], MAX_BUTTON_TEXT)
+            if "text" in element:  # a button (a menu's options are fixed labels)
+                _fit_text(element["text"], MAX_BUTTON_TEXT)
     elif kind == "input":
         element = block.get("element", {})
         for option in element.get("options", []):

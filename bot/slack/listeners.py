@@ -17,7 +17,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.core.cases import validate_title
 from bot.services.errors import CaseServiceError, InvalidChange
-from bot.slack import case_desk, issue_buttons, thread_replies
+from bot.slack import case_desk, issue_buttons, mute_menu, thread_replies
 from bot.slack.after_ack import BUTTON, COMMAND_KIND, MESSAGE, MODAL, after_ack
 from bot.slack.blocks import case_list_message, case_modal, close_modal, preview_modal
 from bot.slack.case_desk import CaseRequest, NeedsReason, SlackUser
@@ -63,6 +63,7 @@ def register(app: AsyncApp, runtime: SlackRuntime) -> None:
     app.command(COMMAND)(handlers.on_command)
     app.event("message")(handlers.on_message)
     issue_buttons.register(app, runtime)  # an error-tracking issue's Create Case
+    mute_menu.register(app, runtime)  # an alert message's Mute menu
 
 
 class Listeners:

@@ -66,6 +66,7 @@ class SlackRuntime:
         self.handled = handled
         self._bot: dict[str, str | None] = {"user_id": None, "bot_id": None, "team_id": None}
         self._profiles: dict[str, tuple[str, str | None]] = {}
+        self._zones: dict[str, str] = {}
         self._tasks: list[asyncio.Task[Any]] = []
         self._socket: Any = None
         self.bolt = AsyncApp(
@@ -150,6 +151,20 @@ class SlackRuntime:
             log.info("users.info %s failed: %s", user_id, error)
         self._profiles[user_id] = (name, email)
         return name, email
+
+    async def time_zone(self, user_id: str) -> str:
+        """The person's time zone as Slack knows it (users.info `tz`, remembered); UTC if
+        Slack will not say."""
+        if user_id in self._zones:
+            return self._zones[user_id]
+        zone = "UTC"
+        try:
+            answer = await self.client.users_info(user=user_id)
+            zone = str((answer.get("user") or {}).get("tz") or "UTC")
+        except (SlackApiError, OSError, TimeoutError) as error:
+            log.info("users.info %s failed: %s", user_id, error)
+        self._zones[user_id] = zone
+        return zone
 
     # -- internals --------------------------------------------------------------------------
 

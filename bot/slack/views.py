@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from bot.core.group_mutes import MuteChoice
+
 
 @dataclass(frozen=True, slots=True)
 class CaseSummary:
@@ -50,6 +52,11 @@ class AlertView:
     def group_ref(self) -> str:
         """The Create Case button's value: which group and cycle the click is about."""
         return f"{self.group_id}:{self.cycle}"
+
+    @property
+    def mute_choices(self) -> tuple[MuteChoice, ...]:
+        """The Mute menu's options (bot/slack/mute_menu.py)."""
+        return tuple(MuteChoice)
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,7 +122,16 @@ class CaseListView:
 
 @dataclass(frozen=True, slots=True)
 class ClosePromptView:
-    """"Monitor recovered — close?" under an alert message, with a Close button."""
+    """ "Monitor recovered — close?" under an alert message, with a Close button."""
 
     case_key: str
     case_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class MuteModalView:
+    """Mute a group until a time the person picks (the Mute menu's Custom…)."""
+
+    title: str
+    private_metadata: str
+    initial: int  # epoch seconds: the picker starts there

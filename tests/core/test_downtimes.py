@@ -239,13 +239,13 @@ def test_which_notifications_are_muted(
     group: GroupState | None, state: State, first_recovery: bool, muted: bool
 ) -> None:
     active = compiled(downtime(OneTime(at(0), at(1)), mute_first_recovery=first_recovery))
-    found = muting([active], group, event(state, when=at(0.5)))
+    found = muting([active], group, event(state), at=at(0.5))
     assert (found is not None) is muted
 
 
 def test_nothing_is_muted_outside_the_window_or_after_a_cancel() -> None:
     active = compiled(downtime(OneTime(at(0), at(1))))
-    assert muting([active], None, event(when=at(1))) is None
+    assert muting([active], None, event(), at=at(1)) is None
     canceled = compiled(downtime(OneTime(at(0), at(1)), canceled_at=at(0.25)))
-    assert muting([canceled], None, event(when=at(0.5))) is None
-    assert muting([canceled], None, event(when=at(0.1))) is not None
+    assert muting([canceled], None, event(), at=at(0.5)) is None
+    assert muting([canceled], None, event(), at=at(0.1)) is not None

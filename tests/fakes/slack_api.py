@@ -64,6 +64,7 @@ class _State:
     channels: list[_Channel] = field(default_factory=list)
     users: dict[str, str] = field(default_factory=dict)
     emails: dict[str, str] = field(default_factory=dict)
+    zones: dict[str, str] = field(default_factory=dict)
     # ts -> (channel, text) of every message posted, for assertions.
     messages: dict[str, tuple[str, str]] = field(default_factory=dict)
     # ts -> the message as conversations.history shows it (thread_ts, metadata, ...).
@@ -129,11 +130,15 @@ class FakeSlack:
         with self._lock:
             self._state.channels.append(_Channel(channel_id, name, private))
 
-    def add_user(self, user_id: str, name: str, *, email: str | None = None) -> None:
+    def add_user(
+        self, user_id: str, name: str, *, email: str | None = None, tz: str | None = None
+    ) -> None:
         with self._lock:
             self._state.users[user_id] = name
             if email is not None:
                 self._state.emails[user_id] = email
+            if tz is not None:
+                self._state.zones[user_id] = tz
 
     def fail(
         self,
@@ -393,13 +398,14 @@ class FakeSlack:
         with self._lock:
             name = self._state.users.get(user)
             email = self._state.emails.get(user)
+            zone = self._state.zones.get(user)
         if name is None:
             return {"ok": False, "error": "user_not_found"}
         profile = {"email": email} if email else {}
-        return {
-            "ok": True,
-            "user": {"id": user, "name": name, "real_name": name, "profile": profile},
-        }
+        found: dict[str, Any] = {"id": user, "name": name, "real_name": name, "profile": profile}
+        if zone is not None:
+            found["tz"] = zone
+        return {"ok": True, "user": found}
 
 
 class _Handler(BaseHTTPRequestHandler):
