@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from bot.db.engine import DEFAULT_DATABASE_URL
+from bot.notify.settings import NotifySettings
 from bot.slack.settings import SlackConfigError, SlackSettings
 from bot.sources.config import ConfigError, SourcesConfig
 
@@ -51,6 +52,8 @@ class Settings:
     # This server's name among replicas on one database: in its metrics, its logs and
     # the claims it takes on Slack calls. Without CASEBOT_REPLICA_NAME, the host's name.
     replica: str = field(default_factory=socket.gethostname)
+    # Notification rules' and watchers' deliveries: the burst window, SMTP, PagerDuty.
+    notify: NotifySettings = field(default_factory=NotifySettings)
 
     @classmethod
     def from_env(
@@ -88,6 +91,7 @@ class Settings:
             slack=_slack(env),
             tick_seconds=_whole(env, "CASEBOT_TICK_SECONDS", 60),
             replica=_replica(env),
+            notify=NotifySettings.from_env(env),
         )
 
 

@@ -389,3 +389,13 @@ def full_cases(conn: Connection, ids: Sequence[uuid.UUID]) -> list[Case]:
     rows = conn.execute(select(cases).where(_c.id.in_(ids)))
     found = {row.id: case_from_row(row) for row in rows}
     return [found[case_id] for case_id in ids if case_id in found]
+
+
+def case_matches(conn: Connection, query: Query, case_id: uuid.UUID) -> bool:
+    """Whether `query` matches this one case, as a search would find it (a notification
+    rule's query, asked of the case that changed)."""
+    node = query.node
+    columns = _candidate_columns(node, "created")
+    candidates, _ = _narrow(_with_archived(_base(columns), node), node, conn.dialect.name)
+    row = conn.execute(candidates.where(_c.id == case_id)).first()
+    return row is not None and query.matches(_documents(node)(row))

@@ -21,6 +21,14 @@ from bot.db.error_tracking import (
 from bot.db.inbox import inbox
 from bot.db.metadata import metadata
 from bot.db.monitor_groups import monitor_cycle_cases, monitor_groups
+from bot.db.notification_tables import (
+    case_watchers,
+    notification_deliveries,
+    notification_destinations,
+    notification_outbox,
+    notification_rules,
+    project_notification_settings,
+)
 from bot.db.projects import project_counters, projects
 from bot.db.slack_tables import (
     slack_channels,
@@ -36,6 +44,7 @@ __all__ = [
     "api_keys",
     "app_settings",
     "case_timeline",
+    "case_watchers",
     "cases",
     "downtimes",
     "error_tracking_activity",
@@ -47,7 +56,12 @@ __all__ = [
     "monitor_cycle_cases",
     "monitor_groups",
     "muted_notifications",
+    "notification_deliveries",
+    "notification_destinations",
+    "notification_outbox",
+    "notification_rules",
     "project_counters",
+    "project_notification_settings",
     "projects",
     "sign_in_failures",
     "slack_channels",

@@ -58,3 +58,15 @@ class DowntimeNotFound(CaseServiceError):
 
 class InvalidDowntime(InvalidChange):
     pass
+
+
+class NotificationRuleNotFound(CaseServiceError):
+    def __init__(self, ref: object) -> None:
+        super().__init__(f"no notification rule {ref}")
+        self.ref = ref
+
+
+class DestinationNotFound(CaseServiceError):
+    def __init__(self, ref: object) -> None:
+        super().__init__(f"no destination {ref}")
+        self.ref = ref

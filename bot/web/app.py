@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 
 import anyio.to_thread
 from fastapi import FastAPI
@@ -22,6 +23,7 @@ from starlette.types import Receive, Scope, Send
 from bot.db.engine import make_engine
 from bot.db.migrate import upgrade
 from bot.errortracking import with_issue_sync
+from bot.notify.runtime import Notifications
 from bot.pipeline import Pipeline
 from bot.services.case_feed import CaseFeed, CaseFeedListener
 from bot.services.cases import CaseListener
@@ -87,7 +89,15 @@ def create_app(
             slack = slack_server.outbound(
                 config.slack, db, links, replica=config.replica, counted=metrics.outbox_claim
             )
-            listeners = assemble_case_listeners(case_listeners, slack, feed_of(app))
+            notifications = Notifications(
+                db,
+                config.notify,
+                link=lambda key: links.url(key, now=datetime.now(UTC)),
+                replica=config.replica,
+            )
+            listeners = assemble_case_listeners(
+                [*case_listeners, notifications.notifier], slack, feed_of(app)
+            )
             pipeline = Pipeline(
                 sources=config.sources,
                 case_listeners=listeners,
@@ -102,14 +112,17 @@ def create_app(
         scheduler = Scheduler(db, pipeline, interval=config.tick_seconds)
         scheduler.start()
         try:
-            async with slack_server.running(
-                app,
-                engine=db,
-                slack=config.slack,
-                links=links,
-                outbound=slack,
-                case_listeners=listeners,
-                handled=state.metrics.slack_handled,
+            async with (
+                notifications.running(),
+                slack_server.running(
+                    app,
+                    engine=db,
+                    slack=config.slack,
+                    links=links,
+                    outbound=slack,
+                    case_listeners=listeners,
+                    handled=state.metrics.slack_handled,
+                ),
             ):
                 yield
         finally:
