@@ -10,7 +10,16 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from bot.web.api import cases, document, downtimes, projects, reports, routing, users
+from bot.web.api import (
+    cases,
+    document,
+    downtimes,
+    notifications,
+    projects,
+    reports,
+    routing,
+    users,
+)
 from bot.web.api.caller import Backend
 
 __all__ = ["Backend", "install"]
@@ -30,6 +39,7 @@ def install(app: FastAPI, backend: Backend | None = None) -> None:
     routers = (
         *error_tracking.routers,
         projects.router,
+        notifications.router,
         cases.router,
         users.router,
         downtimes.router,

@@ -23,6 +23,7 @@ from bot.services.errors import (
     CaseNotFound,
     DowntimeNotFound,
     InvalidChange,
+    NotificationRuleNotFound,
     ProjectNotFound,
     UserNotFound,
 )
@@ -164,6 +165,8 @@ def service_refusal(error: Exception) -> ApiError | None:
         return ApiError(404, f"user {error.ref} not found; GET /api/v2/users lists users")
     if isinstance(error, DowntimeNotFound):
         return ApiError(404, f"downtime {error.ref} not found")
+    if isinstance(error, NotificationRuleNotFound):
+        return ApiError(404, f"notification rule {error.ref} not found")
     if isinstance(error, InvalidChange):
         return ApiError(400, f"{error.field}: {error.message}")
     return None
