@@ -35,6 +35,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "rules",
     "issues",
     "users",
+    "destinations",
+    "notifications",
 )
 
 Handler = Callable[[argparse.Namespace], int]

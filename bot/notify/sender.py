@@ -28,7 +28,7 @@ import httpx
 from sqlalchemy import Engine
 
 from bot.core.notifications import DestinationKind
-from bot.notify import email, pagerduty, teams, webhook
+from bot.notify.dispatch import deliver
 from bot.notify.http import DeliveryFailed
 from bot.notify.settings import NotifySettings
 from bot.notify.view import view_of
@@ -170,25 +170,16 @@ class NotificationSender:
 
     async def _send(self, client: httpx.AsyncClient, delivery: Delivery) -> str:
         message = delivery.message
-        view = view_of(delivery, url=self._link(delivery.case.key))
         destination = delivery.destination
-        config = destination.config if destination is not None else {}
-        kind = DestinationKind(message.route.kind)
-        if kind == DestinationKind.EMAIL:
-            to = message.route.address or config.get("address", "")
-            return await email.send(self._settings, view, to=to, now=self._now())
-        if kind == DestinationKind.WEBHOOK:
-            return await webhook.send(
-                client, view, url=config["url"], secret=config["secret"], now=self._now()
-            )
-        if kind == DestinationKind.TEAMS:
-            return await teams.send(client, view, url=config["url"])
-        return await pagerduty.send(
+        return await deliver(
             client,
-            view,
-            events_url=config.get("events_url") or self._settings.pagerduty_events_url,
-            routing_key=config["routing_key"],
+            self._settings,
+            view_of(delivery, url=self._link(delivery.case.key)),
+            kind=DestinationKind(message.route.kind),
+            config=destination.config if destination is not None else {},
+            address=message.route.address,
             action=str(message.payload.get("action", "trigger")),
+            now=self._now(),
         )
 
     async def _failed(self, delivery: Delivery, failure: DeliveryFailed) -> None:
