@@ -22,6 +22,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import Engine
 
 from bot.db.engine import make_engine
+from bot.notify.settings import NotifySettings
 from bot.settings import Settings
 from bot.slack.settings import SlackSettings
 from bot.web.app import create_app
@@ -293,9 +294,12 @@ def modal_values(**fields: str) -> dict[str, dict[str, Any]]:
 
 
 @contextmanager
-def slack_server(database_url: str, fake: FakeSlack, **slack: Any) -> Iterator[Client]:
+def slack_server(
+    database_url: str, fake: FakeSlack, *, notify: NotifySettings | None = None, **slack: Any
+) -> Iterator[Client]:
     settings = Settings(
         database_url=database_url,
+        notify=notify or NotifySettings(),
         webhook_token=WEBHOOK_TOKEN,
         public_url=PUBLIC_URL,
         slack=SlackSettings(
