@@ -7,6 +7,7 @@ Builders for rows live in tests/builders.py, not here.
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -106,6 +107,9 @@ def engine(migrated_database_url: str) -> Iterator[Engine]:
         created.dispose()
 
 
+# First, so that the marks are there when xdist's own hook reads them on a worker and puts
+# each test's group in its id (`…::test@group`), which is what its scheduler keeps together.
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Under `--dist loadgroup` (`make test`), a module's tests stay on one worker, so its
     module-wide server or browser is made once, unless the module spreads them over the
@@ -114,3 +118,22 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         module = getattr(item, "module", None)
         if not getattr(module, "SPREAD_OVER_WORKERS", False):
             item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::", 1)[0]))
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Refuse to run a module's tests spread over workers when they were meant to stay
+    together: its later tests would fail on state its earlier ones made elsewhere, which
+    reads as a flaky test rather than as the grouping that broke (as a pytest release
+    once did, by no longer reading the id xdist writes)."""
+    if not (os.environ.get("PYTEST_XDIST_WORKER") and session.config.getvalue("loadgroup")):
+        return
+    ungrouped = [
+        item.nodeid
+        for item in session.items
+        if any(item.iter_markers("xdist_group")) and "@" not in item.nodeid
+    ]
+    if ungrouped:
+        raise pytest.UsageError(
+            f"--dist loadgroup did not group {ungrouped[0]} (and {len(ungrouped) - 1} more): "
+            "check the installed pytest-xdist against pytest"
+        )
