@@ -12,12 +12,12 @@ import argparse
 import csv
 import json
 import sys
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from bot.cli.db import add_database_option, open_database
 from bot.cli.table import format_table
-from bot.core.noise import parse_since
+from bot.core.noise import describe_span, parse_since
 from bot.services.errors import CaseServiceError
 from bot.services.noise import NoiseReport, noise
 
@@ -106,22 +106,10 @@ def _noise(args: argparse.Namespace) -> int:
                 str(m.cases_opened),
                 f"{m.closed_untouched} ({m.untouched_share:.0%})" if m.cases_opened else "-",
                 str(m.reopens),
-                _span(m.median_to_recovery),
-                _span(m.median_to_first_action),
+                describe_span(m.median_to_recovery),
+                describe_span(m.median_to_first_action),
                 str(m.muted),
             )
         )
     print(format_table(rows))
     return 0
-
-
-def _span(value: timedelta | None) -> str:
-    if value is None:
-        return "-"
-    minutes = round(value.total_seconds() / 60)
-    if minutes < 60:
-        return f"{minutes} min"
-    hours, minutes = divmod(minutes, 60)
-    if hours < 48:
-        return f"{hours} h {minutes:02d} min"
-    return f"{hours // 24} days"

@@ -128,3 +128,16 @@ def parse_since(text: str, *, now: datetime) -> datetime | None:
     if len(text) < 2 or text[-1] not in units or not text[:-1].isdigit():
         return None
     return now - timedelta(**{units[text[-1]]: int(text[:-1])})
+
+
+def describe_span(value: timedelta | None) -> str:
+    """A median as people read it: `30 min`, `2 h 05 min`, `3 days`; `-` for none."""
+    if value is None:
+        return "-"
+    minutes = round(value.total_seconds() / 60)
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 48:
+        return f"{hours} h {minutes:02d} min"
+    return f"{hours // 24} days"
