@@ -17,6 +17,7 @@ from bot.services.case_feed import LocalCaseFeed
 from bot.web.pages import (
     case_list,
     case_page,
+    case_watch,
     inbox,
     issues,
     keys,
@@ -51,6 +52,7 @@ def routes() -> list[Route | Mount]:
         *new_case.routes,  # before /cases/{key}
         *live.routes,
         *case_page.routes,
+        *case_watch.routes,
         *issues.routes,
         *projects.routes,
         *rules.routes,

@@ -29,11 +29,13 @@ from bot.core.cases import (
     CaseType,
     TimelineEntry,
     TimelineKind,
+    User,
 )
 from bot.core.issues import IssueState
 from bot.services.case_pages import CaseDetail, CasePages, Person
 from bot.services.cases import CaseService
 from bot.services.errors import CaseNotFound, CaseServiceError, InvalidChange
+from bot.services.notification_rules import Watchers
 from bot.web.pages.case_list import CLOSING_REASONS, PRIORITIES, STATUSES
 from bot.web.pages.guard import Needs, Signed, signed_in
 from bot.web.pages.markdown import render_markdown
@@ -96,6 +98,9 @@ class CasePageView:
     statuses: tuple[tuple[str, str], ...] = tuple(STATUSES)
     priorities: tuple[tuple[str, str], ...] = tuple(PRIORITIES)
     closing_reasons: tuple[tuple[str, str], ...] = tuple(CLOSING_REASONS)
+    # Who hears of the case's changes by e-mail, and whether the visitor is one of them.
+    watchers: tuple[str, ...] = ()
+    watching: bool = False
     values: dict[str, str] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
     conflicts: tuple[str, ...] = ()
@@ -149,26 +154,38 @@ def _entry(entry: TimelineEntry, actor: str) -> EntryView:
     return EntryView(entry.id, entry.created_at, actor, what, None, None, entry.body)
 
 
-def _view(detail: CaseDetail, people: list[Person], signed: Signed, **extra: Any) -> CasePageView:
+@dataclass(frozen=True, slots=True)
+class _Loaded:
+    detail: CaseDetail
+    people: list[Person]
+    watchers: list[User]
+
+
+def _view(loaded: _Loaded, signed: Signed, **extra: Any) -> CasePageView:
+    detail = loaded.detail
     return CasePageView(
         case=detail.case,
         detail=detail,
         description=render_markdown(detail.case.description),
         entries=tuple(_entry(entry, detail.actor_name(entry)) for entry in detail.timeline),
-        people=tuple(people),
+        people=tuple(loaded.people),
         can_change=signed.can_change,
         was=shown_values(detail.case),
+        watchers=tuple(user.name for user in loaded.watchers),
+        watching=any(user.id == signed.visitor.user_id for user in loaded.watchers),
         **extra,
     )
 
 
-async def _load(signed: Signed, key: str) -> tuple[CaseDetail, list[Person]] | None:
-    def load(conn: Connection) -> tuple[CaseDetail, list[Person]] | None:
+async def _load(signed: Signed, key: str) -> _Loaded | None:
+    def load(conn: Connection) -> _Loaded | None:
         pages = CasePages(conn)
         detail = pages.detail(key)
         if detail is None:
             return None
-        return detail, pages.all_people() if signed.can_change else []
+        people = pages.all_people() if signed.can_change else []
+        watchers = Watchers(conn, now=signed.now).list(detail.case.id)
+        return _Loaded(detail, people, watchers)
 
     return await signed.console.read(load)
 
@@ -180,7 +197,7 @@ async def _page(signed: Signed, key: str, *, status: int = 200, **extra: Any) ->
         if moved is not None and moved != key:
             return RedirectResponse(f"/cases/{moved}", status_code=301)
         return refusal(404, "No such case", f"There is no case {key}.", signed.chrome("cases"))
-    view = _view(*found, signed, **extra)
+    view = _view(found, signed, **extra)
     return render("case.html.j2", status=status, view=view, chrome=signed.chrome("cases"))
 
 
