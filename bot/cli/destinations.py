@@ -20,7 +20,7 @@ from typing import Any
 
 from bot.cli.db import add_database_option, open_database
 from bot.cli.table import format_table
-from bot.core.notifications import Destination, DestinationKind
+from bot.core.notifications import DestinationKind
 from bot.notify.http import DeliveryFailed
 from bot.notify.sample import send_sample
 from bot.services.destinations import Destinations
@@ -95,21 +95,10 @@ def _add(args: argparse.Namespace) -> int:
         return _fail(error)
     finally:
         engine.dispose()
-    print(f"added {added.kind.value} destination {added.name}: {_target(added)}")
+    print(f"added {added.kind.value} destination {added.name}: {added.target}")
     if added.kind == DestinationKind.WEBHOOK and not args.secret:
         print(f"signing secret: {added.config['secret']}")
     return 0
-
-
-def _target(destination: Destination) -> str:
-    config = destination.config
-    if destination.kind == DestinationKind.EMAIL:
-        return config["address"]
-    if destination.kind == DestinationKind.PAGERDUTY:
-        key = config["routing_key"]
-        shown = f"routing key …{key[-4:]}"
-        return f"{shown} via {config['events_url']}" if config.get("events_url") else shown
-    return config["url"]
 
 
 def _list(args: argparse.Namespace) -> int:
@@ -123,7 +112,7 @@ def _list(args: argparse.Namespace) -> int:
         print("no destinations; add one with casebot destinations add")
         return 0
     rows = [("NAME", "KIND", "TARGET")]
-    rows += [(d.name, d.kind.value, _target(d)) for d in found]
+    rows += [(d.name, d.kind.value, d.target) for d in found]
     print(format_table(rows))
     return 0
 

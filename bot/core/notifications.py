@@ -267,6 +267,17 @@ class Destination:
     config: Mapping[str, str]
     created_at: datetime
 
+    @property
+    def target(self) -> str:
+        """Where it sends, as people may see it (a PagerDuty key by its last four)."""
+        if self.kind == DestinationKind.EMAIL:
+            return self.config["address"]
+        if self.kind == DestinationKind.PAGERDUTY:
+            shown = f"routing key …{self.config['routing_key'][-4:]}"
+            events_url = self.config.get("events_url")
+            return f"{shown} via {events_url}" if events_url else shown
+        return self.config["url"]
+
 
 # Datadog's `destinations` numbers: 1 e-mail, 2 Slack, 3 in-app.
 EMAIL_DESTINATION = 1

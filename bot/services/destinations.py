@@ -24,7 +24,7 @@ from sqlalchemy import Connection
 from bot.core.notifications import EMAIL_PATTERN, Destination, DestinationKind
 from bot.db import notification_outbox as outbox
 from bot.db import notification_rules as store
-from bot.db.notification_outbox import Message
+from bot.db.notification_outbox import Message as Message  # re-exported for adapters
 from bot.services.errors import DestinationNotFound, InvalidChange
 
 NAME_MAX = 100

@@ -24,6 +24,7 @@ from bot.web.pages import (
     live,
     login,
     new_case,
+    notifications,
     projects,
     reports,
     rules,
@@ -60,6 +61,7 @@ def routes() -> list[Route | Mount]:
         *inbox.routes,
         *reports.routes,
         *keys.routes,
+        *notifications.routes,
         *users.routes,
         Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static"),
     ]
