@@ -7,6 +7,7 @@ returns a value the listener turns into words. Nothing here talks to Slack.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -22,6 +23,7 @@ from bot.services.case_reader import CaseReader
 from bot.services.cases import CaseListener, CaseService
 from bot.services.cycles import CycleCases, CycleReader
 from bot.services.errors import CaseServiceError
+from bot.services.notification_rules import Watchers
 from bot.services.projects import ProjectReader
 from bot.services.users import UserReader, UserService
 from bot.slack.blocks import notice
@@ -171,7 +173,7 @@ def act(
     closing_reason: str | None = None,
     listeners: Sequence[CaseListener] = (),
 ) -> Outcome:
-    """Assign to me / In progress / Close, on the case as it is now (not as the button saw it).
+    """Assign to me, In progress, Close or Watch, on the case as it is now (not as shown).
 
     The change goes to `listeners` (the server's case listeners: issue sync, the issue
     messages), else to the notifier alone.
@@ -206,7 +208,23 @@ def act(
             case, CaseStatus.CLOSED, actor=who, closing_reason=closing_reason
         )
         return Outcome(changed, True, f"*{case.key}* is now Closed.")
+    if action == "watch_case":
+        assert who.user_id is not None
+        return Outcome(case, False, _watch(conn, case, who.user_id, now=now))
     raise ValueError(f"unknown case action {action!r}")
+
+
+def _watch(conn: Connection, case: Case, user_id: uuid.UUID, *, now: datetime) -> str:
+    """Watch the case; what the person is told of it (where its changes will reach them)."""
+    if not Watchers(conn, now=now).watch(case.id, user_id):
+        return f"You already watch *{case.key}*."
+    email = UserReader(conn).get(user_id).email
+    if email:
+        return f"You now watch *{case.key}*: its changes reach you by e-mail at {email}."
+    return (
+        f"You now watch *{case.key}*, but casebot knows no e-mail address of yours: "
+        "its changes will reach you once your Slack profile or console account has one."
+    )
 
 
 class NeedsReason(CaseServiceError):

@@ -37,7 +37,9 @@ def test_alert_without_a_case_offers_create_case(slack: Client) -> None:
 def test_alert_with_a_case_links_to_the_signed_case_page(slack: Client) -> None:
     slack.alert("Alert")
     (post,) = slack.fake.wait_for("chat.postMessage")
-    assert buttons(post) == ["view_case", "assign_to_me", "case_in_progress", "close_case"]
+    assert buttons(post) == [
+        "view_case", "assign_to_me", "case_in_progress", "watch_case", "close_case"
+    ]  # fmt: skip
     view = post.body["blocks"][-1]["elements"][0]
     assert view["text"]["text"] == "View case WEB-1"
     assert view["url"].startswith(f"{PUBLIC_URL}/cases/WEB-1?exp=")

@@ -76,6 +76,7 @@ def _buttons(blocks: list[dict[str, Any]]) -> list[tuple[str, str]]:
                 ("view_case", "View case STOR-12"),
                 ("assign_to_me", "Assign to me"),
                 ("case_in_progress", "In progress"),
+                ("watch_case", "Watch"),
                 ("close_case", "Close"),
             ],
             id="open-case-offers-all-actions",
@@ -85,6 +86,7 @@ def _buttons(blocks: list[dict[str, Any]]) -> list[tuple[str, str]]:
             [
                 ("view_case", "View case STOR-12"),
                 ("assign_to_me", "Assign to me"),
+                ("watch_case", "Watch"),
                 ("close_case", "Close"),
             ],
             id="in-progress-drops-in-progress",

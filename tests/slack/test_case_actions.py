@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import func, select
 
 from bot.db.cases import case_timeline, cases
 from bot.db.users import users
+from bot.services.notification_rules import Watchers
 from tests.builders import make_project
 from tests.fakes.slack_api import Call, FakeSlack
 from tests.slack.server import BOB, JANE, SIGNING_SECRET, Client, buttons, slack_server
@@ -261,3 +263,27 @@ def test_a_resolved_security_case_stays_open_and_the_thread_says_why(slack: Clie
         "but a SECURITY case needs a closing reason"
     )
     assert _case(slack)[0] == "OPEN"
+
+
+def test_watch_makes_the_slack_user_a_watcher_and_says_where_changes_reach_them(
+    slack: Client,
+) -> None:
+    slack.fake.add_user(BOB["id"], "bob", email="bob@example.com")
+    post = _posted(slack)
+    assert slack.click(post, "watch_case", user=BOB).status_code == 200
+    (told,) = slack.fake.wait_for("chat.postEphemeral")
+    assert told.body["text"] == (
+        "You now watch *WEB-1*: its changes reach you by e-mail at bob@example.com."
+    )
+    slack.click(post, "watch_case", user=JANE)
+    jane_told = slack.fake.wait_for("chat.postEphemeral", 2)[-1]
+    assert jane_told.body["user"] == "U04JDOE123"
+    assert jane_told.body["text"].startswith(
+        "You now watch *WEB-1*, but casebot knows no e-mail address of yours"
+    )
+    slack.click(post, "watch_case", user=BOB)
+    again = slack.fake.wait_for("chat.postEphemeral", 3)[-1]
+    assert again.body["text"] == "You already watch *WEB-1*."
+    with slack.engine.connect() as conn:
+        watching = Watchers(conn, now=datetime.now(UTC)).list("WEB-1")
+    assert sorted(user.slack_user_id or "" for user in watching) == ["U04JDOE123", "U05BOB4567"]
