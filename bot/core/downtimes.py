@@ -23,6 +23,7 @@ from dataclasses import field
 from datetime import datetime
 from enum import StrEnum
 
+from bot.core.alert_cycles import GroupState
 from bot.core.downtime_schedule import (
     OneTime,
     Schedule,
@@ -34,7 +35,7 @@ from bot.core.downtime_schedule import (
 )
 from bot.core.events import MonitorEvent
 from bot.core.invalid import Invalid
-from bot.core.monitor import GroupState, tags_of_group
+from bot.core.monitor import tags_of_group
 from bot.core.mute import Mute
 from bot.core.query import Document, Query, QuerySyntaxError, compile_query
 from bot.core.records import record

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from bot.core.alert_cycles import GroupState
 from bot.core.lifecycle import describe_duration
-from bot.core.monitor import CLOSED, GroupState
+from bot.core.monitor import CLOSED
 from bot.core.records import record
 from handles.types import State
 

@@ -12,7 +12,7 @@ from uuid import UUID
 
 from sqlalchemy import Connection, bindparam, insert, select, update
 
-from bot.core.monitor import CaseCycle
+from bot.core.alert_cycles import CaseCycle
 from bot.db.monitor_groups import monitor_cycle_cases, monitor_groups
 
 _g = monitor_groups.c

@@ -18,8 +18,8 @@ from typing import Any, Protocol
 from sqlalchemy import Connection, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from bot.core.alert_cycles import CycleCase, GroupState
 from bot.core.events import MonitorEvent
-from bot.core.monitor import CycleCase, GroupState
 from bot.core.records import record
 from bot.db.bulk import insert_rows
 from bot.db.cases import cases

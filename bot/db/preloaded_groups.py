@@ -13,8 +13,8 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, select, text
 
+from bot.core.alert_cycles import CycleCase, GroupState
 from bot.core.events import MonitorEvent
-from bot.core.monitor import CycleCase, GroupState
 from bot.db.cases import cases
 from bot.db.group_store import (
     COLUMNS,

@@ -13,9 +13,10 @@ from datetime import datetime
 
 from sqlalchemy import Connection
 
+from bot.core.alert_cycles import GroupState
 from bot.core.downtimes import ActiveDowntime, muting
 from bot.core.events import MonitorEvent
-from bot.core.monitor import Decision, GroupState, ProjectTarget, case_mentions, decide
+from bot.core.monitor import Decision, ProjectTarget, case_mentions, decide
 from bot.db.projects import projects_by_handle
 from handles.types import Rendered, Transition
 

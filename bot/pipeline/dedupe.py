@@ -3,7 +3,7 @@
 A delivery whose events all carry the sender's id is keyed by them: the inbox's
 unique key (source, key) makes a second delivery with that key a duplicate of
 the first, whether it arrives later or in the same batch. Per event,
-`bot.core.monitor.classify` tells a notification its group has already applied,
+`bot.core.alert_cycles.classify` tells a notification its group has already applied,
 or one older than what it has seen; the pipeline asks it once the group is locked.
 """
 

@@ -15,21 +15,16 @@ from datetime import datetime
 
 from sqlalchemy import Connection
 
+from bot.core.alert_cycles import CycleCase, GroupState, Outcome, advance, classify, transition_for
 from bot.core.events import MonitorEvent, Source
 from bot.core.monitor import (
     CLOSED,
     CloseCase,
-    CycleCase,
     Decision,
-    GroupState,
     OpenCase,
-    Outcome,
     ProjectTarget,
-    advance,
     case_mentions,
-    classify,
     decide,
-    transition_for,
 )
 from bot.db import monitor_history
 from bot.db.monitor_history import MonitorRef, PastDelivery

@@ -18,10 +18,11 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from bot.core.alert_cycles import Outcome, advance, classify, transition_for
 from bot.core.downtimes import ActiveDowntime
 from bot.core.events import MonitorEvent, Source
 from bot.core.inbox import Outcome as InboxOutcome
-from bot.core.monitor import OpenCase, Outcome, ReopenCase, advance, classify, transition_for
+from bot.core.monitor import OpenCase, ReopenCase
 from bot.db import inbox_store
 from bot.db.group_store import DirectGroups, GroupCreatedMeanwhile, Groups
 from bot.db.preloaded_groups import PreloadedGroups

@@ -6,8 +6,8 @@ Datadog bodies arrive rendered: only their mentions are read.
 from __future__ import annotations
 
 import handles
+from bot.core.alert_cycles import GroupState
 from bot.core.events import MonitorEvent
-from bot.core.monitor import GroupState
 from handles.types import Event, Rendered, Transition
 
 

@@ -20,9 +20,10 @@ from typing import Any, Protocol
 
 from sqlalchemy import Connection
 
+from bot.core.alert_cycles import Outcome
 from bot.core.events import MonitorEvent, Source
 from bot.core.inbox import Outcome as InboxOutcome
-from bot.core.monitor import Decision, Outcome
+from bot.core.monitor import Decision
 from bot.core.records import record
 from bot.sources import SourceError
 from handles.types import Rendered, Transition

@@ -16,8 +16,8 @@ from collections.abc import Mapping, Sequence
 
 from sqlalchemy import Connection
 
+from bot.core.alert_cycles import CaseCycle
 from bot.core.cases import Actor, Case, CreationSource, Priority
-from bot.core.monitor import CaseCycle
 from bot.db import cycle_store
 from bot.services.case_reader import CaseReader
 from bot.services.cases import CaseService, ProjectRef

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from bot.core.alert_cycles import GroupState
 from bot.core.downtime_schedule import (
     OneTime,
     OneTimeSpec,
@@ -27,7 +28,6 @@ from bot.core.downtimes import (
 )
 from bot.core.events import MonitorEvent, Source
 from bot.core.invalid import Invalid
-from bot.core.monitor import GroupState
 from handles.types import State
 
 T0 = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)

@@ -8,23 +8,18 @@ from typing import Any
 
 import pytest
 
+from bot.core.alert_cycles import CycleCase, GroupState, Outcome, advance, classify, transition_for
 from bot.core.events import MonitorEvent, Source
 from bot.core.monitor import (
     AppendTimeline,
     CloseCase,
-    CycleCase,
-    GroupState,
     NoteOnCase,
     OpenCase,
-    Outcome,
     ProjectTarget,
     SkippedMention,
     SkipReason,
-    advance,
     attributes_from_tags,
-    classify,
     decide,
-    transition_for,
 )
 from handles.types import Mention, Rendered, State, Transition
 
