@@ -48,6 +48,11 @@ class DestinationKind(StrEnum):
     PAGERDUTY = "pagerduty"
 
 
+# The route of a Slack direct message to one of a case's people (not a destination:
+# nobody adds one; the notifier picks it for a person who is a Slack user).
+SLACK_ROUTE = "slack"
+
+
 # The fields an ATTRIBUTE_VALUE_CHANGED trigger may name, and the timeline kind of each.
 ATTRIBUTE_FIELDS: Mapping[str, str] = {
     "priority": TimelineKind.PRIORITY,

@@ -14,18 +14,29 @@ from sqlalchemy import Engine
 
 from bot.notify.sender import NotificationSender
 from bot.notify.settings import NotifySettings
+from bot.notify.slack_dm import SlackDm
 from bot.services.notifier import Notifier
 
 
 class Notifications:
     def __init__(
-        self, engine: Engine, settings: NotifySettings, *, link: Callable[[str], str], replica: str
+        self,
+        engine: Engine,
+        settings: NotifySettings,
+        *,
+        link: Callable[[str], str],
+        replica: str,
+        slack: SlackDm | None = None,
     ) -> None:
         # A new holder for each process life: a restarted replica never mistakes an old
         # claim for its own.
         holder = f"{replica}-{uuid.uuid4().hex[:8]}"
-        self.sender = NotificationSender(engine, settings, link=link, holder=holder)
-        self.notifier = Notifier(burst=timedelta(seconds=settings.burst), wake=self.sender.wake)
+        self.sender = NotificationSender(engine, settings, link=link, holder=holder, slack_dm=slack)
+        self.notifier = Notifier(
+            burst=timedelta(seconds=settings.burst),
+            wake=self.sender.wake,
+            slack_dm=slack is not None,
+        )
 
     @asynccontextmanager
     async def running(self) -> AsyncIterator[None]:

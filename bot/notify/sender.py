@@ -27,10 +27,12 @@ import anyio.to_thread
 import httpx
 from sqlalchemy import Engine
 
-from bot.core.notifications import DestinationKind
+from bot.core.notifications import SLACK_ROUTE, DestinationKind
+from bot.notify import slack_dm
 from bot.notify.dispatch import deliver
 from bot.notify.http import DeliveryFailed
 from bot.notify.settings import NotifySettings
+from bot.notify.slack_dm import SlackDm
 from bot.notify.view import view_of
 from bot.services import notification_outbox as outbox
 from bot.services.notification_outbox import Delivery, Message
@@ -64,9 +66,12 @@ class NotificationSender:
         holder: str,
         timing: SenderTiming | None = None,
         now: Callable[[], datetime] = _utcnow,
+        slack_dm: SlackDm | None = None,
     ) -> None:
         self._engine = engine
         self._settings = settings
+        # The Slack app, for direct messages; None while Slack is off.
+        self._slack_dm = slack_dm
         # The case page's address for a case key (signed links, as Slack's are).
         self._link = link
         self.holder = holder
@@ -171,10 +176,17 @@ class NotificationSender:
     async def _send(self, client: httpx.AsyncClient, delivery: Delivery) -> str:
         message = delivery.message
         destination = delivery.destination
+        view = view_of(delivery, url=self._link(delivery.case.key))
+        if message.route.kind == SLACK_ROUTE:
+            if self._slack_dm is None:
+                raise DeliveryFailed("Slack is off (SLACK_BOT_TOKEN is not set)", retry=False)
+            return await slack_dm.send(
+                client, self._slack_dm, view, user=str(message.route.address)
+            )
         return await deliver(
             client,
             self._settings,
-            view_of(delivery, url=self._link(delivery.case.key)),
+            view,
             kind=DestinationKind(message.route.kind),
             config=destination.config if destination is not None else {},
             address=message.route.address,

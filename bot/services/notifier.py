@@ -25,6 +25,7 @@ from sqlalchemy import Connection
 from bot.core.cases import CaseEvent, User
 from bot.core.notifications import (
     RECIPIENT_DESTINATION,
+    SLACK_ROUTE,
     Change,
     DestinationKind,
     NotificationRule,
@@ -51,10 +52,14 @@ def _nothing() -> None:
 class Notifier:
     """`Notifier(burst=timedelta(seconds=60), wake=sender.wake)`: a `CaseListener`."""
 
-    def __init__(self, *, burst: timedelta, wake: Callable[[], None] = _nothing) -> None:
+    def __init__(
+        self, *, burst: timedelta, wake: Callable[[], None] = _nothing, slack_dm: bool = False
+    ) -> None:
         self.burst = burst
         # Told after each change that queued a message (the sender looks sooner).
         self.wake = wake
+        # Slack is on: a case's people who are Slack users hear by direct message.
+        self.slack_dm = slack_dm
 
     def on_case_event(self, conn: Connection, event: CaseEvent) -> None:
         change = change_of(event.kind, event.data)
@@ -69,12 +74,22 @@ class Notifier:
                 for route in _rule_routes(conn, rule):
                     routes.setdefault(route.recipient, route)
         for person in self._people(conn, event, change, mentioned):
-            if person.email:
+            if self.slack_dm and person.slack_user_id:
+                route = _slack(person.slack_user_id)
+                # One route per person: a rule's mail to them is this message too.
+                if person.email:
+                    routes.pop(_email(person.email).recipient, None)
+            elif person.email:
                 route = _email(person.email)
-                routes.setdefault(route.recipient, route)
+            else:
+                continue
+            routes.setdefault(route.recipient, route)
         author = find_user(conn, event.actor.user_id) if event.actor.user_id else None
-        if author is not None and author.email:
-            routes.pop(_email(author.email).recipient, None)
+        if author is not None:
+            if author.email:
+                routes.pop(_email(author.email).recipient, None)
+            if author.slack_user_id:
+                routes.pop(_slack(author.slack_user_id).recipient, None)
         queued = [self._queue(conn, event, change, route) for route in routes.values()]
         if any(queued):
             self.wake()
@@ -168,6 +183,10 @@ class Notifier:
             now=event.occurred_at,
             send_at=send_at,
         )
+
+
+def _slack(user_id: str) -> Route:
+    return Route(f"slack:{user_id}", SLACK_ROUTE, address=user_id)
 
 
 def _email(address: str) -> Route:

@@ -24,6 +24,7 @@ from bot.db.engine import make_engine
 from bot.db.migrate import upgrade
 from bot.errortracking import with_issue_sync
 from bot.notify.runtime import Notifications
+from bot.notify.slack_dm import SlackDm
 from bot.pipeline import Pipeline
 from bot.services.case_feed import CaseFeed, CaseFeedListener
 from bot.services.cases import CaseListener
@@ -94,6 +95,7 @@ def create_app(
                 config.notify,
                 link=lambda key: links.url(key, now=datetime.now(UTC)),
                 replica=config.replica,
+                slack=_slack_dm(config),
             )
             listeners = assemble_case_listeners(
                 [*case_listeners, notifications.notifier], slack, feed_of(app)
@@ -176,3 +178,9 @@ def _stop(state: WebState, dispose: bool) -> None:
     state.writer.stop()
     if dispose:
         state.engine.dispose()
+
+
+def _slack_dm(config: Settings) -> SlackDm | None:
+    """The Slack app for the case's people's direct messages, when Slack is on."""
+    slack = config.slack
+    return SlackDm(slack.bot_token, slack.api_url) if slack.enabled and slack.bot_token else None

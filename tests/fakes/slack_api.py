@@ -265,7 +265,9 @@ class FakeSlack:
 
     def _channel_known(self, channel: str) -> bool:
         with self._lock:
-            return any(c.id == channel for c in self._state.channels)
+            # A known user's id is their direct conversation with the app, as in Slack.
+            known_user = channel.startswith("U") and channel in self._state.users
+            return known_user or any(c.id == channel for c in self._state.channels)
 
     def _m_auth_test(self, body: dict[str, Any]) -> dict[str, Any]:
         return {

@@ -18,6 +18,7 @@ from sqlalchemy import Connection, Engine
 from bot.core.cases import Project
 from bot.notify.sender import NotificationSender, SenderTiming
 from bot.notify.settings import NotifySettings
+from bot.notify.slack_dm import SlackDm
 from bot.services import notification_outbox as outbox
 from bot.services.cases import CaseService
 from bot.services.destinations import Destinations
@@ -51,11 +52,18 @@ def settings(smtp: MailReceiver | None, *, burst: float = 0.0) -> NotifySettings
 
 @contextlib.contextmanager
 def sending(
-    engine: Engine, config: NotifySettings, *, holder: str = "test", timing: SenderTiming = FAST
+    engine: Engine,
+    config: NotifySettings,
+    *,
+    holder: str = "test",
+    timing: SenderTiming = FAST,
+    slack: SlackDm | None = None,
 ) -> Iterator[NotificationSender]:
     """A sender delivering in a thread of its own until the block ends (then it stops as
     a server's does: claims cut off are handed over)."""
-    sender = NotificationSender(engine, config, link=link, holder=holder, timing=timing)
+    sender = NotificationSender(
+        engine, config, link=link, holder=holder, timing=timing, slack_dm=slack
+    )
     loop = asyncio.new_event_loop()
     started = threading.Event()
     tasks: list[asyncio.Task[None]] = []
@@ -84,14 +92,12 @@ class Changes:
 
     engine: Engine
     burst: float = 0.0
+    slack_dm: bool = False  # Slack is on: its users hear by direct message
 
     def __call__(self, work: Callable[[CaseService], Any]) -> Any:
         with self.engine.begin() as conn:
-            service = CaseService(
-                conn,
-                now=datetime.now(UTC),
-                listeners=[Notifier(burst=timedelta(seconds=self.burst))],
-            )
+            notifier = Notifier(burst=timedelta(seconds=self.burst), slack_dm=self.slack_dm)
+            service = CaseService(conn, now=datetime.now(UTC), listeners=[notifier])
             return work(service)
 
 

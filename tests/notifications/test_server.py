@@ -102,6 +102,8 @@ def _created(api: httpx.Client, title: str, priority: str) -> Any:
 def test_an_at_mention_in_a_slack_thread_reply_notifies_the_person(
     migrated_database_url: str, fake_slack: FakeSlack
 ) -> None:
+    # Bob is a Slack user and Slack is on: he hears by direct message, not by mail.
+    fake_slack.add_user(BOB["id"], "bob", email="bob@example.com")
     with mail_receiver() as smtp:
         notify = NotifySettings(burst=0, smtp_host=smtp.host, smtp_port=smtp.port, timeout=2)
         with slack_server(migrated_database_url, fake_slack, notify=notify) as slack:
@@ -124,11 +126,13 @@ def test_an_at_mention_in_a_slack_thread_reply_notifies_the_person(
                 "channel_type": "channel",
             }
             assert slack.event(reply, event_id="Ev0MENTION").status_code == 200
-            smtp.wait_for(lambda r: len(r.to("bob@example.com")) == 1)
+            (direct,) = slack.fake.wait_for(
+                "chat.postMessage", where=lambda c: c.body["channel"] == BOB["id"]
+            )
             wait_settled(slack.engine, sent=1)
             with slack.engine.connect() as conn:
                 assert [u.id for u in Watchers(conn, now=datetime.now(UTC)).list("WEB-1")] == [
                     bob.id
                 ]
-    (mail_to_bob,) = smtp.messages
-    assert "can you look at the primary?" in mail_to_bob.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert "can you look at the primary?" in direct.body["text"]
+    assert smtp.messages == []
