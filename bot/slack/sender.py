@@ -33,28 +33,16 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import aiohttp
 import anyio.to_thread
-from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import Engine
 
 from bot.services import outbox
 from bot.services.outbox import Claim, OutboxItem
-from bot.slack.channels import ChannelDirectory, ChannelNotFound
+from bot.slack.channels import ChannelDirectory
+from bot.slack.web_calls import HISTORY_SLACK, Refused, RetryLater, SlackCalls
 
 log = logging.getLogger(__name__)
-
-# Slack errors that a later attempt can cure.
-TRANSIENT_ERRORS = frozenset(
-    {"internal_error", "fatal_error", "service_unavailable", "request_timeout", "ratelimited"}
-)
-
-# The metadata event type of casebot's posts (Slack message metadata).
-TAG_EVENT = "casebot_outbox"
-# How far before an item was queued a lost post of it is looked for (clocks differ).
-HISTORY_SLACK = timedelta(minutes=5)
-
 
 @dataclass(frozen=True, slots=True)
 class SenderTiming:
@@ -71,26 +59,6 @@ class SenderTiming:
     # alive never loses its claim; one that stopped loses it after this.
     lease: float = 60.0
     history_pages: int = 5  # pages of 200 messages searched for a lost post
-
-
-class _Retry(Exception):
-    def __init__(
-        self,
-        error: str,
-        *,
-        after: float | None = None,
-        rate_limited: bool = False,
-        uncertain: bool = False,
-    ):
-        super().__init__(error)
-        self.after = after
-        self.rate_limited = rate_limited
-        # No answer came (a timeout, a dropped connection, a 5xx): the call may have acted.
-        self.uncertain = uncertain
-
-
-class _Permanent(Exception):
-    pass
 
 
 def _utcnow() -> datetime:
@@ -111,16 +79,16 @@ class OutboxSender:
         counted: Callable[[str], None] = lambda what: None,
     ) -> None:
         self._engine = engine
-        self._client = client
-        self._channels = channels
         self._timing = timing or SenderTiming()
         self._now = now
         # Who claims: unique to this process's life (a restarted replica is a new holder).
         self.holder = holder
-        # Which database a tagged post came from (several installs may share a channel).
-        self._tag = tag
         # Told of each claim's fate: claimed, taken_over, lost, found, called.
         self._counted = counted
+        # `tag`: which database a tagged post came from (installs may share a channel).
+        self._calls = SlackCalls(
+            client, channels, tag=tag, counted=counted, history_pages=self._timing.history_pages
+        )
         self._wake = asyncio.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._busy: set[str] = set()
@@ -251,7 +219,7 @@ class OutboxSender:
             called = await self._send(claim, deadline)
             if called:
                 self._next_call[ref] = time.monotonic() + self._timing.pace
-        except _Retry as retry:
+        except RetryLater as retry:
             if retry.after is not None:
                 delay = retry.after
             else:
@@ -276,7 +244,7 @@ class OutboxSender:
                 error=str(retry),
                 maybe_delivered=claim.maybe_delivered or retry.uncertain,
             )
-        except _Permanent as failure:
+        except Refused as failure:
             log.error("slack call for #%s failed for good: %s", ref, failure)
             kept = await self._db(
                 outbox.record_failed, claim, str(failure), now=self._now(), pace=pace
@@ -309,9 +277,9 @@ class OutboxSender:
         if item.kind == outbox.EPHEMERAL:
             # Slack keeps no trace of an ephemeral message to look for: one whose answer
             # was lost is sent again.
-            channel_id = await self._channel(item.channel_ref)
+            channel_id = await self._calls.channel(item.channel_ref)
             payload = item.payload
-            await self._call(
+            await self._calls.call(
                 "chat_postEphemeral",
                 deadline,
                 channel=channel_id,
@@ -322,7 +290,11 @@ class OutboxSender:
             )
             await self._db(outbox.record_sent, claim, now=self._now(), pace=self._pace)
             return True
-        raise _Permanent(f"unknown outbox kind {item.kind!r}")
+        raise Refused(f"unknown outbox kind {item.kind!r}")
+
+    def _since(self, claim: Claim) -> datetime:
+        """From when a lost post of the claimed item is looked for (clocks differ)."""
+        return (claim.item.created_at or self._now()) - HISTORY_SLACK
 
     @property
     def _pace(self) -> timedelta:
@@ -334,15 +306,17 @@ class OutboxSender:
         message = await self._db(outbox.load_message, item.message_id)
         if await self._db(outbox.settle_if_synced, claim, message, self._now()):
             return False
-        channel_id = message.channel_id or await self._channel(item.channel_ref)
+        channel_id = message.channel_id or await self._calls.channel(item.channel_ref)
         tag = f"m{message.id}"
         if message.ts is None and claim.maybe_delivered:
-            found = await self._look_for(claim, channel_id, tag, deadline)
+            found = await self._calls.look_for(
+                item.id, self._since(claim), channel_id, tag, deadline
+            )
             if found is not None:
                 await self._db(outbox.record_found, claim, channel_id=channel_id, ts=found)
                 message = await self._db(outbox.load_message, item.message_id)
         if message.ts is None:
-            answer = await self._call(
+            answer = await self._calls.call(
                 "chat_postMessage",
                 deadline,
                 channel=channel_id,
@@ -350,12 +324,12 @@ class OutboxSender:
                 blocks=message.blocks,
                 unfurl_links=False,
                 unfurl_media=False,
-                metadata=self._metadata(tag),
+                metadata=self._calls.metadata(tag),
             )
             ts, channel_id = str(answer["ts"]), str(answer["channel"])
         else:
             try:
-                await self._call(
+                await self._calls.call(
                     "chat_update",
                     deadline,
                     channel=message.channel_id or channel_id,
@@ -363,12 +337,12 @@ class OutboxSender:
                     text=message.text,
                     blocks=message.blocks,
                 )
-            except _Permanent as failure:
+            except Refused as failure:
                 if "message_not_found" not in str(failure):
                     raise
                 # Someone deleted the message: post it again rather than lose it.
                 await self._db(outbox.forget_ts, message.id)
-                raise _Retry("message was deleted; posting it again", after=0.0) from failure
+                raise RetryLater("message was deleted; posting it again", after=0.0) from failure
             ts = message.ts
             channel_id = message.channel_id or channel_id
         await self._db(
@@ -388,17 +362,17 @@ class OutboxSender:
         parent = await self._db(outbox.load_message, item.message_id)
         if parent.ts is None or parent.channel_id is None:
             # Calls to a channel leave in order, so the parent's post was tried first: it failed.
-            raise _Permanent("the message this reply belongs to was never posted")
+            raise Refused("the message this reply belongs to was never posted")
         tag = f"r{item.id}"
         if claim.maybe_delivered:
-            found = await self._look_for(
-                claim, parent.channel_id, tag, deadline, thread_ts=parent.ts
+            found = await self._calls.look_for(
+                item.id, self._since(claim), parent.channel_id, tag, deadline, thread_ts=parent.ts
             )
             if found is not None:
                 await self._db(outbox.record_found, claim, channel_id=parent.channel_id, ts=found)
                 await self._db(outbox.record_sent, claim, now=self._now(), pace=timedelta(0))
                 return False
-        await self._call(
+        await self._calls.call(
             "chat_postMessage",
             deadline,
             channel=parent.channel_id,
@@ -406,104 +380,10 @@ class OutboxSender:
             text=item.payload["text"],
             blocks=item.payload.get("blocks"),
             unfurl_links=False,
-            metadata=self._metadata(tag),
+            metadata=self._calls.metadata(tag),
         )
         await self._db(outbox.record_sent, claim, now=self._now(), pace=self._pace)
         return True
-
-    def _metadata(self, ref: str) -> dict[str, Any]:
-        return {"event_type": TAG_EVENT, "event_payload": {"casebot": self._tag, "ref": ref}}
-
-    async def _look_for(
-        self,
-        claim: Claim,
-        channel_id: str,
-        ref: str,
-        deadline: float,
-        *,
-        thread_ts: str | None = None,
-    ) -> str | None:
-        """The ts of casebot's post tagged `ref` in the channel (or thread) since the item
-        was queued; None when Slack has none, or will not tell (then it is posted)."""
-        since = (claim.item.created_at or self._now()) - HISTORY_SLACK
-        method = "conversations_replies" if thread_ts else "conversations_history"
-        cursor: str | None = None
-        try:
-            for _ in range(self._timing.history_pages):
-                page = await self._call(
-                    method,
-                    deadline,
-                    channel=channel_id,
-                    ts=thread_ts,
-                    oldest=f"{since.timestamp():.6f}",
-                    include_all_metadata=True,
-                    limit=200,
-                    cursor=cursor,
-                )
-                for message in page.get("messages") or []:
-                    payload = (message.get("metadata") or {}).get("event_payload") or {}
-                    if payload.get("casebot") == self._tag and payload.get("ref") == ref:
-                        self._counted("found")
-                        log.info("slack call %d: its post was found in Slack", claim.item.id)
-                        return str(message["ts"])
-                cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
-                if not cursor:
-                    return None
-        except _Permanent as refusal:
-            log.warning(
-                "slack call %d: cannot search #%s for an earlier post (%s); posting, "
-                "which may show the message twice",
-                claim.item.id,
-                channel_id,
-                refusal,
-            )
-        return None
-
-    async def _channel(self, ref: str) -> str:
-        try:
-            return await self._channels.resolve(ref)
-        except ChannelNotFound as exc:
-            raise _Permanent(str(exc)) from exc
-        except SlackApiError as exc:
-            raise self._translate(exc) from exc
-        except (aiohttp.ClientError, TimeoutError, OSError) as exc:
-            raise _Retry(f"conversations.list: {exc!r}") from exc
-
-    async def _call(self, method: str, deadline: float, **kwargs: Any) -> Any:
-        """One Web API call, given up (as maybe made) when the claim's time is nearly out."""
-        args = {k: v for k, v in kwargs.items() if v is not None}
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            raise _Retry(f"{method}: no time left in the claim")
-        self._counted("called")
-        try:
-            async with asyncio.timeout(remaining):
-                return await getattr(self._client, method)(**args)
-        except SlackApiError as exc:
-            raise self._translate(exc) from exc
-        except (aiohttp.ClientError, TimeoutError, OSError) as exc:
-            raise _Retry(f"{method}: {exc!r}", uncertain=True) from exc
-
-    @staticmethod
-    def _translate(exc: SlackApiError) -> Exception:
-        response = exc.response
-        status = int(getattr(response, "status_code", 200) or 200)
-        error = str(response.get("error", "")) if hasattr(response, "get") else ""
-        if status == 429 or error == "ratelimited":
-            raw = (getattr(response, "headers", None) or {}).get("Retry-After", "1")
-            try:
-                after = float(raw)
-            except (TypeError, ValueError):
-                after = 1.0
-            return _Retry(
-                f"rate limited ({status}); Retry-After {raw}", after=after, rate_limited=True
-            )
-        if status >= 500:
-            # Slack (or a proxy) failed while answering: whether it acted is unknown.
-            return _Retry(f"Slack answered {status} {error}".strip(), uncertain=True)
-        if error in TRANSIENT_ERRORS:
-            return _Retry(f"Slack answered {status} {error}".strip())
-        return _Permanent(f"Slack refused the call: {error or status}")
 
     async def _db(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         def work() -> Any:

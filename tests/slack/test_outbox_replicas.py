@@ -19,7 +19,8 @@ from bot.db.engine import make_engine
 from bot.db.slack_tables import slack_messages
 from bot.services import outbox
 from bot.slack.channels import ChannelDirectory
-from bot.slack.sender import TAG_EVENT, OutboxSender, SenderTiming
+from bot.slack.sender import OutboxSender, SenderTiming
+from bot.slack.web_calls import TAG_EVENT
 from tests.fakes.slack_api import FakeSlack
 from tests.slack.outbox_rows import make_group, now, text_message
 from tests.slack.running import running_in_thread
