@@ -4,11 +4,11 @@
 transaction of every change, and it publishes a `CaseChange` to the feed.
 A `CaseFeed` delivers changes to subscribers (the console's live streams).
 
-`LocalCaseFeed` is the one-process feed: it may deliver a change a moment
-before its transaction commits (or for one that rolls back), so a subscriber
-reads the case's committed version (`latest_entry_id`) and waits for the
-entry it was told of. A feed across replicas (PostgreSQL NOTIFY, delivered at
-commit) fits the same protocol.
+`LocalCaseFeed` is the one-process feed (SQLite): it may deliver a change a
+moment before its transaction commits (or for one that rolls back), so a
+subscriber reads the case's committed version (`latest_entry_id`) and waits for
+the entry it was told of. `SharedCaseFeed` (shared_case_feed.py) is the feed of
+every server on one PostgreSQL database; `Subscribers` is what both deliver to.
 """
 
 from __future__ import annotations
@@ -69,10 +69,11 @@ class _Queue:
         self.items: asyncio.Queue[CaseChange | None] = asyncio.Queue()
         self.overflowed = False
 
-    def put(self, change: CaseChange) -> None:  # on the event loop
+    def put(self, change: CaseChange | None) -> None:  # on the event loop
+        """Queue `change`; None (or one past the bound) says changes were missed."""
         if self.overflowed:
             return
-        if self.items.qsize() >= self.limit:
+        if change is None or self.items.qsize() >= self.limit:
             self.overflowed = True
             self.items.put_nowait(None)
             return
@@ -85,19 +86,20 @@ class _Queue:
         return item
 
 
-class LocalCaseFeed:
-    """Changes delivered to subscribers in this process (threads publish, the event
-    loop delivers)."""
+class Subscribers:
+    """A feed's subscribers, each with its queue on its own event loop; any thread
+    may deliver to them."""
 
     def __init__(self, *, queue_limit: int = 1000) -> None:
         self.queue_limit = queue_limit
-        self._subscribers: set[_Queue] = set()
+        self._queues: set[_Queue] = set()
         self._lock = threading.Lock()
 
-    def publish(self, conn: Connection, change: CaseChange) -> None:
+    def deliver(self, change: CaseChange | None) -> None:
+        """Tell every subscriber of `change`, or (None) that changes were missed."""
         with self._lock:
-            subscribers = tuple(self._subscribers)
-        for queue in subscribers:
+            queues = tuple(self._queues)
+        for queue in queues:
             with contextlib.suppress(RuntimeError):  # its loop has closed
                 queue.loop.call_soon_threadsafe(queue.put, change)
 
@@ -105,14 +107,36 @@ class LocalCaseFeed:
     async def subscribe(self) -> AsyncIterator[Subscription]:
         queue = _Queue(asyncio.get_running_loop(), self.queue_limit)
         with self._lock:
-            self._subscribers.add(queue)
+            self._queues.add(queue)
         try:
             yield queue
         finally:
             with self._lock:
-                self._subscribers.discard(queue)
+                self._queues.discard(queue)
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._queues)
+
+
+class LocalCaseFeed:
+    """Changes delivered to subscribers in this process (threads publish, the event
+    loop delivers)."""
+
+    def __init__(self, *, queue_limit: int = 1000) -> None:
+        self._subscribers = Subscribers(queue_limit=queue_limit)
+
+    def publish(self, conn: Connection, change: CaseChange) -> None:
+        self._subscribers.deliver(change)
+
+    def subscribe(self) -> contextlib.AbstractAsyncContextManager[Subscription]:
+        return self._subscribers.subscribe()
+
+    @contextlib.asynccontextmanager
+    async def running(self) -> AsyncIterator[None]:
+        """Nothing to start: the feed works as soon as it is made."""
+        yield
 
     @property
     def subscriber_count(self) -> int:
-        with self._lock:
-            return len(self._subscribers)
+        return len(self._subscribers)

@@ -3,7 +3,9 @@
 Other parts of casebot add their routes here (the Slack app at /slack/events,
 the case API at /api/v2, the console's pages). At start-up the lifespan builds
 the pieces in order: the database, the Slack side that speaks (its notifier),
-then the case listener list, once, then the pipeline and its writer with that
+the case feed for the console's live pages (shared by every server on a
+PostgreSQL database: bot/services/shared_case_feed.py), then the case listener
+list, once, then the pipeline and its writer with that
 list; routes reach them through `request.app.state.casebot`, a `WebState`
 (bot/web/state.py).
 """
@@ -28,13 +30,13 @@ from bot.notify.slack_dm import SlackDm
 from bot.pipeline import Pipeline
 from bot.services.case_feed import CaseFeed, CaseFeedListener
 from bot.services.cases import CaseListener
+from bot.services.shared_case_feed import case_feed_for
 from bot.settings import Settings
 from bot.slack import server as slack_server
 from bot.slack.outbound import SlackOutbound
 from bot.web import api as case_api
 from bot.web import docs, monitoring, pages, webhooks
 from bot.web.metrics import Metrics
-from bot.web.pages.console import feed_of
 from bot.web.scheduler import Scheduler
 from bot.web.state import WebState
 from bot.web.webhook_token import ensure_token
@@ -97,8 +99,11 @@ def create_app(
                 replica=config.replica,
                 slack=_slack_dm(config),
             )
+            # Pages follow the changes of every server on the database (its own too).
+            feed = case_feed_for(db)
+            app.state.case_feed = feed
             listeners = assemble_case_listeners(
-                [*case_listeners, notifications.notifier], slack, feed_of(app)
+                [*case_listeners, notifications.notifier], slack, feed
             )
             pipeline = Pipeline(
                 sources=config.sources,
@@ -115,6 +120,7 @@ def create_app(
         scheduler.start()
         try:
             async with (
+                feed.running(),
                 notifications.running(),
                 slack_server.running(
                     app,

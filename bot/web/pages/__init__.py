@@ -13,7 +13,6 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from bot.services.case_feed import LocalCaseFeed
 from bot.web.pages import (
     case_list,
     case_page,
@@ -68,6 +67,6 @@ def routes() -> list[Route | Mount]:
 
 
 def install(app: Starlette) -> None:
-    """Add the console's routes to `app` (before any catch-all mount)."""
-    app.state.case_feed = LocalCaseFeed()
+    """Add the console's routes to `app` (before any catch-all mount). Its case feed,
+    `app.state.case_feed`, is made at start-up, for the database."""
     app.router.routes.extend(routes())

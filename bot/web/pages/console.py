@@ -19,7 +19,7 @@ from starlette.requests import Request
 
 from bot.core.accounts import SessionLimits, SignInLimits
 from bot.db.engine import reader
-from bot.services.case_feed import CaseFeed, LocalCaseFeed
+from bot.services.case_feed import CaseFeed
 from bot.services.cases import CaseListener
 from bot.services.sessions import SessionKeys, console_secret
 from bot.slack.case_links import CaseLinks
@@ -67,7 +67,7 @@ _SETUP_LOCK = "console_setup_lock"
 
 
 def feed_of(app: Any) -> CaseFeed:
-    """The app's case feed (made by `install`)."""
+    """The app's case feed (made at start-up: bot/web/app.py)."""
     feed: CaseFeed = app.state.case_feed
     return feed
 
@@ -104,4 +104,4 @@ async def _make(app: Any) -> Console:
     )
 
 
-__all__ = ["Console", "LocalCaseFeed", "console_of", "feed_of", "utcnow"]
+__all__ = ["Console", "console_of", "feed_of", "utcnow"]

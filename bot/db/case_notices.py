@@ -1,0 +1,92 @@
+"""Case notices across servers: PostgreSQL's NOTIFY and LISTEN on one channel.
+
+`announce(conn, payload)` queues a notice in the caller's transaction: PostgreSQL
+delivers it when that transaction commits, and never when it rolls back.
+`listening(engine)` opens a connection of its own (outside the pool: it lives as
+long as the server) that LISTENs on the channel, and yields the payloads as they
+arrive, every server's (this one's included). It raises `NoticesLost` when that
+connection fails or closes; notices sent meanwhile are lost for good, so whoever
+listens again must read what it shows anew.
+
+A payload is short text (PostgreSQL's limit is 8,000 bytes); what it says belongs to
+the caller.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import psycopg
+from psycopg import sql
+from sqlalchemy import Connection, Engine, text
+
+CHANNEL = "casebot_case_changes"
+# How the listening connection shows in pg_stat_activity.
+APPLICATION_NAME = "casebot case notices"
+# TCP keepalives, so that a listener whose server vanished without closing the
+# connection (a network partition, a failover) hears of it within about 30 seconds
+# instead of waiting for notices forever.
+_KEEPALIVES = {
+    "keepalives": 1,
+    "keepalives_idle": 15,
+    "keepalives_interval": 5,
+    "keepalives_count": 3,
+}
+CONNECT_TIMEOUT_SECONDS = 10
+
+_NOTIFY = text("SELECT pg_notify(:channel, :payload)")
+
+
+class NoticesLost(Exception):
+    """The listening connection failed or closed (or could not be opened)."""
+
+
+def supported(engine: Engine) -> bool:
+    """True where notices reach other processes: PostgreSQL."""
+    return engine.dialect.name == "postgresql"
+
+
+def announce(conn: Connection, payload: str) -> None:
+    """Send `payload` to every listener when the transaction of `conn` commits."""
+    conn.execute(_NOTIFY, {"channel": CHANNEL, "payload": payload})
+
+
+@asynccontextmanager
+async def listening(engine: Engine) -> AsyncIterator[AsyncIterator[str]]:
+    """A LISTEN on the channel, on a new connection to `engine`'s database: the
+    payloads, in commit order, from the moment this yields."""
+    try:
+        conn = await psycopg.AsyncConnection.connect(autocommit=True, **_connect_args(engine))
+    except (psycopg.Error, OSError) as failed:
+        raise NoticesLost(f"cannot connect to listen: {failed}") from failed
+    try:
+        try:
+            await conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(CHANNEL)))
+        except (psycopg.Error, OSError) as failed:
+            raise NoticesLost(f"LISTEN failed: {failed}") from failed
+        yield _payloads(conn)
+    finally:
+        await conn.close()
+
+
+async def _payloads(conn: psycopg.AsyncConnection[Any]) -> AsyncIterator[str]:
+    try:
+        async for notice in conn.notifies():
+            yield notice.payload
+    except (psycopg.Error, OSError) as failed:
+        raise NoticesLost(str(failed)) from failed
+    raise NoticesLost("the listening connection closed")
+
+
+def _connect_args(engine: Engine) -> dict[str, Any]:
+    """The engine's connection parameters (host, database, user, password, TLS...),
+    as psycopg takes them, with the listener's name and keepalives."""
+    _args, params = engine.dialect.create_connect_args(engine.url)
+    params = {k: v for k, v in params.items() if k != "context"}  # SQLAlchemy's adapters
+    params.setdefault("application_name", APPLICATION_NAME)
+    params.setdefault("connect_timeout", CONNECT_TIMEOUT_SECONDS)
+    for key, value in _KEEPALIVES.items():
+        params.setdefault(key, value)
+    return params
