@@ -1,0 +1,142 @@
+"""The case feed shared by servers on one PostgreSQL database (NOTIFY and LISTEN).
+
+A change is heard when its transaction commits, never when it rolls back, and a
+server whose listening connection is cut listens again and tells its pages that
+they missed changes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, text
+
+from bot.db.case_notices import APPLICATION_NAME
+from bot.db.engine import make_engine
+from bot.services.case_feed import CaseChange, LocalCaseFeed, Subscription
+from bot.services.shared_case_feed import SharedCaseFeed, case_feed_for, change_of, notice_of
+from tests.databases import postgres_database, postgres_server_url, sqlite_url
+
+WAIT = 10.0
+
+
+@pytest.fixture
+def engine() -> Iterator[Engine]:
+    server = postgres_server_url()
+    if server is None:
+        pytest.skip("CASEBOT_TEST_POSTGRES_URL is not set")
+    with postgres_database(server) as url:
+        created = make_engine(url)
+        yield created
+        created.dispose()
+
+
+def change(entry: int) -> CaseChange:
+    return CaseChange(uuid.uuid4(), f"OPS-{entry}", entry)
+
+
+async def publish(feed: SharedCaseFeed, engine: Engine, one: CaseChange) -> None:
+    def run() -> None:
+        with engine.begin() as conn:
+            feed.publish(conn, one)
+
+    await asyncio.to_thread(run)
+
+
+async def heard(changes: Subscription) -> CaseChange | None:
+    return await asyncio.wait_for(changes.next(), WAIT)
+
+
+@pytest.mark.postgres
+def test_a_change_is_heard_when_it_commits_and_never_when_it_rolls_back(engine: Engine) -> None:
+    feed = case_feed_for(engine)
+    assert isinstance(feed, SharedCaseFeed)
+    first, second, rolled_back, last = change(1), change(2), change(3), change(4)
+
+    async def scenario() -> None:
+        async with feed.running(), feed.subscribe() as changes:
+            assert feed.listening
+            conn = await asyncio.to_thread(engine.connect)
+            try:
+                open_one = await asyncio.to_thread(conn.begin)
+                await asyncio.to_thread(feed.publish, conn, first)
+                # A change committed after it, while it is still open, is heard first.
+                await publish(feed, engine, second)
+                assert await heard(changes) == second
+                await asyncio.to_thread(open_one.commit)
+                assert await heard(changes) == first
+                undone = await asyncio.to_thread(conn.begin)
+                await asyncio.to_thread(feed.publish, conn, rolled_back)
+                await asyncio.to_thread(undone.rollback)
+            finally:
+                await asyncio.to_thread(conn.close)
+            await publish(feed, engine, last)
+            assert await heard(changes) == last
+
+    asyncio.run(scenario())
+
+
+@pytest.mark.postgres
+def test_a_cut_listening_connection_is_reopened_and_pages_read_everything_again(
+    engine: Engine,
+) -> None:
+    feed = SharedCaseFeed(engine)
+    after = change(7)
+
+    async def scenario() -> None:
+        async with feed.running(), feed.subscribe() as changes:
+            assert feed.connections == 1
+            cut = await asyncio.to_thread(_terminate_listeners, engine)
+            assert cut == 1
+            # Told once listening again: whatever changed in between was not heard.
+            assert await heard(changes) is None
+            assert feed.connections == 2 and feed.listening
+            await publish(feed, engine, after)
+            assert await heard(changes) == after
+
+    asyncio.run(scenario())
+
+
+def _terminate_listeners(engine: Engine) -> int:
+    with engine.begin() as conn:
+        return len(
+            conn.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                    " WHERE application_name = :name AND datname = current_database()"
+                ),
+                {"name": APPLICATION_NAME},
+            ).all()
+        )
+
+
+def test_sqlite_keeps_the_feed_of_one_process(tmp_path: Path) -> None:
+    local = make_engine(sqlite_url(tmp_path))
+    try:
+        assert isinstance(case_feed_for(local), LocalCaseFeed)
+    finally:
+        local.dispose()
+
+
+def test_a_notice_carries_the_change() -> None:
+    one = change(42)
+    assert change_of(notice_of(one)) == one
+    assert len(notice_of(one).encode()) < 200  # far below PostgreSQL's 8,000 bytes
+
+
+@pytest.mark.parametrize(
+    "notice",
+    [
+        pytest.param("OPS-1", id="not-json"),
+        pytest.param('{"case": "7f0c", "key": "OPS-1", "entry": 3}', id="not-a-uuid"),
+        pytest.param('{"case": "7f0c1a52-0f4e-4d55-9b7c-1c3b0e7f2a10", "key": "OPS-1"}',
+                     id="no-entry"),
+        pytest.param("[1, 2, 3]", id="not-an-object"),
+    ],
+)  # fmt: skip
+def test_a_notice_this_version_cannot_read_says_changes_were_missed(notice: str) -> None:
+    assert change_of(notice) is None
