@@ -4,12 +4,13 @@ clock the test moves, and accounts made the way `casebot users add` makes them."
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import httpx
 from starlette.testclient import TestClient
 
 from bot.db.engine import make_engine
@@ -87,3 +88,25 @@ def console(
         client.get("/login")  # sets the console up
         app.state.console.clock = clock
         yield Console(app, client, clock)
+
+
+def signed_in(base_url: str, email: str) -> httpx.Client:
+    """A client of a running server with `email`'s session, as the sign-in form makes it."""
+    client = httpx.Client(base_url=base_url, timeout=10)
+    form = client.get("/login").text
+    data = {"email": email, "password": PASSWORD, "csrf_token": csrf_of(form)}
+    assert client.post("/login", data=data).status_code == 303
+    return client
+
+
+def stream_events(lines: Iterable[str]) -> Iterator[tuple[str, str]]:
+    """(event, data) pairs of a server-sent event stream; ("", "") for other blocks."""
+    event = data = ""
+    for line in lines:
+        if line.startswith("event:"):
+            event = line.split(":", 1)[1].strip()
+        elif line.startswith("data:"):
+            data = line.split(":", 1)[1].strip()
+        elif line == "":
+            yield event, data
+            event = data = ""

@@ -3,7 +3,6 @@ person) reaches an open case page's stream and the list's, after it is committed
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 import httpx
@@ -13,7 +12,7 @@ from sqlalchemy import Engine
 from bot.db.engine import make_engine
 from bot.settings import Settings
 from bot.web.app import create_app
-from tests.console.harness import PASSWORD, WEBHOOK_TOKEN, add_account
+from tests.console.harness import WEBHOOK_TOKEN, add_account, signed_in, stream_events
 from tests.engine.builders import add_project, generic_body
 from tests.web.server import running
 
@@ -31,42 +30,19 @@ def server(migrated_database_url: str) -> Iterator[tuple[str, Engine]]:
     engine.dispose()
 
 
-def _signed_in(url: str) -> httpx.Client:
-    client = httpx.Client(base_url=url, timeout=10)
-    form = client.get("/login").text
-    token = re.search(r'name="csrf_token" value="([^"]+)"', form)
-    assert token
-    data = {"email": "rita@example.com", "password": PASSWORD, "csrf_token": token.group(1)}
-    assert client.post("/login", data=data).status_code == 303
-    return client
-
-
-def _events(lines: Iterator[str]) -> Iterator[tuple[str, str]]:
-    """(event, data) pairs of a server-sent event stream; ("", "") for other blocks."""
-    event = data = ""
-    for line in lines:
-        if line.startswith("event:"):
-            event = line.split(":", 1)[1].strip()
-        elif line.startswith("data:"):
-            data = line.split(":", 1)[1].strip()
-        elif line == "":
-            yield event, data
-            event = data = ""
-
-
 def test_a_monitor_recovery_reaches_the_open_case_and_the_list(
     server: tuple[str, Engine],
 ) -> None:
     url, _engine = server
     alert = generic_body("Alert", at="2026-11-20T09:00:00Z", delivery_id="live-1")
     assert httpx.post(f"{url}/webhooks/generic", content=alert, headers=AUTH).status_code == 202
-    page, listing = _signed_in(url), _signed_in(url)
+    page, listing = signed_in(url, "rita@example.com"), signed_in(url, "rita@example.com")
     with (
         page.stream("GET", "/cases/OPS-1/events") as case_stream,
         listing.stream("GET", "/cases/events") as list_stream,
     ):
-        case_events = _events(case_stream.iter_lines())
-        list_events = _events(list_stream.iter_lines())
+        case_events = stream_events(case_stream.iter_lines())
+        list_events = stream_events(list_stream.iter_lines())
         assert next(case_events) == ("", "")  # connected (the retry advice)
         assert next(list_events) == ("", "")
         recovery = generic_body("OK", at="2026-11-20T09:30:00Z", delivery_id="live-2")

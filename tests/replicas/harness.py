@@ -4,7 +4,8 @@ PostgreSQL database, each on its own port, with Slack on against the fake Web AP
 `Replica` starts, kills (SIGKILL) and restarts one; `Monitor` sends what a
 multi-group monitor sends (generic webhooks, one group each) through a load
 balancer: to the replicas in turn, retrying a refused or dropped delivery as a
-monitor's sender does.
+monitor's sender does. `People` are who uses the console and the case API of
+replicas: a project, a responder's account and a key pair.
 """
 
 from __future__ import annotations
@@ -24,16 +25,32 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import Engine
 
 from bot.services import outbox
+from tests.api.server import STANDARD_TYPE_ID, Keys, key_pair
 from tests.cli.processes import clean_environment, free_port
+from tests.console.harness import add_account
+from tests.databases import postgres_database, postgres_server_url
+from tests.engine.builders import add_project
 from tests.fakes.slack_api import FakeSlack
 
 WEBHOOK_TOKEN = "replica-webhook-token-0123456789"
 SIGNING_SECRET = "replica-signing-secret-0123456789"
 MESSAGE = "5xx rate is {{value}}%. @slack-ops-alerts"
+
+
+@contextmanager
+def empty_postgres_database() -> Iterator[str]:
+    """A new, empty PostgreSQL database (the replicas migrate it as they start), or a
+    skip when PostgreSQL tests are off."""
+    server = postgres_server_url()
+    if server is None:
+        pytest.skip("CASEBOT_TEST_POSTGRES_URL is not set")
+    with postgres_database(server) as url:
+        yield url.render_as_string(hide_password=False)
 
 
 def replica_environment(
@@ -147,6 +164,49 @@ def replicas(
         for one in started:
             one.wait_ready()
         yield started
+
+
+@dataclass(frozen=True, slots=True)
+class People:
+    """Project OPS, the responder `email` (password: tests.console.harness.PASSWORD) and a
+    key pair that reads and writes cases, in a database the replicas migrated."""
+
+    email: str
+    keys: Keys
+
+    @classmethod
+    def add(cls, database_url: str, engine: Engine) -> People:
+        add_project(engine, handle="ops", key="OPS")
+        email = "rita@example.com"
+        add_account(database_url, email, role="responder", name="Rita Responder")
+        return cls(email, key_pair(database_url, "cases_read", "cases_write", name="runbooks"))
+
+    def case_api(self, replica: Replica) -> httpx.Client:
+        """The case API of `replica`, with the key pair."""
+        return httpx.Client(
+            base_url=f"{replica.base}/api/v2", headers=self.keys.headers, timeout=10
+        )
+
+
+def new_case(api: httpx.Client, title: str) -> str:
+    """Create a case in OPS through the case API; its key."""
+    body = {
+        "data": {
+            "type": "case",
+            "attributes": {"title": title, "type_id": STANDARD_TYPE_ID},
+            "relationships": {"project": {"data": {"id": "OPS", "type": "project"}}},
+        }
+    }
+    answer = api.post("/cases", json=body)
+    assert answer.status_code == 201, answer.text
+    key: str = answer.json()["data"]["attributes"]["key"]
+    return key
+
+
+def set_status(api: httpx.Client, key: str, status: str) -> None:
+    body = {"data": {"type": "case", "attributes": {"status": status}}}
+    answer = api.post(f"/cases/{key}/status", json=body)
+    assert answer.status_code == 200, answer.text
 
 
 _clock = itertools.count(0)
