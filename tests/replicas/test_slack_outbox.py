@@ -24,7 +24,8 @@ from bot.db.engine import make_engine
 from bot.db.slack_tables import slack_messages, slack_outbox
 from tests.databases import postgres_database, postgres_server_url
 from tests.fakes.slack_api import FakeSlack, running_fake_slack
-from tests.replicas.harness import Monitor, Replica, replicas, settled
+from tests.replicas.harness import Monitor, People, Replica, replicas, set_status, settled
+from tests.slack.server import buttons
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 CHANNEL = "C07OPSALRT"  # #ops-alerts in the fake workspace
@@ -126,6 +127,28 @@ def test_a_post_slack_took_before_the_replica_was_killed_is_found_not_repeated(
     report = _report(database_url)
     assert report["taken_over"] == 1 and report["found_in_slack"] == 1, report
     assert all(c.body["ts"] == post["ts"] for c in fake.calls("chat.update"))
+
+
+def test_a_case_changed_through_one_replica_updates_the_alert_message_of_the_other(
+    database_url: str, fake: FakeSlack, engine: Engine, tmp_path: Path
+) -> None:
+    # The change's replica queues the update in the change's transaction; no wake-up
+    # crosses replicas: whichever sender claims the call finds it in the outbox.
+    monitor = Monitor()
+    with replicas(database_url, fake, tmp_path) as (a, b):
+        people = People.add(database_url, engine)
+        alert = monitor.body(1, "Alert")
+        alert["monitor"]["message"] += " @case-ops"
+        monitor.deliver(a, alert)
+        (post,) = fake.wait_for("chat.postMessage", timeout=20)
+        assert "case_in_progress" in buttons(post)
+        with people.case_api(b) as api:
+            set_status(api, "OPS-1", "IN_PROGRESS")
+        updated = fake.wait_for(
+            "chat.update", timeout=20, where=lambda call: "case_in_progress" not in buttons(call)
+        )
+        assert updated[-1].body["ts"] == post.answer["ts"]
+    monitor.close()
 
 
 # -- checks ---------------------------------------------------------------------------------
