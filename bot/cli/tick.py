@@ -18,6 +18,7 @@ from bot.cli.db import add_database_option, open_database
 from bot.errortracking import with_issue_sync
 from bot.pipeline import Pipeline
 from bot.pipeline.tick import tick
+from bot.services.shared_case_feed import page_notices
 from bot.settings import ConfigError, Settings
 from bot.slack import server as slack_server
 
@@ -59,7 +60,10 @@ def run(args: argparse.Namespace) -> int:
         slack = (
             slack_server.outbound(settings.slack, engine, links) if settings.slack.enabled else None
         )
-        listeners = with_issue_sync(slack.case_listeners if slack else ())
+        # Slack's messages and the servers' open pages follow what the round changes.
+        listeners = with_issue_sync(
+            [*(slack.case_listeners if slack else ()), *page_notices(engine)]
+        )
         pipeline = Pipeline(
             sources=settings.sources,
             case_listeners=listeners,

@@ -14,7 +14,9 @@ with a backoff that starts at `RETRY_FIRST_SECONDS` and doubles up to
 `RETRY_MAX_SECONDS`.
 
 `case_feed_for(engine)` chooses: this feed on PostgreSQL, `LocalCaseFeed` on
-SQLite (one process serves a SQLite database's pages).
+SQLite (one process serves a SQLite database's pages). A command that changes
+cases (`casebot tick`) serves no page but tells the servers' pages with
+`page_notices(engine)`.
 """
 
 from __future__ import annotations
@@ -30,7 +32,14 @@ from collections.abc import AsyncIterator
 from sqlalchemy import Connection, Engine
 
 from bot.db import case_notices
-from bot.services.case_feed import CaseChange, LocalCaseFeed, Subscribers, Subscription
+from bot.services.case_feed import (
+    CaseChange,
+    CaseFeedListener,
+    LocalCaseFeed,
+    Subscribers,
+    Subscription,
+)
+from bot.services.cases import CaseListener
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +54,15 @@ def case_feed_for(engine: Engine) -> LocalCaseFeed | SharedCaseFeed:
     if case_notices.supported(engine):
         return SharedCaseFeed(engine)
     return LocalCaseFeed()
+
+
+def page_notices(engine: Engine) -> tuple[CaseListener, ...]:
+    """For a process that serves no pages (a command): the case listener that tells
+    the pages of every server of its changes, on PostgreSQL. None on SQLite: there
+    only the serving process's own changes reach its pages."""
+    if case_notices.supported(engine):
+        return (CaseFeedListener(SharedCaseFeed(engine)),)
+    return ()
 
 
 def notice_of(change: CaseChange) -> str:

@@ -2,7 +2,7 @@
 
 A change is heard when its transaction commits, never when it rolls back, and a
 server whose listening connection is cut listens again and tells its pages that
-they missed changes.
+they missed changes. A command's changes (`casebot tick`) reach the servers' pages too.
 """
 
 from __future__ import annotations
@@ -10,15 +10,22 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, text
 
+from bot.cli import main
+from bot.core.cases import CaseStatus
+from bot.core.lifecycle import Lifecycle
 from bot.db.case_notices import APPLICATION_NAME
 from bot.db.engine import make_engine
+from bot.db.migrate import upgrade
 from bot.services.case_feed import CaseChange, LocalCaseFeed, Subscription
+from bot.services.case_reader import CaseReader
 from bot.services.shared_case_feed import SharedCaseFeed, case_feed_for, change_of, notice_of
+from tests.builders import make_case, make_project
 from tests.databases import postgres_database, postgres_server_url, sqlite_url
 
 WAIT = 10.0
@@ -99,6 +106,34 @@ def test_a_cut_listening_connection_is_reopened_and_pages_read_everything_again(
             assert await heard(changes) == after
 
     asyncio.run(scenario())
+
+
+@pytest.mark.postgres
+def test_a_case_casebot_tick_closes_reaches_the_pages_of_the_servers(engine: Engine) -> None:
+    upgrade(engine)
+    opened_at = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+    with engine.begin() as conn:
+        project = make_project(
+            conn,
+            now=opened_at,
+            key="OPS",
+            lifecycle=Lifecycle(auto_close_inactive=True, max_inactive_secs=7 * 86_400),
+        )
+        case = make_case(conn, project, now=opened_at)
+    url = engine.url.render_as_string(hide_password=False)
+    at = (opened_at + timedelta(days=8)).isoformat()
+    feed = SharedCaseFeed(engine)
+
+    async def scenario() -> None:
+        async with feed.running(), feed.subscribe() as changes:
+            tick = ["tick", "--database-url", url, "--at", at, "--format", "json"]
+            assert await asyncio.to_thread(main, tick) == 0
+            told = await heard(changes)
+            assert told is not None and (told.case_id, told.key) == (case.id, "OPS-1")
+
+    asyncio.run(scenario())
+    with engine.connect() as conn:
+        assert CaseReader(conn).get(case.id).status is CaseStatus.CLOSED
 
 
 def _terminate_listeners(engine: Engine) -> int:
