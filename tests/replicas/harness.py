@@ -27,8 +27,9 @@ from typing import Any
 import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
+from bot.db.case_notices import APPLICATION_NAME
 from bot.services import outbox
 from tests.api.server import STANDARD_TYPE_ID, Keys, key_pair
 from tests.cli.processes import clean_environment, free_port
@@ -281,3 +282,17 @@ def settled(engine: Engine, timeout: float = 60) -> dict[str, int]:
         if not counts.get("pending") or time.monotonic() > deadline:
             return counts
         time.sleep(0.05)
+
+
+def cut_listeners(engine: Engine) -> int:
+    """End the connections on which servers LISTEN for case notices (as a restart of
+    PostgreSQL or a network cut would); how many there were."""
+    with engine.begin() as conn:
+        cut = conn.execute(
+            text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE application_name = :name AND datname = current_database()"
+            ),
+            {"name": APPLICATION_NAME},
+        )
+        return len(cut.all())

@@ -14,12 +14,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 
 from bot.cli import main
 from bot.core.cases import CaseStatus
 from bot.core.lifecycle import Lifecycle
-from bot.db.case_notices import APPLICATION_NAME
 from bot.db.engine import make_engine
 from bot.db.migrate import upgrade
 from bot.services.case_feed import CaseChange, LocalCaseFeed, Subscription
@@ -27,6 +26,7 @@ from bot.services.case_reader import CaseReader
 from bot.services.shared_case_feed import SharedCaseFeed, case_feed_for, change_of, notice_of
 from tests.builders import make_case, make_project
 from tests.databases import postgres_database, postgres_server_url, sqlite_url
+from tests.replicas.harness import cut_listeners
 
 WAIT = 10.0
 
@@ -97,7 +97,7 @@ def test_a_cut_listening_connection_is_reopened_and_pages_read_everything_again(
     async def scenario() -> None:
         async with feed.running(), feed.subscribe() as changes:
             assert feed.connections == 1
-            cut = await asyncio.to_thread(_terminate_listeners, engine)
+            cut = await asyncio.to_thread(cut_listeners, engine)
             assert cut == 1
             # Told once listening again: whatever changed in between was not heard.
             assert await heard(changes) is None
@@ -134,19 +134,6 @@ def test_a_case_casebot_tick_closes_reaches_the_pages_of_the_servers(engine: Eng
     asyncio.run(scenario())
     with engine.connect() as conn:
         assert CaseReader(conn).get(case.id).status is CaseStatus.CLOSED
-
-
-def _terminate_listeners(engine: Engine) -> int:
-    with engine.begin() as conn:
-        return len(
-            conn.execute(
-                text(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-                    " WHERE application_name = :name AND datname = current_database()"
-                ),
-                {"name": APPLICATION_NAME},
-            ).all()
-        )
 
 
 def test_sqlite_keeps_the_feed_of_one_process(tmp_path: Path) -> None:

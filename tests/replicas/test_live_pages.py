@@ -19,6 +19,7 @@ from tests.console.harness import signed_in, stream_events
 from tests.fakes.slack_api import FakeSlack, running_fake_slack
 from tests.replicas.harness import (
     People,
+    cut_listeners,
     empty_postgres_database,
     new_case,
     replicas,
@@ -68,4 +69,25 @@ def test_pages_on_one_replica_hear_changes_made_through_the_other(
             assert event == "changed" and int(version) > 0
             assert 'id="case-status">In Progress<' in page.get(f"/cases/{key}").text
         for client in (api_b, listing, page):
+            client.close()
+
+
+def test_a_replica_whose_listening_connection_is_cut_listens_again(
+    database_url: str, fake: FakeSlack, engine: Engine, tmp_path: Path
+) -> None:
+    with replicas(database_url, fake, tmp_path) as (a, b):
+        people = People.add(database_url, engine)
+        api_b = people.case_api(b)
+        listing = signed_in(a.base, people.email)
+        with listing.stream("GET", "/cases/events") as list_stream:
+            list_events = stream_events(list_stream.iter_lines())
+            assert next(list_events) == ("", "")
+            assert cut_listeners(engine) == 2  # A's and B's
+            # Listening again, A tells its page to read everything: it missed what
+            # changed in between.
+            assert next(list_events)[0] == "changed"
+            key = new_case(api_b, "Certificate expires in 3 days")
+            assert next(list_events)[0] == "changed"
+            assert key in listing.get("/cases").text
+        for client in (api_b, listing):
             client.close()
