@@ -78,11 +78,14 @@ def change_of(notice: str) -> CaseChange | None:
     try:
         fields = json.loads(notice)
         return CaseChange(uuid.UUID(fields["case"]), str(fields["key"]), int(fields["entry"]))
-    except (ValueError, TypeError, KeyError):
+    except (ValueError, TypeError, KeyError, AttributeError):
         return None
 
 
 class SharedCaseFeed:
+    """A `CaseFeed` whose changes travel through PostgreSQL: published by any process on
+    the database, heard by every server while it runs `running()`."""
+
     def __init__(self, engine: Engine, *, queue_limit: int = 1000) -> None:
         self._engine = engine
         self._subscribers = Subscribers(queue_limit=queue_limit)
@@ -141,6 +144,7 @@ class SharedCaseFeed:
         self.connections += 1
         self._listening.set()
         if self.connections > 1:
-            # What changed while nobody listened was not heard: read everything again.
             log.info("case feed: listening again")
-            self._subscribers.deliver(None)
+        # Pages open since before this LISTEN (a reconnection, or a first one that came
+        # late) may have missed changes: they read everything again.
+        self._subscribers.deliver(None)

@@ -109,6 +109,22 @@ def test_a_cut_listening_connection_is_reopened_and_pages_read_everything_again(
 
 
 @pytest.mark.postgres
+def test_pages_opened_before_the_first_listen_are_told_to_read_everything(
+    engine: Engine,
+) -> None:
+    feed = SharedCaseFeed(engine)
+
+    async def scenario() -> None:
+        # Serving before the first LISTEN is up (as after a slow start): a page
+        # subscribed then may miss changes until it is.
+        async with feed.running(ready_within=0), feed.subscribe() as changes:
+            assert await heard(changes) is None
+            assert feed.connections == 1
+
+    asyncio.run(scenario())
+
+
+@pytest.mark.postgres
 def test_a_case_casebot_tick_closes_reaches_the_pages_of_the_servers(engine: Engine) -> None:
     upgrade(engine)
     opened_at = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
@@ -158,6 +174,7 @@ def test_a_notice_carries_the_change() -> None:
         pytest.param('{"case": "7f0c1a52-0f4e-4d55-9b7c-1c3b0e7f2a10", "key": "OPS-1"}',
                      id="no-entry"),
         pytest.param("[1, 2, 3]", id="not-an-object"),
+        pytest.param('{"case": 5, "key": "OPS-1", "entry": 3}', id="a-number-for-the-case"),
     ],
 )  # fmt: skip
 def test_a_notice_this_version_cannot_read_says_changes_were_missed(notice: str) -> None:
