@@ -2,9 +2,11 @@
 (one case) and `GET /cases/events` (the list).
 
 A stream subscribes to the case feed, then sends `event: changed` with the
-case's version (its newest timeline entry id) as the event id. The feed may
-announce a change before it commits, so the stream waits until the committed
-version reaches the announced entry before telling the page. A reconnecting
+case's version (its newest timeline entry id) as the event id. The feed of one
+process (SQLite) may announce a change before it commits, so the stream waits
+until the committed version reaches the announced entry before telling the page;
+the feed shared by servers on PostgreSQL announces at commit. A None from the feed
+(changes were missed) counts as a change to every page. A reconnecting
 page sends `Last-Event-ID`; a version newer than that is announced at once, so
 nothing is missed between connections. A stream ends after `STREAM_SECONDS`
 (the browser reconnects), or when its session has ended.
