@@ -6,10 +6,11 @@ case's version (its newest timeline entry id) as the event id. The feed of one
 process (SQLite) may announce a change before it commits, so the stream waits
 until the committed version reaches the announced entry before telling the page;
 the feed shared by servers on PostgreSQL announces at commit. A None from the feed
-(changes were missed) counts as a change to every page. A reconnecting
-page sends `Last-Event-ID`; a version newer than that is announced at once, so
-nothing is missed between connections. A stream ends after `STREAM_SECONDS`
-(the browser reconnects), or when its session has ended.
+(changes were missed) makes a case stream read its version again and the list's
+tell its page to refresh. A reconnecting page sends `Last-Event-ID`; a version
+newer than that is announced at once, so nothing is missed between connections.
+A stream ends after `STREAM_SECONDS` (the browser reconnects), or when its
+session has ended.
 """
 
 from __future__ import annotations
