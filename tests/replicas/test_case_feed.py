@@ -25,18 +25,15 @@ from bot.services.case_feed import CaseChange, LocalCaseFeed, Subscription
 from bot.services.case_reader import CaseReader
 from bot.services.shared_case_feed import SharedCaseFeed, case_feed_for, change_of, notice_of
 from tests.builders import make_case, make_project
-from tests.databases import postgres_database, postgres_server_url, sqlite_url
-from tests.replicas.harness import cut_listeners
+from tests.databases import sqlite_url
+from tests.replicas.harness import cut_listeners, empty_postgres_database
 
 WAIT = 10.0
 
 
 @pytest.fixture
 def engine() -> Iterator[Engine]:
-    server = postgres_server_url()
-    if server is None:
-        pytest.skip("CASEBOT_TEST_POSTGRES_URL is not set")
-    with postgres_database(server) as url:
+    with empty_postgres_database() as url:
         created = make_engine(url)
         yield created
         created.dispose()
