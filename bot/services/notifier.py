@@ -84,7 +84,7 @@ class Notifier:
             else:
                 continue
             routes.setdefault(route.recipient, route)
-        author = find_user(conn, event.actor.user_id) if event.actor.user_id else None
+        author = find_user(conn, event.actor.user_id) if routes and event.actor.user_id else None
         if author is not None:
             if author.email:
                 routes.pop(_email(author.email).recipient, None)
@@ -132,10 +132,11 @@ class Notifier:
         self, conn: Connection, event: CaseEvent, change: Change, mentioned: list[User]
     ) -> list[User]:
         """The case's people that the project's settings let hear of `change`."""
-        settings = store.people_settings(conn, event.case.project_id)
-        assigned = event.case.assignee_id is not None
-        mentioned_ids = {user.id for user in mentioned}
-        people: dict[Any, User] = {user.id: user for user in store.watchers_of(conn, event.case.id)}
+        # A case made in this very change has no watchers yet: most cases are made by
+        # monitors, in storms, and skip the query.
+        created = change.trigger == TriggerType.CASE_CREATED
+        watchers = [] if created else store.watchers_of(conn, event.case.id)
+        people: dict[Any, User] = {user.id: user for user in watchers}
         for user_id in (
             event.case.assignee_id,
             event.previous.assignee_id if event.previous else None,
@@ -144,6 +145,11 @@ class Notifier:
                 found = find_user(conn, user_id)
                 if found is not None:
                     people[user_id] = found
+        if not people:
+            return []
+        settings = store.people_settings(conn, event.case.project_id)
+        assigned = event.case.assignee_id is not None
+        mentioned_ids = {user.id for user in mentioned}
         return [
             user
             for user in people.values()
