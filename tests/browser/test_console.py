@@ -245,8 +245,11 @@ def test_a_viewer_sees_no_controls_and_a_forged_post_is_refused(page: Any) -> No
     expect(page.locator("#case-status")).to_be_visible()
     for control in ("Status", "Priority", "Assignee", "Title", "Comment"):
         expect(page.get_by_label(control, exact=True)).to_have_count(0)
-    expect(page.locator("main form")).to_have_count(0)
-    expect(page.get_by_role("button")).to_have_count(1)  # Sign out, in the header
+    # Watching changes what the viewer receives, not the case: their one form here.
+    expect(page.locator("main form")).to_have_count(1)
+    expect(page.locator("main form")).to_have_attribute("action", "/cases/OPS-1/watch")
+    buttons = page.get_by_role("button")
+    expect(buttons).to_have_text(["Sign out", "Watch"])  # Sign out is in the header
     csrf = page.locator("header input[name=csrf_token]").get_attribute("value")
     forged = page.request.post("/cases/OPS-1/comment", form={"comment": "hi", "csrf_token": csrf})
     assert forged.status == 403
