@@ -21,8 +21,6 @@ from typing import Any
 from bot.cli.db import add_database_option, open_database
 from bot.cli.table import format_table
 from bot.core.notifications import DestinationKind
-from bot.notify.http import DeliveryFailed
-from bot.notify.sample import send_sample
 from bot.services.destinations import Destinations
 from bot.services.errors import CaseServiceError, InvalidChange
 from bot.settings import ConfigError, Settings
@@ -130,6 +128,10 @@ def _test(args: argparse.Namespace) -> int:
         return _fail(error)
     finally:
         engine.dispose()
+    # Here, not at the top: httpx's imports would slow every casebot command.
+    from bot.notify.http import DeliveryFailed
+    from bot.notify.sample import send_sample
+
     try:
         answers = asyncio.run(
             send_sample(

@@ -20,7 +20,6 @@ from bot.pipeline import Pipeline
 from bot.pipeline.tick import tick
 from bot.services.shared_case_feed import page_notices
 from bot.settings import ConfigError, Settings
-from bot.slack import server as slack_server
 
 
 def register(subparsers: Any) -> None:
@@ -53,6 +52,9 @@ def run(args: argparse.Namespace) -> int:
         if now.tzinfo is None:
             print("casebot tick: --at: give a UTC offset (e.g. Z)", file=sys.stderr)
             return 2
+    # Here, not at the top: the Slack app's imports would slow every casebot command.
+    from bot.slack import server as slack_server
+
     engine = open_database(args)
     try:
         links = slack_server.case_links(engine, settings.public_url)

@@ -12,13 +12,15 @@ import re
 import time
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import anyio.to_thread
-from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import Engine
 
 from bot.services import channels
+
+if TYPE_CHECKING:  # the client's imports (aiohttp) would slow `casebot slack`
+    from slack_sdk.web.async_client import AsyncWebClient
 
 CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{6,}$")
 
