@@ -54,6 +54,12 @@ class Settings:
     replica: str = field(default_factory=socket.gethostname)
     # Notification rules' and watchers' deliveries: the burst window, SMTP, PagerDuty.
     notify: NotifySettings = field(default_factory=NotifySettings)
+    # Seconds a delivery waits for SQLite's write lock held by another process before it
+    # is answered 503 with Retry-After (the sender retries) instead of being held.
+    sqlite_lock_wait: float = 5.0
+    # Seconds from SIGTERM to exit: deliveries are refused at once, the accepted ones are
+    # stored, Slack calls under way finish; whatever still runs after this is cut off.
+    shutdown_seconds: float = 10.0
 
     @classmethod
     def from_env(
@@ -92,6 +98,8 @@ class Settings:
             tick_seconds=_whole(env, "CASEBOT_TICK_SECONDS", 60),
             replica=_replica(env),
             notify=NotifySettings.from_env(env),
+            sqlite_lock_wait=_positive_seconds(env, "CASEBOT_SQLITE_LOCK_WAIT", 5.0),
+            shutdown_seconds=_positive_seconds(env, "CASEBOT_SHUTDOWN_SECONDS", 10.0),
         )
 
 
@@ -145,3 +153,16 @@ def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
     if not text.isdigit() or int(text) < 1:
         raise ConfigError(f"{name}: expected a positive whole number, got {text!r}")
     return int(text)
+
+
+def _positive_seconds(env: Mapping[str, str], name: str, default: float) -> float:
+    text = env.get(name, "").strip()
+    if not text:
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        raise ConfigError(f"{name}: expected seconds (a number), got {text!r}") from None
+    if not 0 < value < 86_400:
+        raise ConfigError(f"{name}: expected more than 0 and less than a day, got {text!r}")
+    return value

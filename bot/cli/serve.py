@@ -63,6 +63,7 @@ def run(args: argparse.Namespace) -> int:
 
     import uvicorn
 
+    from bot.cli.draining_server import DrainingServer
     from bot.web.app import create_app
 
     # The event loop and the writer thread share the GIL: a shorter switch interval lets
@@ -70,11 +71,9 @@ def run(args: argparse.Namespace) -> int:
     # next batches), instead of waiting up to the default 5 ms.
     sys.setswitchinterval(0.0005)
     # Migrations ran in `prepare`; the app need not run them again.
-    app = access_log.AccessLog(
-        create_app(settings, migrate=False), access_log.configure(args.log_level)
-    )
-    uvicorn.run(
-        app,
+    web = create_app(settings, migrate=False)
+    config = uvicorn.Config(
+        access_log.AccessLog(web, access_log.configure(args.log_level)),
         host=settings.host,
         port=settings.port,
         log_level=args.log_level,
@@ -85,7 +84,10 @@ def run(args: argparse.Namespace) -> int:
         # waiting for them after this, as for any request still running.
         timeout_graceful_shutdown=5,
     )
-    return 0
+    server = DrainingServer(config, web)
+    server.run()
+    # uvicorn's own code for a server that never started (the port taken, say).
+    return 0 if server.started else 3
 
 
 def prepare(settings: Settings) -> Settings:

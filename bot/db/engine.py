@@ -19,8 +19,9 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import StaticPool
 
 DEFAULT_DATABASE_URL = "sqlite:///casebot.db"
@@ -28,6 +29,9 @@ DATABASE_URL_ENV = "CASEBOT_DATABASE_URL"
 
 # Milliseconds a SQLite connection waits for the write lock before giving up.
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+# SQLite's result code for "the database is locked" (its extended codes share the low byte).
+_SQLITE_BUSY = 5
 
 # Execution option that makes a SQLite transaction start deferred (read-only work).
 _DEFERRED = "casebot_sqlite_deferred"
@@ -110,6 +114,29 @@ def _sqlite_engine(url: URL, **kwargs: Any) -> Engine:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
+
+
+def bound_lock_wait(conn: Connection, seconds: float | None) -> None:
+    """Make `conn` wait at most `seconds` for SQLite's write lock (None: the engine's
+    30 s again). PostgreSQL's connections are left as they are: its writers lock rows,
+    not the database, and one that waits is waiting for another casebot's short
+    transaction."""
+    if conn.dialect.name != "sqlite":
+        return
+    ms = SQLITE_BUSY_TIMEOUT_MS if seconds is None else max(1, round(seconds * 1000))
+    # On the driver's connection: through SQLAlchemy, the statement would first begin a
+    # transaction, and casebot's begin takes the very lock this is about.
+    driver = conn.connection.driver_connection
+    assert isinstance(driver, sqlite3.Connection)
+    driver.execute(f"PRAGMA busy_timeout={ms}")
+
+
+def is_lock_timeout(error: BaseException) -> bool:
+    """Whether `error` is SQLite giving up on a write lock another connection holds."""
+    if not isinstance(error, OperationalError):
+        return False
+    code = getattr(error.orig, "sqlite_errorcode", None)
+    return isinstance(code, int) and code & 0xFF == _SQLITE_BUSY
 
 
 class BackupNotSupported(Exception):

@@ -6,11 +6,15 @@ No alembic.ini is needed: the revisions ship inside the package
 
 from __future__ import annotations
 
+import functools
+from dataclasses import dataclass
+
 from alembic import command
 from alembic.config import Config
+from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine
 
-from bot.db.engine import make_engine
+from bot.db.engine import make_engine, reader
 
 SCRIPT_LOCATION = "bot.db:migrations"
 
@@ -41,3 +45,30 @@ def current_heads(engine: Engine) -> set[str]:
 
     with engine.connect() as connection:
         return set(MigrationContext.configure(connection).get_current_heads())
+
+
+@functools.cache
+def shipped_heads() -> frozenset[str]:
+    """The head revisions this version of casebot ships (read from the package once)."""
+    return frozenset(ScriptDirectory.from_config(alembic_config()).get_heads())
+
+
+@dataclass(frozen=True, slots=True)
+class SchemaState:
+    database: frozenset[str]
+    shipped: frozenset[str]
+
+    @property
+    def at_head(self) -> bool:
+        return self.database == self.shipped
+
+    def describe(self) -> str:
+        """What differs, for an operator: the database's revisions and this version's."""
+        found = ", ".join(sorted(self.database)) or "none"
+        return f"database at {found}; this version expects {', '.join(sorted(self.shipped))}"
+
+
+def schema_state(engine: Engine) -> SchemaState:
+    """The database's revisions beside this version's. A deferred transaction on SQLite:
+    the question never waits for a writer's lock."""
+    return SchemaState(frozenset(current_heads(reader(engine))), shipped_heads())

@@ -38,6 +38,7 @@ from bot.web import api as case_api
 from bot.web import docs, monitoring, pages, webhooks
 from bot.web.metrics import Metrics
 from bot.web.scheduler import Scheduler
+from bot.web.shutdown import Shutdown
 from bot.web.state import WebState
 from bot.web.webhook_token import ensure_token
 from bot.web.writer import Writer
@@ -88,7 +89,7 @@ def create_app(
         db = await anyio.to_thread.run_sync(_database, config, engine, migrate)
         try:
             links = await anyio.to_thread.run_sync(slack_server.case_links, db, config.public_url)
-            metrics = Metrics()
+            metrics = Metrics(config.replica)
             slack = slack_server.outbound(
                 config.slack, db, links, replica=config.replica, counted=metrics.outbox_claim
             )
@@ -117,11 +118,15 @@ def create_app(
             raise
         app.state.casebot = state
         scheduler = Scheduler(db, pipeline, interval=config.tick_seconds)
-        scheduler.start()
+        # Stopped in reverse: Slack, notifications, the pages' feed, the scheduler; by SIGTERM's
+        # drain (bot/web/shutdown.py) if it came, else here at the end.
+        background = state.shutdown.background
         try:
-            async with (
-                feed.running(),
-                notifications.running(),
+            scheduler.start()
+            background.push_async_callback(scheduler.stop)
+            await background.enter_async_context(feed.running())
+            await background.enter_async_context(notifications.running())
+            await background.enter_async_context(
                 slack_server.running(
                     app,
                     engine=db,
@@ -130,11 +135,11 @@ def create_app(
                     outbound=slack,
                     case_listeners=listeners,
                     handled=state.metrics.slack_handled,
-                ),
-            ):
-                yield
+                )
+            )
+            yield
         finally:
-            await scheduler.stop()
+            await background.aclose()
             await anyio.to_thread.run_sync(_stop, state, engine is None)
 
     # /docs is served offline (bot/web/docs.py); ReDoc would load from a CDN.
@@ -167,7 +172,13 @@ def _database(settings: Settings, engine: Engine | None, migrate: bool) -> Engin
 
 
 def _start(settings: Settings, db: Engine, pipeline: Pipeline, metrics: Metrics) -> WebState:
-    writer = Writer(db, pipeline, batch_size=settings.batch_size, queue_limit=settings.queue_limit)
+    writer = Writer(
+        db,
+        pipeline,
+        batch_size=settings.batch_size,
+        queue_limit=settings.queue_limit,
+        lock_wait=settings.sqlite_lock_wait,
+    )
     writer.start()
     return WebState(
         settings=settings,
@@ -176,6 +187,7 @@ def _start(settings: Settings, db: Engine, pipeline: Pipeline, metrics: Metrics)
         writer=writer,
         token=ensure_token(db, settings.webhook_token),
         case_listeners=pipeline.case_listeners,
+        shutdown=Shutdown(writer, bound=settings.shutdown_seconds),
         metrics=metrics,
     )
 

@@ -10,7 +10,8 @@ inbox.
   the field, with the raw body kept in the inbox as rejected;
 - accepted → 202 `{"inbox_id": …, "outcome": …}` once the delivery is committed;
 - a body over `CASEBOT_MAX_BODY_BYTES` → 413, nothing stored;
-- the database cannot take it → 503 (the sender retries).
+- the database cannot take it, or the server is stopping → 503 with Retry-After (the
+  sender retries).
 """
 
 from __future__ import annotations
@@ -128,7 +129,9 @@ async def deliver(
     except WriterUnavailable as error:
         state.metrics.delivery(source.value, "unavailable")
         raise _Refused(
-            503, [{"field": "server", "message": str(error)}], **{"Retry-After": "1"}
+            503,
+            [{"field": "server", "message": str(error)}],
+            **{"Retry-After": str(error.retry_after)},
         ) from None
     record(state, report, time.perf_counter() - started)
     if isinstance(parsed, SourceError):

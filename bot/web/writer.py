@@ -9,6 +9,14 @@ so batches grow with load and a quiet server still answers at once.
 If a batch fails, it is rolled back and redone one delivery per transaction,
 so one bad delivery cannot take the others with it; a delivery that fails on
 its own is stored as `failed` with the error (for `casebot inbox retry`).
+
+On SQLite the writer waits at most `lock_wait` seconds for the write lock that
+another process holds (a second server on the file, a `sqlite3` shell): then the
+batch and every delivery waiting behind it are refused (503 with Retry-After),
+not stored, rather than holding their requests until the lock is let go.
+
+`close()` is SIGTERM's first step: deliveries submitted after it are refused;
+those submitted before are stored and answered before the thread ends.
 """
 
 from __future__ import annotations
@@ -16,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import queue
 import threading
 import time
@@ -26,6 +35,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Connection, Engine
 
 from bot.core.events import MonitorEvent
+from bot.db.engine import bound_lock_wait, is_lock_timeout
 from bot.pipeline import Pipeline
 from bot.pipeline.reports import Delivery, DeliveryReport
 from bot.sources import SourceError
@@ -34,7 +44,12 @@ log = logging.getLogger(__name__)
 
 
 class WriterUnavailable(Exception):
-    """The delivery could not be stored (queue full, writer stopped, database down)."""
+    """The delivery was not stored (queue full, server stopping, database down or locked);
+    the sender is asked to try again after `retry_after` seconds."""
+
+    def __init__(self, message: str, *, retry_after: int = 1) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +74,7 @@ class Writer:
         queue_limit: int = 10_000,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         gather_seconds: float = 0.0005,
+        lock_wait: float | None = None,
     ) -> None:
         self.engine = engine
         self.pipeline = pipeline
@@ -71,10 +87,21 @@ class Writer:
         # The last batch's size: more than one means requests are arriving together.
         self._last_batch = 0
         self.gather_seconds = gather_seconds
+        # None: the engine's own wait (30 s on SQLite).
+        self.lock_wait = lock_wait
+        # Taken around "still open?" and the put: a delivery is either queued before the
+        # stop marker (and stored) or refused, never left behind it unanswered.
+        self._gate = threading.Lock()
+        self._closed = False
 
     @property
     def alive(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
+
+    @property
+    def accepting(self) -> bool:
+        """Running and not closed: a delivery submitted now will be stored."""
+        return self.alive and not self._closed
 
     @property
     def queue_depth(self) -> int:
@@ -85,24 +112,43 @@ class Writer:
         self._thread = threading.Thread(target=self._run, name="casebot-writer", daemon=True)
         self._thread.start()
 
+    def close(self) -> None:
+        """Refuse deliveries from now on; those already submitted are still stored."""
+        with self._gate:
+            if self._closed:
+                return
+            self._closed = True
+            self._queue.put(_STOP)
+
+    def join(self, timeout: float) -> bool:
+        """Wait up to `timeout` seconds for the thread to finish; whether it has."""
+        thread = self._thread
+        if thread is None:
+            return True
+        thread.join(max(0.0, timeout))
+        return not thread.is_alive()
+
     def stop(self, timeout: float = 10.0) -> None:
         """Finish what is queued, then stop."""
         if self._thread is None:
             return
-        self._queue.put(_STOP)
-        self._thread.join(timeout)
+        self.close()
+        self.join(timeout)
         self._thread = None
 
     async def submit(
         self, delivery: Delivery, events: Sequence[MonitorEvent] | SourceError
     ) -> DeliveryReport:
-        if not self.alive:
-            raise WriterUnavailable("the writer is not running")
-        if self._queue.qsize() >= self.queue_limit:
-            raise WriterUnavailable(f"{self.queue_limit} deliveries are waiting; try again")
         loop = asyncio.get_running_loop()
         future: asyncio.Future[DeliveryReport] = loop.create_future()
-        self._queue.put(_Job(delivery, events, future, loop))
+        with self._gate:
+            if self._closed:
+                raise WriterUnavailable("the server is stopping; send it again (to another)")
+            if not self.alive:
+                raise WriterUnavailable("the writer is not running")
+            if self._queue.qsize() >= self.queue_limit:
+                raise WriterUnavailable(f"{self.queue_limit} deliveries are waiting; try again")
+            self._queue.put(_Job(delivery, events, future, loop))
         return await future
 
     # -- the writer thread -------------------------------------------------------------
@@ -112,6 +158,11 @@ class Writer:
             self._loop()
         finally:
             self._drop_connection()
+            # Only if the thread failed can anything be left: answer it, never strand it.
+            with self._gate:
+                self._closed = True
+                left, _ = self._take_waiting()
+            _resolve(left, [WriterUnavailable("the writer stopped") for _ in left])
 
     def _loop(self) -> None:
         while True:
@@ -136,25 +187,25 @@ class Writer:
                     stop = True
                     break
                 jobs.append(job)
-            self._write([j for j in jobs if isinstance(j, _Job)])
+            stop = self._write([j for j in jobs if isinstance(j, _Job)]) or stop
             self._last_batch = len(jobs)
             if stop:
                 return
 
-    def _write(self, jobs: list[_Job]) -> None:
+    def _write(self, jobs: list[_Job]) -> bool:
+        """Store and process `jobs`; True when the stop marker was taken on the way."""
         now = self.clock()
         results: list[DeliveryReport | BaseException]
         try:
-            # One connection kept for the writer's life: a pool checkout and its reset
-            # per transaction cost as much as a small batch's statements.
-            if self._conn is None:
-                self._conn = self.engine.connect()
-            with self._conn.begin():
+            conn = self._connection()
+            with conn.begin():
                 items = [(job.delivery, job.events) for job in jobs]
-                results = list(self.pipeline.accept_batch(self._conn, items, now=now))
-        except Exception:
-            log.debug("batch of %d failed; redoing one by one", len(jobs), exc_info=True)
+                results = list(self.pipeline.accept_batch(conn, items, now=now))
+        except Exception as error:
             self._drop_connection()
+            if is_lock_timeout(error):
+                return self._refuse_while_locked(jobs)
+            log.debug("batch of %d failed; redoing one by one", len(jobs), exc_info=True)
             results = [self._alone(job, now) for job in jobs]
         _resolve(jobs, results)
         reports = [r for r in results if isinstance(r, DeliveryReport)]
@@ -162,9 +213,58 @@ class Writer:
             self.pipeline.announce(reports)
         except Exception:
             log.exception("a delivery listener failed")
+        return False
+
+    def _refuse_while_locked(self, jobs: list[_Job]) -> bool:
+        """Another process kept the write lock past `lock_wait`: refuse the batch and
+        everything that queued while it waited (each would wait as long again)."""
+        waiting, stop = self._take_waiting()
+        refused = [*jobs, *waiting]
+        log.warning(
+            "the database's write lock is held by another process; %d deliveries refused (503)",
+            len(refused),
+        )
+        _resolve(refused, [self._locked() for _ in refused])
+        return stop
+
+    def _locked(self) -> WriterUnavailable:
+        wait = self.lock_wait
+        held = "" if wait is None else f" for more than {wait:g} s"
+        return WriterUnavailable(
+            f"the database is locked by another process{held}; try again",
+            retry_after=max(1, math.ceil(wait or 1)),
+        )
+
+    def _take_waiting(self) -> tuple[list[_Job], bool]:
+        """Everything queued now, and whether the stop marker was among it."""
+        jobs: list[_Job] = []
+        stop = False
+        while True:
+            try:
+                item = self._queue.get_nowait()
+            except queue.Empty:
+                return jobs, stop
+            if isinstance(item, _Job):
+                jobs.append(item)
+            else:
+                stop = True
+
+    def _connection(self) -> Connection:
+        # One connection kept for the writer's life: a pool checkout and its reset
+        # per transaction cost as much as a small batch's statements.
+        if self._conn is None:
+            conn = self.engine.connect()
+            if self.lock_wait is not None:
+                bound_lock_wait(conn, self.lock_wait)
+            self._conn = conn
+        return self._conn
 
     def _drop_connection(self) -> None:
         if self._conn is not None:
+            if self.lock_wait is not None:
+                # Back to the pool with the engine's own wait, for whoever takes it next.
+                with contextlib.suppress(Exception):
+                    bound_lock_wait(self._conn, None)
             with contextlib.suppress(Exception):
                 self._conn.close()
             self._conn = None
@@ -176,15 +276,23 @@ class Writer:
 
     def _alone(self, job: _Job, now: datetime) -> DeliveryReport | BaseException:
         try:
-            with self.engine.begin() as conn:
+            conn = self._connection()
+            with conn.begin():
                 return self._handle(conn, job, now)
         except Exception as error:
+            self._drop_connection()
+            if is_lock_timeout(error):
+                return self._locked()
             log.warning("delivery from %s failed: %s", job.delivery.source, error)
             failure = error
         try:
-            with self.engine.begin() as conn:
+            conn = self._connection()
+            with conn.begin():
                 return self.pipeline.store_failed(conn, job.delivery, failure, now=now)
         except Exception as error:
+            self._drop_connection()
+            if is_lock_timeout(error):
+                return self._locked()
             log.error("could not store a failed delivery: %s", error)
             return WriterUnavailable(f"the database is unavailable: {error}")
 

@@ -34,7 +34,7 @@ PAYLOADS = Path(__file__).resolve().parents[1] / "payloads"
 @pytest.fixture
 def base_url(engine: Engine, migrated_database_url: str) -> Iterator[str]:
     add_project(engine)
-    settings = Settings(database_url=migrated_database_url, webhook_token=TOKEN)
+    settings = Settings(database_url=migrated_database_url, webhook_token=TOKEN, replica="web-1")
     with running(create_app(settings)) as url:
         yield url
 
@@ -175,13 +175,16 @@ def test_healthz_and_metrics(base_url: str) -> None:
     assert metrics.headers["content-type"].startswith("text/plain")
     # Read as Prometheus reads it: label order within a sample is not significant.
     samples = _samples(metrics.text)
-    assert samples['casebot_deliveries_total{outcome="processed",source="generic"}'] == 1
-    assert samples['casebot_deliveries_total{outcome="rejected",source="generic"}'] == 1
-    assert samples["casebot_cases_opened_total"] == 1
-    assert samples['casebot_processing_seconds_bucket{le="+Inf"}'] == 2
-    assert samples["casebot_writer_queue_depth"] == 0
-    assert samples["casebot_slack_outbox_pending"] == 0
-    assert samples["casebot_slack_outbox_oldest_pending_seconds"] == 0
+    # Every sample names the replica (CASEBOT_REPLICA_NAME): "web-1" here.
+    assert all('replica="web-1"' in key for key in samples), samples
+    one = 'replica="web-1"'
+    assert samples[f'casebot_deliveries_total{{outcome="processed",{one},source="generic"}}'] == 1
+    assert samples[f'casebot_deliveries_total{{outcome="rejected",{one},source="generic"}}'] == 1
+    assert samples[f"casebot_cases_opened_total{{{one}}}"] == 1
+    assert samples[f'casebot_processing_seconds_bucket{{le="+Inf",{one}}}'] == 2
+    assert samples[f"casebot_writer_queue_depth{{{one}}}"] == 0
+    assert samples[f"casebot_slack_outbox_pending{{{one}}}"] == 0
+    assert samples[f"casebot_slack_outbox_oldest_pending_seconds{{{one}}}"] == 0
 
 
 def _samples(exposition: str) -> dict[str, float]:
