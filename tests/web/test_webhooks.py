@@ -266,6 +266,15 @@ def test_a_replica_is_named_by_the_environment_else_by_its_host() -> None:
     assert (lease.slack.lease, lease.slack.timeout) == (30.0, 5.0)
 
 
+def test_the_lock_wait_and_the_shutdown_bound_have_one_default_each() -> None:
+    assert (Settings.from_env({}).sqlite_lock_wait, Settings().sqlite_lock_wait) == (5.0, 5.0)
+    assert (Settings.from_env({}).shutdown_seconds, Settings().shutdown_seconds) == (10.0, 10.0)
+    given = Settings.from_env(
+        {"CASEBOT_SQLITE_LOCK_WAIT": "0.5", "CASEBOT_SHUTDOWN_SECONDS": "25"}
+    )
+    assert (given.sqlite_lock_wait, given.shutdown_seconds) == (0.5, 25.0)
+
+
 @pytest.mark.parametrize(
     "env",
     [
@@ -274,6 +283,10 @@ def test_a_replica_is_named_by_the_environment_else_by_its_host() -> None:
         pytest.param({"CASEBOT_INGEST_BATCH": "0"}, id="batch-zero"),
         pytest.param({"CASEBOT_MAX_BODY_BYTES": "lots"}, id="size-not-a-number"),
         pytest.param({"CASEBOT_REPLICA_NAME": "a b"}, id="replica-name-with-a-space"),
+        pytest.param({"CASEBOT_SQLITE_LOCK_WAIT": "0"}, id="lock-wait-zero"),
+        pytest.param({"CASEBOT_SQLITE_LOCK_WAIT": "nan"}, id="lock-wait-not-a-number"),
+        pytest.param({"CASEBOT_SHUTDOWN_SECONDS": "ten"}, id="shutdown-not-a-number"),
+        pytest.param({"CASEBOT_SHUTDOWN_SECONDS": "-1"}, id="shutdown-negative"),
         pytest.param(
             {"CASEBOT_SLACK_LEASE": "5", "CASEBOT_SLACK_TIMEOUT": "10"},
             id="lease-shorter-than-two-calls",
