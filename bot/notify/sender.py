@@ -100,8 +100,11 @@ class NotificationSender:
                         await self._round(client)
                     except Exception:  # one bad round never stops delivery
                         log.exception("notification outbox round failed; retrying")
+                    # Not asyncio.wait_for: on Python 3.11 it swallows a cancellation
+                    # that arrives as the wake-up does, and the sender would never stop.
                     with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(self._wake.wait(), self._timing.poll)
+                        async with asyncio.timeout(self._timing.poll):
+                            await self._wake.wait()
                     self._wake.clear()
             finally:
                 await self._finish()

@@ -122,8 +122,11 @@ class OutboxSender:
                 except Exception:  # never let one bad round stop delivery
                     log.exception("slack outbox round failed; retrying")
                     await asyncio.sleep(self._timing.poll)
+                # Not asyncio.wait_for: on Python 3.11 it swallows a cancellation that
+                # arrives as the wake-up does, and the sender would never stop.
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), self._round_wait())
+                    async with asyncio.timeout(self._round_wait()):
+                        await self._wake.wait()
                 self._wake.clear()
         finally:
             await self._finish()

@@ -31,6 +31,9 @@ from bot.web.writer import Writer
 
 log = logging.getLogger(__name__)
 
+# The names of casebot's own background tasks, for the log of a stop that overran.
+_OURS = ("slack-", "notification-", "casebot-scheduler")
+
 
 class Shutdown:
     def __init__(self, writer: Writer, *, bound: float) -> None:
@@ -52,8 +55,7 @@ class Shutdown:
         return max(0.0, self._deadline - time.monotonic())
 
     async def drain(self) -> None:
-        """Refuse deliveries, store the accepted ones, stop the background work. Called on
-        the event loop, so that no request is between "is the writer open?" and its put."""
+        """Refuse deliveries, store the accepted ones, stop the background work; once."""
         if self._deadline is not None:
             return
         self._deadline = time.monotonic() + self.bound
@@ -64,9 +66,18 @@ class Shutdown:
         )
         if not stored:
             log.error("stopping: the writer did not finish within %g s", self.bound)
-        try:
-            async with asyncio.timeout(self.remaining()):
-                await self.background.aclose()
-        except TimeoutError:
-            log.error("stopping: background work cut off after %g s", self.bound)
+        # A task and a wait, not a timeout around the close: a stop that overruns is
+        # named in the log before it is cancelled.
+        closing = asyncio.create_task(self.background.aclose(), name="casebot-stop-background")
+        done, _ = await asyncio.wait({closing}, timeout=self.remaining())
+        if not done:
+            running = sorted(
+                t.get_name() for t in asyncio.all_tasks() if t.get_name().startswith(_OURS)
+            )
+            log.error(
+                "stopping: background work cut off after %g s (still running: %s)",
+                self.bound,
+                ", ".join(running) or "none named",
+            )
+            closing.cancel()
         log.warning("stopping: drained in %.2f s", self.bound - self.remaining())

@@ -92,7 +92,8 @@ class Writer:
         # Taken around "still open?" and the put: a delivery is either queued before the
         # stop marker (and stored) or refused, never left behind it unanswered.
         self._gate = threading.Lock()
-        self._closed = False
+        self._closed = False  # by `close()`: the server is stopping
+        self._ended = False  # the thread is past its last look at the queue
 
     @property
     def alive(self) -> bool:
@@ -101,7 +102,7 @@ class Writer:
     @property
     def accepting(self) -> bool:
         """Running and not closed: a delivery submitted now will be stored."""
-        return self.alive and not self._closed
+        return self.alive and not (self._closed or self._ended)
 
     @property
     def queue_depth(self) -> int:
@@ -144,7 +145,7 @@ class Writer:
         with self._gate:
             if self._closed:
                 raise WriterUnavailable("the server is stopping; send it again (to another)")
-            if not self.alive:
+            if self._ended or not self.alive:
                 raise WriterUnavailable("the writer is not running")
             if self._queue.qsize() >= self.queue_limit:
                 raise WriterUnavailable(f"{self.queue_limit} deliveries are waiting; try again")
@@ -160,7 +161,7 @@ class Writer:
             self._drop_connection()
             # Only if the thread failed can anything be left: answer it, never strand it.
             with self._gate:
-                self._closed = True
+                self._ended = True
                 left, _ = self._take_waiting()
             _resolve(left, [WriterUnavailable("the writer stopped") for _ in left])
 
