@@ -118,7 +118,7 @@ def print_welcome(settings: Settings, out: TextIO) -> None:
         f"casebot: console  {base}/ (an account: casebot users add --email you@example.com "
         "--name You --role admin --password-stdin)",
         f"casebot: Slack    {_slack(settings, base)}",
-        f"casebot: health   {base}/healthz   metrics {base}/metrics",
+        f"casebot: health   {base}/healthz   ready {base}/readyz   metrics {base}/metrics",
     ]
     if EXAMPLES.is_dir():
         lines.append(f"casebot: send the example deliveries: {EXAMPLES}/send.sh {token} {base}")

@@ -85,6 +85,7 @@ def test_the_banner_lists_every_entry_point_and_each_answers(tmp_path: Path) -> 
             f"{base}/": ("GET", 200),  # the console's sign-in page
             f"{base}/slack/events": ("POST", 404),  # Slack is off, and says so
             f"{base}/healthz": ("GET", 200),
+            f"{base}/readyz": ("GET", 200),
             f"{base}/metrics": ("GET", 200),
         }
         for url, (method, status) in answers.items():
