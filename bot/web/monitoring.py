@@ -5,11 +5,12 @@ text format, bot/web/metrics.py)."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import UTC, datetime
 
-import anyio
 import anyio.to_thread
+from starlette.datastructures import State
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -46,10 +47,8 @@ async def readyz(request: Request) -> Response:
     if not state.writer.accepting:
         return _unready({"writer": "stopped"})
     try:
-        with anyio.fail_after(READY_DATABASE_SECONDS):
-            schema = await anyio.to_thread.run_sync(
-                schema_state, state.engine, abandon_on_cancel=True
-            )
+        async with asyncio.timeout(READY_DATABASE_SECONDS):
+            schema = await asyncio.shield(_schema_check(request.app.state, state))
     except TimeoutError:
         return _unready({"database": f"no answer within {READY_DATABASE_SECONDS:g} s"})
     except Exception as error:
@@ -57,6 +56,20 @@ async def readyz(request: Request) -> Response:
         log.warning("readyz: the database is unreachable: %s", error)
         return _unready({"database": "unreachable"})
     return _schema_answer(schema)
+
+
+def _schema_check(app_state: State, state: WebState) -> asyncio.Task[SchemaState]:
+    """The check under way, else a new one: a database that hangs holds one worker
+    thread however often the balancer asks, not one more per probe."""
+    running: asyncio.Task[SchemaState] | None = getattr(app_state, "schema_check", None)
+    if running is None or running.done():
+        running = asyncio.create_task(
+            anyio.to_thread.run_sync(schema_state, state.engine, abandon_on_cancel=True)
+        )
+        # Read its outcome even when every probe that waited for it has given up.
+        running.add_done_callback(lambda task: task.cancelled() or task.exception())
+        app_state.schema_check = running
+    return running
 
 
 def _schema_answer(schema: SchemaState) -> Response:

@@ -2,6 +2,7 @@
 
 `cut()` closes the listening socket and every connection through it (new ones are
 refused, open ones fail at their next use); `mend()` listens again on the same port.
+`hold()` keeps every byte where it is (the database seems to hang) until `release()`.
 """
 
 from __future__ import annotations
@@ -20,6 +21,14 @@ class TcpProxy:
         self._lock = threading.Lock()
         self._sockets: set[socket.socket] = set()
         self._listener: socket.socket | None = None
+        self._flowing = threading.Event()
+        self._flowing.set()
+
+    def hold(self) -> None:
+        self._flowing.clear()
+
+    def release(self) -> None:
+        self._flowing.set()
 
     def mend(self) -> None:
         listener = socket.socket()
@@ -54,15 +63,15 @@ class TcpProxy:
             with self._lock:
                 self._sockets.update((client, server))
             for a, b in ((client, server), (server, client)):
-                threading.Thread(target=_pump, args=(a, b), daemon=True).start()
+                threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
 
-
-def _pump(source: socket.socket, target: socket.socket) -> None:
-    with contextlib.suppress(OSError):
-        while data := source.recv(65536):
-            target.sendall(data)
-    with contextlib.suppress(OSError):
-        target.shutdown(socket.SHUT_WR)
+    def _pump(self, source: socket.socket, target: socket.socket) -> None:
+        with contextlib.suppress(OSError):
+            while data := source.recv(65536):
+                self._flowing.wait()
+                target.sendall(data)
+        with contextlib.suppress(OSError):
+            target.shutdown(socket.SHUT_WR)
 
 
 @contextmanager

@@ -63,6 +63,9 @@ def test_readyz_answers_503_while_the_database_is_unreachable() -> None:
             )
             with running(create_app(settings)) as url:
                 ready = httpx.get(f"{url}/readyz")
+                proxy.hold()
+                hung = [_timed(f"{url}/readyz") for _ in range(2)]
+                proxy.release()
                 proxy.cut()
                 started = time.monotonic()
                 cut_off = httpx.get(f"{url}/readyz", timeout=30)
@@ -72,6 +75,11 @@ def test_readyz_answers_503_while_the_database_is_unreachable() -> None:
                 again = _ready_again(url)
 
     assert ready.status_code == 200, ready.text
+    # A database that hangs: answered after the bound, the same for a second probe.
+    for answer, seconds in hung:
+        assert answer.status_code == 503, answer.text
+        assert answer.json() == {"status": "unavailable", "database": "no answer within 2 s"}
+        assert READY_DATABASE_SECONDS - 0.1 <= seconds < READY_DATABASE_SECONDS + 2
     assert cut_off.status_code == 503, cut_off.text
     assert cut_off.json() == {"status": "unavailable", "database": "unreachable"}
     assert waited < READY_DATABASE_SECONDS + 2
@@ -91,6 +99,12 @@ def _stamp(engine: Engine, revisions: list[str]) -> None:
     """Set the revisions the database says it is at, touching no table."""
     with engine.begin() as conn:
         command.stamp(alembic_config(conn), revisions, purge=True)
+
+
+def _timed(url: str) -> tuple[httpx.Response, float]:
+    started = time.monotonic()
+    answer = httpx.get(url, timeout=30)
+    return answer, time.monotonic() - started
 
 
 def _ready_again(url: str) -> httpx.Response:

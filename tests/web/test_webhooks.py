@@ -269,9 +269,7 @@ def test_a_replica_is_named_by_the_environment_else_by_its_host() -> None:
 def test_the_lock_wait_and_the_shutdown_bound_have_one_default_each() -> None:
     assert (Settings.from_env({}).sqlite_lock_wait, Settings().sqlite_lock_wait) == (5.0, 5.0)
     assert (Settings.from_env({}).shutdown_seconds, Settings().shutdown_seconds) == (10.0, 10.0)
-    given = Settings.from_env(
-        {"CASEBOT_SQLITE_LOCK_WAIT": "0.5", "CASEBOT_SHUTDOWN_SECONDS": "25"}
-    )
+    given = Settings.from_env({"CASEBOT_SQLITE_LOCK_WAIT": "0.5", "CASEBOT_SHUTDOWN_SECONDS": "25"})
     assert (given.sqlite_lock_wait, given.shutdown_seconds) == (0.5, 25.0)
 
 
