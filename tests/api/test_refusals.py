@@ -537,3 +537,24 @@ def test_custom_attribute_refusals(
     assert message in text
     case = api.client.get(CASE, headers=api.full.headers).json()["data"]["attributes"]
     assert case["custom_attributes"] == {}
+
+
+@pytest.mark.parametrize(
+    ("legacy", "status", "message"),
+    [
+        ("\u0000", 400, "data.attributes.type must be one of STANDARD"),
+        (5, 400, "data.attributes.type must be one of STANDARD"),
+        ("STANDARD", 201, ""),
+    ],
+    ids=["nul", "number", "a-known-name"],
+)
+def test_the_legacy_type_beside_type_id_must_still_be_a_type(
+    api: Api, legacy: Any, status: int, message: str
+) -> None:
+    body = json.loads(json.dumps(NEW_CASE))
+    body["data"]["attributes"]["type"] = legacy
+    response = api.client.post("/api/v2/cases", headers=api.full.headers, json=body)
+    assert response.status_code == status, response.text
+    if message:
+        [text] = _errors(response)
+        assert message in text

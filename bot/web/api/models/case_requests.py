@@ -138,20 +138,15 @@ class CaseCreateAttributes(BaseModel):
     attributes: StringListMap | MISSING = MISSING
     custom_attributes: CustomAttributes | MISSING = MISSING
 
-    @model_validator(mode="before")
-    @classmethod
-    def _type_id_first(cls, value: Any) -> Any:
-        """Given `type_id`, the legacy `type` is not read."""
-        if isinstance(value, dict) and "type_id" in value and "type" in value:
-            return {name: item for name, item in value.items() if name != "type"}
-        return value
-
     @model_validator(mode="after")
     def _typed(self) -> CaseCreateAttributes:
+        # Given both, `type_id` decides; the legacy `type` must still be one of the names
+        # (the schema says so, and a client sending garbage there should hear of it).
         if self.type_id is not MISSING:
             self.type_id = _known_type(self.type_id)
-            return self
-        if self.type is MISSING:
+            if self.type is MISSING:
+                return self
+        elif self.type is MISSING:
             raise refuse(
                 f"{{path}}.type_id is required (the standard case type is {wire.STANDARD_TYPE_ID})"
             )
