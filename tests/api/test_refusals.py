@@ -544,9 +544,10 @@ def test_custom_attribute_refusals(
     [
         ("\u0000", 400, "data.attributes.type must be one of STANDARD"),
         (5, 400, "data.attributes.type must be one of STANDARD"),
+        ({}, 400, "data.attributes.type must be one of STANDARD"),
         ("STANDARD", 201, ""),
     ],
-    ids=["nul", "number", "a-known-name"],
+    ids=["nul", "number", "object", "a-known-name"],
 )
 def test_the_legacy_type_beside_type_id_must_still_be_a_type(
     api: Api, legacy: Any, status: int, message: str

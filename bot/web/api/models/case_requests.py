@@ -150,7 +150,7 @@ class CaseCreateAttributes(BaseModel):
             raise refuse(
                 f"{{path}}.type_id is required (the standard case type is {wire.STANDARD_TYPE_ID})"
             )
-        if self.type not in wire.TYPE_IDS_BY_NAME:
+        if not isinstance(self.type, str) or self.type not in wire.TYPE_IDS_BY_NAME:
             got = describe(self.type) if isinstance(self.type, str) else type_name(self.type)
             names = ", ".join(wire.TYPE_IDS_BY_NAME)
             raise refuse(f"{{path}}.type must be one of {names}, got {got}")
