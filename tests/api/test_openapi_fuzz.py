@@ -48,6 +48,7 @@ SCOPES = (
     "monitors_downtime",
 )
 DOWNTIMES = "/api/v2/downtime"
+RULES = "/api/v2/cases/projects/{project_id}/notification_rules"
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.IGNORECASE)
 
 
@@ -318,6 +319,10 @@ QUERIED = {
     # are strings whose grammar the schema does not spell out.
     ("POST", DOWNTIMES),
     ("PATCH", f"{DOWNTIMES}/{{downtime_id}}"),
+    # A notification rule's query too; and its recipients name destinations that must
+    # exist (HTTP, MS_TEAMS_CHANNEL, PAGERDUTY_SERVICE): stored state, not schema.
+    ("POST", RULES),
+    ("PUT", f"{RULES}/{{notification_rule_id}}"),
 }
 
 

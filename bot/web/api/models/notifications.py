@@ -14,6 +14,7 @@ from typing import Literal
 from pydantic import MISSING as MISSING
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
+from bot.core.notifications import RecipientType, TriggerType
 from bot.web.api.models.fields import NotBlank
 
 RuleKind = Literal["notification_rule"]
@@ -39,7 +40,8 @@ class TriggerData(_Strict):
 class Trigger(_Strict):
     type: NotBlank = Field(
         description="CASE_CREATED, STATUS_TRANSITIONED, ATTRIBUTE_VALUE_CHANGED, "
-        "COMMENT_ADDED, MENTION or EVENT_CORRELATION_SIGNAL_CORRELATED"
+        "COMMENT_ADDED, MENTION or EVENT_CORRELATION_SIGNAL_CORRELATED",
+        json_schema_extra={"enum": [t.value for t in TriggerType]},
     )
     data: TriggerData | MISSING = MISSING
 
@@ -62,7 +64,8 @@ class RecipientData(_Strict):
 
 class Recipient(_Strict):
     type: NotBlank = Field(
-        description="EMAIL, HTTP (a webhook destination), MS_TEAMS_CHANNEL or PAGERDUTY_SERVICE"
+        description="EMAIL, HTTP (a webhook destination), MS_TEAMS_CHANNEL or PAGERDUTY_SERVICE",
+        json_schema_extra={"enum": [t.value for t in RecipientType]},
     )
     data: RecipientData | MISSING = MISSING
 
@@ -70,8 +73,8 @@ class Recipient(_Strict):
 class RuleCreateAttributes(_Strict):
     is_enabled: StrictBool | MISSING = MISSING
     query: str | MISSING = Field(default=MISSING, description="The case query language")
-    recipients: list[Recipient]
-    triggers: list[Trigger]
+    recipients: list[Recipient] = Field(json_schema_extra={"minItems": 1})
+    triggers: list[Trigger] = Field(json_schema_extra={"minItems": 1})
 
 
 class RuleCreate(_Strict):
@@ -86,8 +89,10 @@ class RuleCreateRequest(_Strict):
 class RuleUpdateAttributes(_Strict):
     is_enabled: StrictBool | MISSING = MISSING
     query: str | MISSING = MISSING
-    recipients: list[Recipient] | MISSING = MISSING
-    triggers: list[Trigger] | MISSING = MISSING
+    recipients: list[Recipient] | MISSING = Field(
+        default=MISSING, json_schema_extra={"minItems": 1}
+    )
+    triggers: list[Trigger] | MISSING = Field(default=MISSING, json_schema_extra={"minItems": 1})
 
 
 class RuleUpdate(_Strict):
