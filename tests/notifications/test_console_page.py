@@ -107,13 +107,9 @@ def test_the_outbox_shows_a_failure_and_retries_it(
         assert row, "no failed message on the page"
         cells = [html.unescape(c.strip()) for c in re.findall(r"<td>(.*?)</td>", row[2], re.S)]
         failed = '<span class="outcome outcome-failed">failed</span>'
-        assert cells[1:6] == [
-            '<a href="/cases/OPS-1">OPS-1</a>',
-            "ops-hook",
-            "webhook",
-            failed,
-            "1",
-        ]
+        assert cells[1:5] == ['<a href="/cases/OPS-1">OPS-1</a>', "ops-hook", "webhook", failed]
+        # Tries: the console's own sender may claim the message too, so at least one.
+        assert cells[5].isdigit() and int(cells[5]) >= 1
         assert "the receiver refused it (403)" in cells[8]
         retried = _post(ann, f"{PAGE}/outbox/{row.group(1)}/retry")
         assert retried.status_code == 303
