@@ -18,9 +18,30 @@ from collections.abc import Callable, Mapping, Sequence
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, Dialect, Table, insert
+from sqlalchemy import Connection, Dialect, Table, func, insert, select, text
 
 Processor = Callable[[Any], Any] | None
+
+
+def allocate_ids(conn: Connection, table: Table, count: int) -> list[int]:
+    """`count` new ids of `table` (its integer `id`), ascending, for rows this
+    transaction will insert with them: one statement for a whole batch of rows whose
+    ids other rows name before they are written.
+
+    On PostgreSQL they come from the column's sequence. On SQLite the caller's
+    transaction holds the write lock (BEGIN IMMEDIATE), so no other writer can take
+    the ids after the current largest one; insert the rows before allocating again.
+    """
+    if count <= 0:
+        return []
+    if conn.dialect.name == "postgresql":
+        sequence = f"nextval(pg_get_serial_sequence('{table.name}', 'id'))"
+        found = conn.execute(
+            text(f"SELECT {sequence} FROM generate_series(1, :n)"), {"n": count}
+        ).scalars()
+        return sorted(int(i) for i in found)
+    last = int(conn.execute(select(func.coalesce(func.max(table.c.id), 0))).scalar_one())
+    return list(range(last + 1, last + 1 + count))
 
 
 def insert_rows(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:

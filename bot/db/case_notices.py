@@ -37,6 +37,11 @@ _KEEPALIVES = {
 CONNECT_TIMEOUT_SECONDS = 10
 
 _NOTIFY = text("SELECT pg_notify(:channel, :payload)")
+# Notified in the payloads' order (the subquery's), which listeners hear them in.
+_NOTIFY_MANY = text(
+    "SELECT pg_notify(:channel, p.payload) FROM (SELECT u.payload FROM"
+    " unnest(CAST(:payloads AS text[])) WITH ORDINALITY AS u(payload, n) ORDER BY u.n) AS p"
+)
 
 
 class NoticesLost(Exception):
@@ -48,9 +53,13 @@ def supported(engine: Engine) -> bool:
     return engine.dialect.name == "postgresql"
 
 
-def announce(conn: Connection, payload: str) -> None:
-    """Send `payload` to every listener when the transaction of `conn` commits."""
-    conn.execute(_NOTIFY, {"channel": CHANNEL, "payload": payload})
+def announce(conn: Connection, *payloads: str) -> None:
+    """Send `payloads` to every listener, in order, when the transaction of `conn`
+    commits: one statement for them all."""
+    if len(payloads) == 1:
+        conn.execute(_NOTIFY, {"channel": CHANNEL, "payload": payloads[0]})
+    elif payloads:
+        conn.execute(_NOTIFY_MANY, {"channel": CHANNEL, "payloads": list(payloads)})
 
 
 @asynccontextmanager

@@ -8,6 +8,7 @@ is the one place that opens a cycle's case and claims it.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from sqlalchemy import Connection, bindparam, insert, select, update
@@ -30,16 +31,20 @@ def claim_cycle_case(
     now: datetime,
 ) -> None:
     """Record the cycle's case for a project; a second one violates the primary key."""
-    conn.execute(
-        _CLAIM,
-        {
-            "group_id": group_id,
-            "cycle": cycle,
-            "project_id": UUID(project_id),
-            "case_id": UUID(case_id),
-            "created_at": now,
-        },
-    )
+    conn.execute(_CLAIM, claim_values(group_id, cycle, UUID(project_id), UUID(case_id), now))
+
+
+def claim_values(
+    group_id: int, cycle: int, project_id: UUID, case_id: UUID, now: datetime
+) -> dict[str, Any]:
+    """A claim's row (`monitor_cycle_cases`)."""
+    return {
+        "group_id": group_id,
+        "cycle": cycle,
+        "project_id": project_id,
+        "case_id": case_id,
+        "created_at": now,
+    }
 
 
 _other_claim = monitor_cycle_cases.alias("other_claim")

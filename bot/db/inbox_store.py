@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, insert, select, text, update
+from sqlalchemy import Connection, bindparam, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.core.inbox import (
@@ -21,6 +21,7 @@ from bot.core.inbox import (
     case_keys,
     event_groups,
 )
+from bot.db import bulk
 from bot.db.bulk import insert_rows
 from bot.db.inbox import inbox
 
@@ -116,27 +117,11 @@ def insert_row(conn: Connection, values: Mapping[str, Any]) -> int | None:
     return None if found is None else int(found)
 
 
-# Ids handed out before the rows are written: a batch's rows are inserted once, with
-# their outcomes, after their events are applied (whose timeline entries name them),
-# instead of inserted as pending and then updated, which costs every row twice.
-_NEXT_IDS_PG = text(
-    "SELECT nextval(pg_get_serial_sequence('inbox', 'id')) FROM generate_series(1, :n)"
-)
-_MAX_ID = select(func.coalesce(func.max(_i.id), 0))
-
-
 def allocate_ids(conn: Connection, count: int) -> list[int]:
-    """`count` new inbox ids, ascending, for rows this transaction will insert.
-
-    On SQLite the caller's transaction holds the write lock (BEGIN IMMEDIATE), so no
-    other writer can take the ids after the current largest one.
-    """
-    if count == 0:
-        return []
-    if conn.dialect.name == "postgresql":
-        return sorted(int(i) for i in conn.execute(_NEXT_IDS_PG, {"n": count}).scalars())
-    last = int(conn.execute(_MAX_ID).scalar_one())
-    return list(range(last + 1, last + 1 + count))
+    """`count` new inbox ids, ascending. A batch's rows are inserted once, with their
+    outcomes, after their events are applied (whose timeline entries name them),
+    instead of inserted as pending and then updated, which costs every row twice."""
+    return bulk.allocate_ids(conn, inbox, count)
 
 
 def insert_finished(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:

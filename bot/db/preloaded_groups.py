@@ -2,12 +2,12 @@
 
 `PreloadedGroups` is the batch's `Groups` (bot/db/group_store.py): every group
 read (and on PostgreSQL locked) at once, held while the batch's events apply,
-written in two statements at the end.
+written in a few statements at the end.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
@@ -15,6 +15,7 @@ from sqlalchemy import Connection, bindparam, select, text
 
 from bot.core.alert_cycles import CycleCase, GroupState
 from bot.core.events import MonitorEvent
+from bot.db.bulk import allocate_ids
 from bot.db.cases import cases
 from bot.db.group_store import (
     COLUMNS,
@@ -27,7 +28,6 @@ from bot.db.group_store import (
     key_of,
     lock,
     mark_seen,
-    save,
     seen_values,
     to_state,
     update_values,
@@ -39,32 +39,54 @@ from bot.db.projects import projects
 _g = monitor_groups.c
 
 
-class PreloadedGroups:
-    """Group commit: every group of a batch read in one query, written in two at the end.
+def _nothing() -> None:
+    return None
 
-    Events of one batch are applied in order against the states held here. A group
-    whose cases changed is written at once and read again from the database the next
-    time. New groups are inserted at the end with a plain INSERT: if another process
-    created one meanwhile, the batch fails and the writer redoes it one delivery at a
-    time (`DirectGroups`, which handles that race).
+
+class PreloadedGroups:
+    """Group commit: every group of a batch read in one query, written in a few at the end.
+
+    Events of one batch are applied in order against the states held here. A new
+    group that needs its id at once (it opens a case, whose claim names it) gets one
+    of ids allocated for the batch's new groups in one statement, and is written with
+    the next `write_pending`. A group whose cases changed is dropped from the cache
+    and read again from the database the next time: `before_reading` (which writes
+    what the transaction holds, these groups and the batch's cases) runs first. New
+    groups are inserted with a plain INSERT: if another process created one
+    meanwhile, the batch fails and the writer redoes it one delivery at a time
+    (`DirectGroups`, which handles that race).
     """
 
-    def __init__(self, conn: Connection, events: Iterable[MonitorEvent]) -> None:
+    def __init__(
+        self,
+        conn: Connection,
+        events: Iterable[MonitorEvent],
+        *,
+        before_reading: Callable[[], None] = _nothing,
+    ) -> None:
         self.cache: dict[GroupKey, LockedGroup] = {}
+        # New groups without an id yet, inserted at the end; new groups given an id,
+        # inserted with the next `write_pending`.
         self.inserts: dict[GroupKey, dict[str, Any]] = {}
+        self.numbered: dict[GroupKey, dict[str, Any]] = {}
         self.updates: dict[int, dict[str, Any]] = {}
         # Groups notified without a change: their last notification time.
         self.seen_at: dict[int, dict[str, Any]] = {}
+        self.before_reading = before_reading
         wanted = {key_of(e) for e in events}
         # Groups not stored yet are known to be new: no need to look again per event.
         self.cache = dict.fromkeys(wanted, LockedGroup(None, None))
-        for row, state in _preload(conn, wanted):
+        stored = _preload(conn, wanted)
+        for row, state in stored:
             self.cache[(row.source, row.monitor_id, row.group_key)] = LockedGroup(row.id, state)
+        self._new_groups = len(wanted) - len(stored)
+        self._spare_ids: list[int] = []
 
     def load(self, conn: Connection, event: MonitorEvent) -> LockedGroup:
         key = key_of(event)
         found = self.cache.get(key)
         if found is None:
+            self.before_reading()
             found = lock(conn, event)
             self.cache[key] = found
         return found
@@ -80,11 +102,15 @@ class PreloadedGroups:
         now: datetime,
     ) -> int | None:
         if locked.id is None:
+            key = key_of(event)
+            values = insert_values(event, state, now)
             if not need_id:
-                self.inserts[key_of(event)] = insert_values(event, state, now)
+                self.inserts[key] = values
                 return None
-            self.inserts.pop(key_of(event), None)
-            return save(conn, locked, event, state, now=now)
+            self.inserts.pop(key, None)
+            new_id = self._new_id(conn)
+            self.numbered[key] = {**values, "id": new_id}
+            return new_id
         self.updates[locked.id] = update_values(locked.id, event, state, now)
         self.seen_at.pop(locked.id, None)
         return locked.id
@@ -107,26 +133,40 @@ class PreloadedGroups:
         *,
         touched: bool,
     ) -> None:
-        """Remember the group's new state. `touched`: its cases changed, so write it
-        now and read it from the database the next time."""
+        """Remember the group's new state. `touched`: its cases changed, so read it from
+        the database the next time (after `before_reading` has written it)."""
         key = key_of(event)
         if touched:
-            if group_id is not None and group_id in self.updates:
-                write_updates(conn, self.updates.pop(group_id))
             self.cache.pop(key, None)
             return
         self.cache[key] = LockedGroup(group_id, state)
 
-    def flush(self, conn: Connection) -> None:
-        if self.inserts:
-            insert_groups(conn, list(self.inserts.values()))
+    def write_pending(self, conn: Connection) -> None:
+        """Write the new groups given an id, then the changed groups."""
+        if self.numbered:
+            insert_groups(conn, list(self.numbered.values()))
+            self.numbered.clear()
         if self.updates:
             write_updates(conn, list(self.updates.values()))
+            self.updates.clear()
+
+    def flush(self, conn: Connection) -> None:
+        self.write_pending(conn)
+        if self.inserts:
+            insert_groups(conn, list(self.inserts.values()))
         if self.seen_at:
             mark_seen(conn, list(self.seen_at.values()))
         self.inserts.clear()
-        self.updates.clear()
         self.seen_at.clear()
+
+    def _new_id(self, conn: Connection) -> int:
+        """An id for a new group: ids for all the batch's new groups are taken at once."""
+        if not self._spare_ids:
+            # On SQLite ids follow the largest stored: the held groups go in first.
+            self.write_pending(conn)
+            self._spare_ids = allocate_ids(conn, monitor_groups, max(self._new_groups, 1))
+            self._spare_ids.reverse()
+        return self._spare_ids.pop()
 
 
 _CHUNK = 100

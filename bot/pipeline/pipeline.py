@@ -11,9 +11,10 @@ outcomes (bot/pipeline/reports.py) and apply its events through `_event`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from sqlalchemy import Connection
@@ -40,6 +41,7 @@ from bot.pipeline.reports import (
     processed,
     rejected,
 )
+from bot.services.case_batch import CaseBatch
 from bot.services.cases import CaseListener, CaseService
 from bot.services.cycles import CycleCases
 from bot.services.downtimes import DowntimeCache
@@ -114,7 +116,7 @@ class Pipeline:
         now: datetime,
     ) -> DeliveryReport:
         """Stages 2 to 5 for a stored delivery; records the outcome on its inbox row."""
-        run = _Run(self, conn, now, DirectGroups())
+        run = _Run(self, conn, now)
         reports = tuple(self._event(run, inbox_id, e) for e in events)
         persist.record_muted(conn, run.muted)
         return self._settle(conn, processed(inbox_id, source, reports, events), now=now)
@@ -163,7 +165,7 @@ class Pipeline:
             for i, (_, events) in enumerate(items)
             if i not in duplicate_of and not isinstance(events, SourceError)
         ]
-        run = _Run(self, conn, now, PreloadedGroups(conn, [e for ev in applied for e in ev]))
+        run = _Run(self, conn, now, batch=[e for ev in applied for e in ev])
         settled: list[Settled] = []
         rows: list[dict[str, Any]] = []
         for i, (delivery, events) in enumerate(items):
@@ -179,6 +181,7 @@ class Pipeline:
                 one = processed(ids[i], delivery.source, reports, events)
             settled.append(one)
             rows.append(_settled_row(delivery, key, one, now))
+        run.flush()
         run.groups.flush(conn)
         persist.record_rows(conn, rows)
         persist.record_muted(conn, run.muted)
@@ -244,7 +247,8 @@ class Pipeline:
             return report  # muted: the listeners (Slack) hear nothing
         if self._notification_listeners:
             assert group_id is not None
-            announce.notify(
+            notify = partial(
+                announce.notify,
                 conn,
                 self._notification_listeners,
                 group_id=group_id,
@@ -254,6 +258,7 @@ class Pipeline:
                 rendered=rendered,
                 now=run.now,
             )
+            run.later(notify)  # after the cases it may name are written
         return report
 
     def _settle(self, conn: Connection, settled: Settled, *, now: datetime) -> DeliveryReport:
@@ -271,20 +276,64 @@ def _alive(
 
 
 class _Run:
-    """What the events of one transaction share: its groups, its projects, its cases."""
+    """What the events of one transaction share: its groups, its projects, its cases.
 
-    __slots__ = ("_downtimes", "conn", "cycles", "groups", "muted", "now", "pipeline", "projects")
+    A batch (`batch`: its events) reads its groups at once and holds its new cases
+    until `flush` (bot/services/case_batch.py); a single delivery writes as it goes."""
 
-    def __init__(self, pipeline: Pipeline, conn: Connection, now: datetime, groups: Groups):
+    __slots__ = (
+        "_downtimes",
+        "_preloaded",
+        "cases",
+        "conn",
+        "cycles",
+        "groups",
+        "muted",
+        "now",
+        "pipeline",
+        "projects",
+    )
+
+    def __init__(
+        self,
+        pipeline: Pipeline,
+        conn: Connection,
+        now: datetime,
+        *,
+        batch: Sequence[MonitorEvent] | None = None,
+    ):
         self.pipeline = pipeline
         self.conn = conn
         self.now = now
-        self.groups = groups
         self.projects = decide.Projects(conn)
-        self.cycles = CycleCases(CaseService(conn, now=now, listeners=pipeline.case_listeners))
+        self.groups: Groups
+        self.cases: CaseBatch | None = None
+        self._preloaded: PreloadedGroups | None = None
+        if batch is None:
+            self.groups = DirectGroups()
+        else:
+            preloaded = PreloadedGroups(conn, batch, before_reading=self.flush)
+            self.groups = self._preloaded = preloaded
+            self.cases = CaseBatch(before_write=partial(preloaded.write_pending, conn))
+        service = CaseService(conn, now=now, listeners=pipeline.case_listeners, batch=self.cases)
+        self.cycles = CycleCases(service)
         # The muted notifications' rows, written once at the end.
         self.muted: list[dict[str, Any]] = []
         self._downtimes: tuple[ActiveDowntime, ...] | None = None
+
+    def later(self, call: Callable[[], None]) -> None:
+        """Run `call` now, or once the cases held before it are written."""
+        if self.cases is None:
+            call()
+        else:
+            self.cases.later(call)
+
+    def flush(self) -> None:
+        """Write the held groups and cases, then tell the cases' listeners."""
+        if self.cases is not None:
+            self.cases.flush(self.conn)
+        if self._preloaded is not None:
+            self._preloaded.write_pending(self.conn)
 
     def active_downtimes(self) -> tuple[ActiveDowntime, ...]:
         """The pipeline's downtimes, asked once per transaction."""

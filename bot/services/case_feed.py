@@ -17,13 +17,14 @@ import asyncio
 import contextlib
 import threading
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
 from sqlalchemy import Connection
 
 from bot.core.cases import CaseEvent
+from bot.services.case_batch import BatchListener
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,21 +44,23 @@ class Subscription(Protocol):
 
 
 class CaseFeed(Protocol):
-    def publish(self, conn: Connection, change: CaseChange) -> None:
-        """Called inside the transaction that makes the change."""
+    def publish(self, conn: Connection, *changes: CaseChange) -> None:
+        """Called inside the transaction that makes the changes, in their order."""
         ...
 
     def subscribe(self) -> contextlib.AbstractAsyncContextManager[Subscription]: ...
 
 
-class CaseFeedListener:
-    """The case listener that tells a feed of every change."""
+class CaseFeedListener(BatchListener):
+    """The case listener that tells a feed of every change (a batch's in one go)."""
 
     def __init__(self, feed: CaseFeed) -> None:
         self.feed = feed
 
-    def on_case_event(self, conn: Connection, event: CaseEvent) -> None:
-        self.feed.publish(conn, CaseChange(event.case.id, event.case.key, event.timeline_entry_id))
+    def on_case_events(self, conn: Connection, events: Sequence[CaseEvent]) -> None:
+        self.feed.publish(
+            conn, *(CaseChange(e.case.id, e.case.key, e.timeline_entry_id) for e in events)
+        )
 
 
 class _Queue:
@@ -126,8 +129,9 @@ class LocalCaseFeed:
     def __init__(self, *, queue_limit: int = 1000) -> None:
         self._subscribers = Subscribers(queue_limit=queue_limit)
 
-    def publish(self, conn: Connection, change: CaseChange) -> None:
-        self._subscribers.deliver(change)
+    def publish(self, conn: Connection, *changes: CaseChange) -> None:
+        for change in changes:
+            self._subscribers.deliver(change)
 
     def subscribe(self) -> contextlib.AbstractAsyncContextManager[Subscription]:
         return self._subscribers.subscribe()

@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Mapping
 from datetime import datetime
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from sqlalchemy import Connection
 
@@ -33,6 +33,9 @@ from bot.db.projects import find_project, next_case_number
 from bot.services.case_reader import CaseReader, CaseRef, reference
 from bot.services.errors import CaseNotFound, InvalidCaseChange, ProjectNotFound
 from bot.services.users import UserReader
+
+if TYPE_CHECKING:
+    from bot.services.case_batch import CaseBatch
 
 ProjectRef = uuid.UUID | str | Project
 
@@ -62,10 +65,14 @@ class CaseWriter(CaseReader):
         *,
         now: datetime,
         listeners: Iterable[CaseListener] = (),
+        batch: CaseBatch | None = None,
     ) -> None:
         super().__init__(conn)
         self.now = now
         self.listeners = tuple(listeners)
+        # A batch of deliveries (bot/services/case_batch.py): the cases opened here are
+        # held there and written together, and the listeners told when they are.
+        self.batch = batch
         # Projects looked up by id, read once for the many cases a batch of alerts
         # opens in one project. A service lives for one transaction, in which casebot
         # never edits a project and then opens a case in it.
@@ -88,7 +95,10 @@ class CaseWriter(CaseReader):
         return found
 
     def _next_number(self, project: Project) -> int:
-        number = next_case_number(self.conn, project.id)
+        if self.batch is not None:
+            number = self.batch.rows.next_number(self.conn, project.id)
+        else:
+            number = next_case_number(self.conn, project.id)
         if number is None:
             raise ProjectNotFound(project.id)
         return number
@@ -99,6 +109,7 @@ class CaseWriter(CaseReader):
     def _touch(self, ref: CaseRef, actor: Actor | None = None) -> Case:
         """Bump `modified_at` and return the case, in one statement (which locks the row);
         a person's touch also marks the case worked."""
+        self._flush_for(ref)
         column, value = reference(ref)
         worked = actor is not None and actor.source in PERSON_SOURCES
         case = case_store.touch(self.conn, column, value, now=self.now, worked=worked)
@@ -106,7 +117,19 @@ class CaseWriter(CaseReader):
             raise CaseNotFound(ref.key if isinstance(ref, Case) else ref)
         return case
 
+    def _flush_for(self, ref: CaseRef) -> None:
+        """Write what the batch holds if `ref` may be a case it holds: the read must
+        find it."""
+        batch = self.batch
+        if batch is None or not batch.rows.case_ids:
+            return
+        column, value = reference(ref)
+        if column == "id" and value not in batch.rows.case_ids:
+            return
+        batch.flush(self.conn)
+
     def _load_for_change(self, ref: CaseRef) -> Case:
+        self._flush_for(ref)
         case = self._load(ref, for_update=True)
         if case is None:
             raise CaseNotFound(ref.key if isinstance(ref, Case) else ref)
@@ -147,25 +170,37 @@ class CaseWriter(CaseReader):
         actor: Actor,
         body: str,
         data: Mapping[str, Any],
-    ) -> TimelineEntry:
-        entry_id = case_store.insert_entry(
-            self.conn,
-            {
-                "case_id": case.id,
-                "kind": str(kind),
-                "actor_user_id": actor.user_id,
-                "actor_source": str(actor.source),
-                "actor_name": actor.name[:ACTOR_NAME_MAX],
-                "body": body,
-                "data": dict(data),
-                "created_at": self.now,
-            },
-        )
-        entry = TimelineEntry(entry_id, case.id, str(kind), actor, body, dict(data), self.now)
+    ) -> TimelineEntry | None:
+        """Append the timeline entry and tell the listeners; the entry, or None when a
+        batch holds it (an entry of a case the batch opened: written on its flush)."""
+        values = {
+            "case_id": case.id,
+            "kind": str(kind),
+            "actor_user_id": actor.user_id,
+            "actor_source": str(actor.source),
+            "actor_name": actor.name[:ACTOR_NAME_MAX],
+            "body": body,
+            "data": dict(data),
+            "created_at": self.now,
+        }
+        batch = self.batch
+        held = batch is not None and case.id in batch.rows.case_ids
+        if held:
+            assert batch is not None
+            entry_id = 0  # filled in by the flush, before any listener hears of it
+            place: int | None = batch.rows.add_entry(values)
+        else:
+            entry_id = case_store.insert_entry(self.conn, values)
+            place = None
         if self.listeners:
             event = CaseEvent(
                 str(kind), case, previous, actor, entry_id, self.now, dict(data), body
             )
-            for listener in self.listeners:
-                listener.on_case_event(self.conn, event)
-        return entry
+            if batch is not None and batch.pending:
+                batch.tell(event, self.listeners, entry=place)
+            else:
+                for listener in self.listeners:
+                    listener.on_case_event(self.conn, event)
+        if held:
+            return None
+        return TimelineEntry(entry_id, case.id, str(kind), actor, body, dict(data), self.now)

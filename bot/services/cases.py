@@ -150,7 +150,10 @@ class CaseService(CaseWriter):
             custom_attributes=custom,
             first_worked_at=self.now if actor.source in PERSON_SOURCES else None,
         )
-        case_store.insert_case(self.conn, case)
+        if self.batch is not None:
+            self.batch.rows.add_case(case)
+        else:
+            case_store.insert_case(self.conn, case)
         self._created.add(case.id)
         self._record(
             case, None, TimelineKind.CREATED, actor, f"Case {case.key} created", {"key": case.key}
@@ -310,7 +313,9 @@ class CaseService(CaseWriter):
     def comment(self, ref: CaseRef, text: str, *, actor: Actor) -> TimelineEntry:
         """Add a comment; returns its timeline entry."""
         body = checked(validate_comment(text))
-        return self._record(self._touch(ref, actor), None, TimelineKind.COMMENT, actor, body, {})
+        entry = self._record(self._touch(ref, actor), None, TimelineKind.COMMENT, actor, body, {})
+        assert entry is not None, "a comment's case is written already (_touch flushed)"
+        return entry
 
     def append(
         self,
@@ -320,14 +325,14 @@ class CaseService(CaseWriter):
         body: str,
         actor: Actor,
         data: Mapping[str, Any] | None = None,
-    ) -> TimelineEntry:
+    ) -> None:
         """Add any other timeline entry (a monitor transition's rendered text, a note).
 
         The hot path of monitor notifications: two statements, no read before them
-        (one for a case this service has just created).
+        (one for a case this service has just created, none when a batch holds it).
         """
         case = ref if isinstance(ref, Case) and ref.id in self._created else self._touch(ref, actor)
-        return self._record(case, None, kind, actor, body, dict(data or {}))
+        self._record(case, None, kind, actor, body, dict(data or {}))
 
     def auto_close(
         self,

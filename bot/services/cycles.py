@@ -82,14 +82,19 @@ class CycleCases(CycleReader):
             creation_source=creation_source,
             created_by=created_by,
         )
-        cycle_store.claim_cycle_case(
-            self.conn,
-            group_id=group_id,
-            cycle=cycle,
-            project_id=str(case.project_id),
-            case_id=str(case.id),
-            now=self.cases.now,
-        )
+        if self.cases.batch is not None:  # written with the case, on the batch's flush
+            self.cases.batch.rows.add_claim(
+                cycle_store.claim_values(group_id, cycle, case.project_id, case.id, self.cases.now)
+            )
+        else:
+            cycle_store.claim_cycle_case(
+                self.conn,
+                group_id=group_id,
+                cycle=cycle,
+                project_id=str(case.project_id),
+                case_id=str(case.id),
+                now=self.cases.now,
+            )
         return case
 
     def reopen(

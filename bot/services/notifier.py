@@ -16,7 +16,8 @@ a rolled-back one never.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -41,6 +42,7 @@ from bot.db import notification_rules as store
 from bot.db.case_search import case_matches
 from bot.db.notification_outbox import Route
 from bot.db.users import find_user
+from bot.services.case_batch import BatchListener
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +51,7 @@ def _nothing() -> None:
     return None
 
 
-class Notifier:
+class Notifier(BatchListener):
     """`Notifier(burst=timedelta(seconds=60), wake=sender.wake)`: a `CaseListener`."""
 
     def __init__(
@@ -61,15 +63,26 @@ class Notifier:
         # Slack is on: a case's people who are Slack users hear by direct message.
         self.slack_dm = slack_dm
 
-    def on_case_event(self, conn: Connection, event: CaseEvent) -> None:
+    def on_case_events(self, conn: Connection, events: Sequence[CaseEvent]) -> None:
+        # A batch's changes are mostly cases of one project: its rules are read once.
+        rules: dict[uuid.UUID, list[NotificationRule]] = {}
+        for event in events:
+            self._notify(conn, event, rules)
+
+    def _notify(
+        self, conn: Connection, event: CaseEvent, rules: dict[uuid.UUID, list[NotificationRule]]
+    ) -> None:
         change = change_of(event.kind, event.data)
         if change is None:
             return
         mentioned = (
             self._mentioned(conn, event) if change.trigger == TriggerType.COMMENT_ADDED else []
         )
+        project = event.case.project_id
+        if project not in rules:
+            rules[project] = store.rules_of(conn, project, enabled_only=True)
         routes: dict[str, Route] = {}
-        for rule in store.rules_of(conn, event.case.project_id, enabled_only=True):
+        for rule in rules[project]:
             if self._fires(conn, rule, event, change, mentioned=bool(mentioned)):
                 for route in _rule_routes(conn, rule):
                     routes.setdefault(route.recipient, route)

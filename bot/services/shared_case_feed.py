@@ -93,8 +93,8 @@ class SharedCaseFeed:
         # Times a LISTEN was established; past the first, each is a reconnection.
         self.connections = 0
 
-    def publish(self, conn: Connection, change: CaseChange) -> None:
-        case_notices.announce(conn, notice_of(change))
+    def publish(self, conn: Connection, *changes: CaseChange) -> None:
+        case_notices.announce(conn, *(notice_of(change) for change in changes))
 
     def subscribe(self) -> contextlib.AbstractAsyncContextManager[Subscription]:
         return self._subscribers.subscribe()

@@ -85,6 +85,26 @@ def test_a_change_is_heard_when_it_commits_and_never_when_it_rolls_back(engine: 
 
 
 @pytest.mark.postgres
+def test_the_changes_of_a_batch_are_heard_in_their_order(engine: Engine) -> None:
+    """A batch of alerts publishes its cases' changes in one statement: all of them
+    are heard, in the order they were made."""
+    feed = SharedCaseFeed(engine)
+    many = [change(n) for n in range(1, 41)]
+
+    async def scenario() -> None:
+        async with feed.running(), feed.subscribe() as changes:
+
+            def run() -> None:
+                with engine.begin() as conn:
+                    feed.publish(conn, *many)
+
+            await asyncio.to_thread(run)
+            assert [await heard(changes) for _ in many] == many
+
+    asyncio.run(scenario())
+
+
+@pytest.mark.postgres
 def test_a_cut_listening_connection_is_reopened_and_pages_read_everything_again(
     engine: Engine,
 ) -> None:
