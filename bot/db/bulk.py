@@ -8,8 +8,8 @@ bind processor once per table, column list and dialect, and hands the driver pla
 tuples. The values are converted by the very processors SQLAlchemy would use (the
 same stored text, the same refusals of naive times).
 
-SQLite only: on PostgreSQL, SQLAlchemy's "insertmanyvalues" (one multi-row INSERT)
-is faster than the driver's executemany, so the usual path is kept there.
+On SQLite the rows go to the driver's executemany; on PostgreSQL through COPY, which
+for a batch's rows costs about two thirds of the driver's pipelined executemany.
 """
 
 from __future__ import annotations
@@ -48,31 +48,49 @@ def insert_rows(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]
     """INSERT every row (all with the same keys) into `table`."""
     if not rows:
         return
-    if conn.dialect.name != "sqlite":
+    columns = tuple(rows[0])
+    name = conn.dialect.name
+    if name not in ("sqlite", "postgresql"):
         conn.execute(insert(table), list(rows))
         return
-    columns = tuple(rows[0])
-    sql, processors = _prepared(conn.dialect, table, columns)
+    processors = _processors(conn.dialect, table, columns)
     pairs = tuple(zip(columns, processors, strict=True))
-    conn.exec_driver_sql(
-        sql,
-        [
-            tuple(row[name] if process is None else process(row[name]) for name, process in pairs)
-            for row in rows
-        ],
+    values = [
+        tuple(row[name] if process is None else process(row[name]) for name, process in pairs)
+        for row in rows
+    ]
+    if name == "postgresql":
+        _copy(conn, table, columns, values)
+        return
+    conn.exec_driver_sql(_insert_sql(conn.dialect, table, columns), values)
+
+
+def _copy(
+    conn: Connection, table: Table, columns: tuple[str, ...], values: Sequence[tuple[Any, ...]]
+) -> None:
+    """PostgreSQL's COPY, in the caller's transaction: the fastest way in for a batch's
+    rows (one round trip, none of INSERT's per-row execution)."""
+    quote = conn.dialect.identifier_preparer
+    names = ", ".join(quote.quote(c) for c in columns)
+    raw = conn.connection.driver_connection
+    assert raw is not None
+    statement = f"COPY {quote.format_table(table)} ({names}) FROM STDIN"
+    with raw.cursor() as cursor, cursor.copy(statement) as copy:
+        for row in values:
+            copy.write_row(row)
+
+
+@lru_cache(maxsize=64)
+def _processors(dialect: Dialect, table: Table, columns: tuple[str, ...]) -> tuple[Processor, ...]:
+    """Each column's bind processor: the very conversion SQLAlchemy would make."""
+    return tuple(
+        table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in columns
     )
 
 
 @lru_cache(maxsize=64)
-def _prepared(
-    dialect: Dialect, table: Table, columns: tuple[str, ...]
-) -> tuple[str, tuple[Processor, ...]]:
+def _insert_sql(dialect: Dialect, table: Table, columns: tuple[str, ...]) -> str:
     names = ", ".join(dialect.identifier_preparer.quote(name) for name in columns)
     marks = ", ".join("?" for _ in columns)  # sqlite3's paramstyle is qmark
-    sql = (
-        f"INSERT INTO {dialect.identifier_preparer.format_table(table)} ({names}) VALUES ({marks})"
-    )
-    processors = tuple(
-        table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in columns
-    )
-    return sql, processors
+    target = dialect.identifier_preparer.format_table(table)
+    return f"INSERT INTO {target} ({names}) VALUES ({marks})"

@@ -36,6 +36,7 @@ from bot.core.cases import (
     TimelineKind,
     User,
     case_key,
+    new_case_id,
     parse_case_type,
     parse_closing_reason,
     parse_priority,
@@ -129,7 +130,7 @@ class CaseService(CaseWriter):
                 self._require_user(user_id)
         number = self._next_number(target)
         case = Case(
-            id=uuid.uuid4(),
+            id=new_case_id(self.now),
             project_id=target.id,
             number=number,
             key=case_key(target.key, number),
