@@ -28,7 +28,6 @@ from sqlalchemy import (
 
 from bot.core.cases import Project
 from bot.core.lifecycle import INACTIVE_DEFAULT, Lifecycle
-from bot.core.monitor import ProjectTarget
 from bot.db.metadata import UTCDateTime, metadata
 
 projects = Table(
@@ -220,23 +219,14 @@ def lifecycle_values(lifecycle: Lifecycle) -> dict[str, Any]:
 
 
 # The pipeline's lookup of the projects a notification's `@case-` mentions name.
-_p = projects.c
-_PROJECTS = select(_p.id, _p.handle, _p.monitor_enabled, _p.auto_close, _p.default_case_type).where(
-    _p.handle.in_(bindparam("handles", expanding=True))
-)
+_PROJECTS = select(projects).where(projects.c.handle.in_(bindparam("handles", expanding=True)))
 
 
-def projects_by_handle(conn: Connection, handles: Iterable[str]) -> dict[str, ProjectTarget]:
+def projects_by_handle(conn: Connection, handles: Iterable[str]) -> dict[str, Project]:
+    """The projects with these handles, by handle."""
     wanted = sorted(set(handles))
     if not wanted:
         return {}
     return {
-        row.handle: ProjectTarget(
-            project_id=str(row.id),
-            handle=row.handle,
-            monitors_enabled=bool(row.monitor_enabled),
-            auto_close=bool(row.auto_close),
-            case_type=row.default_case_type,
-        )
-        for row in conn.execute(_PROJECTS, {"handles": wanted})
+        row.handle: project_from_row(row) for row in conn.execute(_PROJECTS, {"handles": wanted})
     }

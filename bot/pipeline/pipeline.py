@@ -314,8 +314,16 @@ class _Run:
         else:
             preloaded = PreloadedGroups(conn, batch, before_reading=self.flush)
             self.groups = self._preloaded = preloaded
-            self.cases = CaseBatch(before_write=partial(preloaded.write_pending, conn))
-        service = CaseService(conn, now=now, listeners=pipeline.case_listeners, batch=self.cases)
+            self.cases = CaseBatch(
+                before_write=partial(preloaded.write_pending, conn), events=len(batch)
+            )
+        service = CaseService(
+            conn,
+            now=now,
+            listeners=pipeline.case_listeners,
+            batch=self.cases,
+            projects=self.projects.by_id,
+        )
         self.cycles = CycleCases(service)
         # The muted notifications' rows, written once at the end.
         self.muted: list[dict[str, Any]] = []

@@ -55,8 +55,9 @@ class _Told:
 class CaseBatch:
     """The held rows and the queued listener calls of one transaction."""
 
-    def __init__(self, *, before_write: Callable[[], None] = lambda: None) -> None:
-        self.rows = NewCaseRows()
+    def __init__(self, *, before_write: Callable[[], None] = lambda: None, events: int = 1) -> None:
+        # `events`: how many events the batch applies (at most one case each per project).
+        self.rows = NewCaseRows(reserve=events)
         self._queue: list[_Told | Callable[[], None]] = []
         # Writes what the held rows name (the pipeline's new groups, which claims name).
         self._before_write = before_write

@@ -66,6 +66,7 @@ class CaseWriter(CaseReader):
         now: datetime,
         listeners: Iterable[CaseListener] = (),
         batch: CaseBatch | None = None,
+        projects: dict[uuid.UUID, Project] | None = None,
     ) -> None:
         super().__init__(conn)
         self.now = now
@@ -76,7 +77,8 @@ class CaseWriter(CaseReader):
         # Projects looked up by id, read once for the many cases a batch of alerts
         # opens in one project. A service lives for one transaction, in which casebot
         # never edits a project and then opens a case in it.
-        self._projects_by_id: dict[uuid.UUID, Project] = {}
+        # `projects`: a caller's own, which it fills as it reads projects (the pipeline's).
+        self._projects_by_id: dict[uuid.UUID, Project] = {} if projects is None else projects
         # Cases created by this service: their `modified_at` is already `now`, so a
         # timeline entry appended to them needs no touch of the row.
         self._created: set[uuid.UUID] = set()

@@ -234,3 +234,26 @@ def test_a_storm_opens_every_case_with_gapless_keys_and_closes_them_on_recovery(
         statuses = {c.key: c.status for c in CaseService(conn, now=T0).list_cases()}
     assert all(statuses[key] == CaseStatus.CLOSED for key in opened)
     assert statuses["OPS-1"] == statuses["OPS-62"] == CaseStatus.OPEN
+
+
+def test_numbers_a_batch_took_but_did_not_use_are_given_back(engine: Engine) -> None:
+    """A batch takes case numbers for all its events at once; those its events did not
+    open cases with go back, so the project's keys stay gapless."""
+    add_project(engine)
+    items = []
+    for n in range(10):
+        message = "Disk full. {{#is_alert}}@case-ops{{/is_alert}}" if n % 3 == 0 else "Disk full."
+        body = generic_body(group=(f"host:mixed-{n}",), message=message)
+        delivery = Delivery(Source.GENERIC, body, T0)
+        items.append((delivery, parsed(delivery)))
+    with engine.begin() as conn:
+        reports = pipeline.accept_batch(conn, items, now=T0)
+    assert [key for r in reports for e in r.events for key in e.opened] == [
+        "OPS-1",
+        "OPS-2",
+        "OPS-3",
+        "OPS-4",
+    ]
+    with engine.begin() as conn:
+        made = CaseService(conn, now=T0).create_case(project="ops", title="next", actor=SYSTEM)
+    assert made.key == "OPS-5"
