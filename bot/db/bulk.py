@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping, Sequence
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, Dialect, Table, func, insert, select, text
+from sqlalchemy import Connection, Dialect, Select, Table, TextClause, func, insert, select, text
 
 Processor = Callable[[Any], Any] | None
 
@@ -35,13 +35,23 @@ def allocate_ids(conn: Connection, table: Table, count: int) -> list[int]:
     if count <= 0:
         return []
     if conn.dialect.name == "postgresql":
-        sequence = f"nextval(pg_get_serial_sequence('{table.name}', 'id'))"
-        found = conn.execute(
-            text(f"SELECT {sequence} FROM generate_series(1, :n)"), {"n": count}
-        ).scalars()
+        found = conn.execute(_next_ids_pg(table.name), {"n": count}).scalars()
         return sorted(int(i) for i in found)
-    last = int(conn.execute(select(func.coalesce(func.max(table.c.id), 0))).scalar_one())
+    last = int(conn.execute(_max_id(table)).scalar_one())
     return list(range(last + 1, last + 1 + count))
+
+
+# The statements are built once per table: building (and looking up the compiled form
+# of) a new statement per call costs more than running it on SQLite.
+@lru_cache(maxsize=16)
+def _next_ids_pg(table: str) -> TextClause:
+    sequence = f"nextval(pg_get_serial_sequence('{table}', 'id'))"
+    return text(f"SELECT {sequence} FROM generate_series(1, :n)")
+
+
+@lru_cache(maxsize=16)
+def _max_id(table: Table) -> Select[Any]:
+    return select(func.coalesce(func.max(table.c.id), 0))
 
 
 def insert_rows(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
+import orjson
 from sqlalchemy import Connection, bindparam, select, text
 
 from bot.core.alert_cycles import CycleCase, GroupState
@@ -184,13 +185,11 @@ _PRELOAD_PG = text(
     """
     SELECT g.source, g.monitor_id, g.group_key, g.state, g.cycle, g.last_transition_at,
            g.cycle_started_at, g.last_triggered_at, g.cycle_key, g.id
-    FROM unnest(CAST(:sources AS text[]), CAST(:monitor_ids AS text[]),
-                CAST(:group_keys AS text[])) WITH ORDINALITY AS want(source, monitor_id,
-                                                                    group_key, n)
+    FROM json_array_elements(CAST(:wanted AS json)) WITH ORDINALITY AS want(k, n)
     CROSS JOIN LATERAL (
         SELECT * FROM monitor_groups m
-        WHERE m.source = want.source AND m.monitor_id = want.monitor_id
-          AND m.group_key = want.group_key
+        WHERE m.source = want.k->>0 AND m.monitor_id = want.k->>1
+          AND m.group_key = want.k->>2
         FOR UPDATE
     ) AS g
     ORDER BY want.n
@@ -227,13 +226,8 @@ def _preload(conn: Connection, wanted: set[GroupKey]) -> list[tuple[Any, GroupSt
     for start in range(0, len(ordered), chunk_size):
         chunk = ordered[start : start + chunk_size]
         if postgres:
-            columns = list(zip(*chunk, strict=True))
-            params: dict[str, Any] = {
-                "sources": list(columns[0]),
-                "monitor_ids": list(columns[1]),
-                "group_keys": list(columns[2]),
-            }
-            rows.extend(conn.execute(_PRELOAD_PG, params))
+            # The keys as one JSON parameter: text[] ones cost an escape per element.
+            rows.extend(conn.execute(_PRELOAD_PG, {"wanted": orjson.dumps(chunk).decode()}))
             continue
         params = {
             "sources": sorted({key[0] for key in chunk}),
