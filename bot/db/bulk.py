@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from functools import lru_cache
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Connection, Dialect, Select, Table, TextClause, func, insert, select, text
@@ -64,11 +65,15 @@ def insert_rows(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]
         conn.execute(insert(table), list(rows))
         return
     processors = _processors(conn.dialect, table, columns)
-    pairs = tuple(zip(columns, processors, strict=True))
-    values = [
-        tuple(row[name] if process is None else process(row[name]) for name, process in pairs)
-        for row in rows
-    ]
+    # Only the columns that have a processor are touched after the row is read.
+    converted = [(i, process) for i, process in enumerate(processors) if process is not None]
+    read = itemgetter(*columns)
+    values: list[tuple[Any, ...]] = []
+    for row in rows:
+        value = list(read(row)) if len(columns) > 1 else [read(row)]
+        for i, process in converted:
+            value[i] = process(value[i])
+        values.append(tuple(value))
     if name == "postgresql":
         _copy(conn, table, columns, values)
         return
@@ -76,7 +81,7 @@ def insert_rows(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]
 
 
 def _copy(
-    conn: Connection, table: Table, columns: tuple[str, ...], values: Sequence[tuple[Any, ...]]
+    conn: Connection, table: Table, columns: tuple[str, ...], values: Sequence[Sequence[Any]]
 ) -> None:
     """PostgreSQL's COPY, in the caller's transaction: the fastest way in for a batch's
     rows (one round trip, none of INSERT's per-row execution)."""

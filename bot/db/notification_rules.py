@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, insert, or_, select, update
+from sqlalchemy import Connection, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.core.cases import User
@@ -96,14 +96,19 @@ def find_rule(
     return None if row is None else _rule(row)
 
 
+# Built once: the notifier asks for a project's enabled rules on every batch of changes.
+_RULES_OF = select(notification_rules).where(_r.project_id == bindparam("b_project"))
+_RULES = {
+    False: _RULES_OF.order_by(_r.created_at, _r.id),
+    True: _RULES_OF.where(_r.is_enabled.is_(True)).order_by(_r.created_at, _r.id),
+}
+
+
 def rules_of(
     conn: Connection, project_id: uuid.UUID, *, enabled_only: bool = False
 ) -> list[NotificationRule]:
     """The project's rules, oldest first."""
-    statement = select(notification_rules).where(_r.project_id == project_id)
-    if enabled_only:
-        statement = statement.where(_r.is_enabled.is_(True))
-    return [_rule(row) for row in conn.execute(statement.order_by(_r.created_at, _r.id))]
+    return [_rule(row) for row in conn.execute(_RULES[enabled_only], {"b_project": project_id})]
 
 
 # -- destinations ------------------------------------------------------------------------------
