@@ -17,11 +17,12 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import psycopg
-from psycopg import sql
 from sqlalchemy import Connection, Engine, text
+
+if TYPE_CHECKING:
+    import psycopg
 
 CHANNEL = "casebot_case_changes"
 # How the listening connection shows in pg_stat_activity.
@@ -69,6 +70,11 @@ def announce(conn: Connection, *payloads: str) -> None:
 async def listening(engine: Engine) -> AsyncIterator[AsyncIterator[str]]:
     """A LISTEN on the channel, on a new connection to `engine`'s database: the
     payloads, in commit order, from the moment this yields."""
+    # Imported here: every command imports this module, and only a server on
+    # PostgreSQL listens (psycopg takes a fifth of a second to import).
+    import psycopg
+    from psycopg import sql
+
     try:
         conn = await psycopg.AsyncConnection.connect(autocommit=True, **_connect_args(engine))
     except (psycopg.Error, OSError) as failed:
@@ -84,6 +90,8 @@ async def listening(engine: Engine) -> AsyncIterator[AsyncIterator[str]]:
 
 
 async def _payloads(conn: psycopg.AsyncConnection[Any]) -> AsyncIterator[str]:
+    import psycopg
+
     try:
         async for notice in conn.notifies():
             yield notice.payload

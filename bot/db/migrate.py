@@ -2,25 +2,39 @@
 
 No alembic.ini is needed: the revisions ship inside the package
 (`bot/db/migrations/versions/`) and are found through the package path.
+
+Every command migrates the database it opens, and almost always it is up to date
+already: `upgrade` then only reads `alembic_version` and compares it with
+`HEADS`, without importing Alembic or reading the revisions (most of a command's
+start-up time otherwise). tests/db/test_migrations.py checks that `HEADS` names
+the shipped heads.
 """
 
 from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, text
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.db.engine import make_engine, reader
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
 SCRIPT_LOCATION = "bot.db:migrations"
+# The head revisions of bot/db/migrations/versions/: a new revision updates this.
+HEADS = frozenset({"0010_notifications"})
+
+_VERSIONS = text("SELECT version_num FROM alembic_version")
 
 
 def alembic_config(connection: Connection | None = None) -> Config:
     """An Alembic `Config` for casebot's revisions, optionally bound to `connection`."""
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", SCRIPT_LOCATION)
     if connection is not None:
@@ -32,11 +46,25 @@ def upgrade(engine_or_url: Engine | str, revision: str = "heads") -> None:
     """Apply every revision not yet applied (all heads: each area has its own branch)."""
     engine = make_engine(engine_or_url) if isinstance(engine_or_url, str) else engine_or_url
     try:
+        if revision == "heads" and _at_heads(engine):
+            return
+        from alembic import command
+
         with engine.begin() as connection:
             command.upgrade(alembic_config(connection), revision)
     finally:
         if engine is not engine_or_url:
             engine.dispose()
+
+
+def _at_heads(engine: Engine) -> bool:
+    """Whether the database is at `HEADS` already (False when it cannot tell: a new
+    database has no `alembic_version`; Alembic then says what is wrong, if anything)."""
+    try:
+        with reader(engine).connect() as connection:
+            return frozenset(connection.execute(_VERSIONS).scalars()) == HEADS
+    except SQLAlchemyError:
+        return False
 
 
 def current_heads(engine: Engine) -> set[str]:
@@ -50,6 +78,8 @@ def current_heads(engine: Engine) -> set[str]:
 @functools.cache
 def shipped_heads() -> frozenset[str]:
     """The head revisions this version of casebot ships (read from the package once)."""
+    from alembic.script import ScriptDirectory
+
     return frozenset(ScriptDirectory.from_config(alembic_config()).get_heads())
 
 
