@@ -21,6 +21,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from bot.core.case_ids import new_case_id
 from bot.core.cases import (
     PERSON_SOURCES,
     Actor,
@@ -36,7 +37,6 @@ from bot.core.cases import (
     TimelineKind,
     User,
     case_key,
-    new_case_id,
     parse_case_type,
     parse_closing_reason,
     parse_priority,

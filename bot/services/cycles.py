@@ -82,19 +82,7 @@ class CycleCases(CycleReader):
             creation_source=creation_source,
             created_by=created_by,
         )
-        if self.cases.batch is not None:  # written with the case, on the batch's flush
-            self.cases.batch.rows.add_claim(
-                cycle_store.claim_values(group_id, cycle, case.project_id, case.id, self.cases.now)
-            )
-        else:
-            cycle_store.claim_cycle_case(
-                self.conn,
-                group_id=group_id,
-                cycle=cycle,
-                project_id=str(case.project_id),
-                case_id=str(case.id),
-                now=self.cases.now,
-            )
+        self._claim(group_id, cycle, case)
         return case
 
     def reopen(
@@ -110,6 +98,19 @@ class CycleCases(CycleReader):
         """Reopen a case the group's recovery closed, and claim the new cycle for it (the
         reopen window: one case for a flapping group). The caller holds the group's lock."""
         case = self.cases.reopen(case_id, actor=actor, body=body, data=data)
+        self._claim(group_id, cycle, case)
+        return case
+
+    def _claim(self, group_id: int, cycle: int, case: Case) -> None:
+        """Claim the cycle for the case's project: now, or with the batch's cases (a
+        batch of deliveries writes its claims on its flush, after the cases)."""
+        batch = self.cases.batch
+        if batch is not None:
+            values = cycle_store.claim_values(
+                group_id, cycle, case.project_id, case.id, self.cases.now
+            )
+            batch.rows.add_claim(values)
+            return
         cycle_store.claim_cycle_case(
             self.conn,
             group_id=group_id,
@@ -118,4 +119,3 @@ class CycleCases(CycleReader):
             case_id=str(case.id),
             now=self.cases.now,
         )
-        return case

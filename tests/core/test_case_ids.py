@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.core.cases import new_case_id
+from bot.core.case_ids import new_case_id
 
 T0 = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
 
