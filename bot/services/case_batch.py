@@ -23,19 +23,7 @@ from sqlalchemy import Connection
 
 from bot.core.cases import CaseEvent
 from bot.db.new_cases import NewCaseRows
-from bot.services.case_writer import CaseListener
-
-
-class BatchListener:
-    """A case listener that can hear a flushed batch's changes in one call
-    (`on_case_events`), e.g. to send one notice for them all. It hears them after the
-    listeners that take them one at a time, in order."""
-
-    def on_case_event(self, conn: Connection, event: CaseEvent) -> None:
-        self.on_case_events(conn, [event])
-
-    def on_case_events(self, conn: Connection, events: Sequence[CaseEvent]) -> None:
-        raise NotImplementedError
+from bot.services.case_listeners import BatchListener, CaseListener
 
 
 class _Told:

@@ -24,7 +24,7 @@ from typing import Protocol
 from sqlalchemy import Connection
 
 from bot.core.cases import CaseEvent
-from bot.services.case_batch import BatchListener
+from bot.services.case_listeners import BatchListener
 
 
 @dataclass(frozen=True, slots=True)

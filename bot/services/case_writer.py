@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import Connection
 
@@ -30,6 +30,7 @@ from bot.core.cases import (
 from bot.db import case_store
 from bot.db.cases import with_row_values
 from bot.db.projects import find_project, next_case_number
+from bot.services.case_listeners import CaseListener
 from bot.services.case_reader import CaseReader, CaseRef, reference
 from bot.services.errors import CaseNotFound, InvalidCaseChange, ProjectNotFound
 from bot.services.users import UserReader
@@ -38,12 +39,6 @@ if TYPE_CHECKING:
     from bot.services.case_batch import CaseBatch
 
 ProjectRef = uuid.UUID | str | Project
-
-
-class CaseListener(Protocol):
-    """Told of every case change, inside its transaction."""
-
-    def on_case_event(self, conn: Connection, event: CaseEvent) -> None: ...
 
 
 _T = TypeVar("_T")

@@ -57,8 +57,9 @@ from bot.core.custom_attributes import (
 from bot.db import case_store
 from bot.db.cases import attributes_to_json, custom_attributes_to_json
 from bot.db.cycle_store import move_cycle_claims
+from bot.services.case_listeners import CaseListener
 from bot.services.case_reader import CaseRef
-from bot.services.case_writer import CaseListener, CaseWriter, ProjectRef, checked
+from bot.services.case_writer import CaseWriter, ProjectRef, checked
 from bot.services.errors import (
     CaseNotFound,
     CaseServiceError,

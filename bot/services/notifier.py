@@ -42,7 +42,7 @@ from bot.db import notification_rules as store
 from bot.db.case_search import case_matches
 from bot.db.notification_outbox import Route
 from bot.db.users import find_user
-from bot.services.case_batch import BatchListener
+from bot.services.case_listeners import BatchListener
 
 log = logging.getLogger(__name__)
 

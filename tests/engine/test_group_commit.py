@@ -16,7 +16,7 @@ from bot.db.engine import make_engine
 from bot.db.migrate import upgrade
 from bot.pipeline import Pipeline
 from bot.pipeline.reports import Delivery, DeliveryReport
-from bot.services.case_batch import BatchListener
+from bot.services.case_listeners import BatchListener
 from bot.services.cases import CaseService
 from bot.sources import SourceError
 from tests.engine.builders import T0, add_project, generic_body
