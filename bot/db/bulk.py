@@ -85,11 +85,9 @@ def _copy(
 ) -> None:
     """PostgreSQL's COPY, in the caller's transaction: the fastest way in for a batch's
     rows (one round trip, none of INSERT's per-row execution)."""
-    quote = conn.dialect.identifier_preparer
-    names = ", ".join(quote.quote(c) for c in columns)
     raw = conn.connection.driver_connection
     assert raw is not None
-    statement = f"COPY {quote.format_table(table)} ({names}) FROM STDIN"
+    statement = _copy_sql(conn.dialect, table, columns)
     with raw.cursor() as cursor, cursor.copy(statement) as copy:
         for row in values:
             copy.write_row(row)
@@ -109,3 +107,9 @@ def _insert_sql(dialect: Dialect, table: Table, columns: tuple[str, ...]) -> str
     marks = ", ".join("?" for _ in columns)  # sqlite3's paramstyle is qmark
     target = dialect.identifier_preparer.format_table(table)
     return f"INSERT INTO {target} ({names}) VALUES ({marks})"
+
+
+@lru_cache(maxsize=64)
+def _copy_sql(dialect: Dialect, table: Table, columns: tuple[str, ...]) -> str:
+    names = ", ".join(dialect.identifier_preparer.quote(name) for name in columns)
+    return f"COPY {dialect.identifier_preparer.format_table(table)} ({names}) FROM STDIN"

@@ -283,7 +283,6 @@ class _Run:
 
     __slots__ = (
         "_downtimes",
-        "_preloaded",
         "cases",
         "conn",
         "cycles",
@@ -308,12 +307,11 @@ class _Run:
         self.projects = decide.Projects(conn)
         self.groups: Groups
         self.cases: CaseBatch | None = None
-        self._preloaded: PreloadedGroups | None = None
         if batch is None:
             self.groups = DirectGroups()
         else:
             preloaded = PreloadedGroups(conn, batch, before_reading=self.flush)
-            self.groups = self._preloaded = preloaded
+            self.groups = preloaded
             self.cases = CaseBatch(
                 before_write=partial(preloaded.write_pending, conn), events=len(batch)
             )
@@ -340,8 +338,6 @@ class _Run:
         """Write the held groups and cases, then tell the cases' listeners."""
         if self.cases is not None:
             self.cases.flush(self.conn)
-        if self._preloaded is not None:
-            self._preloaded.write_pending(self.conn)
 
     def active_downtimes(self) -> tuple[ActiveDowntime, ...]:
         """The pipeline's downtimes, asked once per transaction."""

@@ -68,10 +68,12 @@ class CaseBatch:
             call()
 
     def flush(self, conn: Connection) -> None:
-        """Write the held rows, then make the queued calls in order."""
+        """Write what the held rows name (`before_write`, always: a reader of the
+        transaction may need it even when no case is held), then the held rows, then
+        make the queued calls in order."""
+        self._before_write()
         if not self.pending:
             return
-        self._before_write()
         ids = self.rows.write(conn)
         queue, self._queue = self._queue, []
         batched: dict[int, tuple[BatchListener, list[CaseEvent]]] = {}
