@@ -15,6 +15,7 @@ from sqlalchemy import Connection
 from bot.core.cases import Actor, ActorSource, Case, Project, User
 from bot.services.cases import CaseService
 from bot.services.projects import ProjectService
+from bot.services.users import UserService
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 API = Actor(ActorSource.API, None, "api")
@@ -39,4 +40,4 @@ def make_user(conn: Connection, *, now: datetime = NOW, **overrides: Any) -> Use
     n = next(_serial)
     values: dict[str, Any] = {"name": f"User {n}", "slack_user_id": f"U{n:08d}"}
     values.update(overrides)
-    return CaseService(conn, now=now).ensure_user(**values)
+    return UserService(conn, now=now).ensure(**values)

@@ -1,4 +1,5 @@
-"""Case rules: the values a case is made of, and which changes are allowed.
+"""Case rules: the values a case is made of and how each is parsed (which changes are
+allowed is bot/core/case_changes.py).
 
 Pure: no I/O, no clock (times are passed in). Validation returns an `Invalid`
 value naming the field and the problem instead of raising; the application
@@ -271,15 +272,16 @@ _STATUS_BY_NAME = {
 }
 
 
-def _words(choices: Mapping[str, object] | type[StrEnum]) -> str:
-    return ", ".join(str(choice) for choice in choices)
+def choices(names: Mapping[str, object] | type[StrEnum]) -> str:
+    """The accepted values, comma-separated, for an error message that lists them."""
+    return ", ".join(str(name) for name in names)
 
 
 def parse_status(text: str) -> CaseStatus | Invalid:
     """`OPEN`/`IN_PROGRESS`/`CLOSED`, or a status name (`Open`, `In Progress`, `Closed`)."""
     status = _STATUS_BY_NAME.get(text.strip().upper().replace(" ", "_").replace("-", "_"))
     if status is None:
-        return Invalid("status", f"unknown status {text!r}; use one of {_words(CaseStatus)}")
+        return Invalid("status", f"unknown status {text!r}; use one of {choices(CaseStatus)}")
     return status
 
 
@@ -287,7 +289,7 @@ def parse_priority(text: str) -> Priority | Invalid:
     try:
         return Priority(text.strip().upper())
     except ValueError:
-        return Invalid("priority", f"unknown priority {text!r}; use one of {_words(Priority)}")
+        return Invalid("priority", f"unknown priority {text!r}; use one of {choices(Priority)}")
 
 
 _CUSTOM_TYPE = re.compile(r"[A-Z][A-Z0-9_]{0,49}")
@@ -299,7 +301,7 @@ def parse_case_type(text: str) -> str | Invalid:
     if _CUSTOM_TYPE.fullmatch(name) is None:
         return Invalid(
             "type",
-            f"invalid case type {text!r}; use one of {_words(CaseType)} "
+            f"invalid case type {text!r}; use one of {choices(CaseType)} "
             "or a custom type of letters, digits and underscores",
         )
     return name
@@ -313,7 +315,7 @@ def parse_closing_reason(text: str) -> ClosingReason | Invalid:
     except ValueError:
         return Invalid(
             "closing_reason",
-            f"unknown closing reason {text!r}; use one of {_words(ClosingReason)}",
+            f"unknown closing reason {text!r}; use one of {choices(ClosingReason)}",
         )
 
 
@@ -368,64 +370,3 @@ def validate_attributes(value: object) -> dict[str, tuple[str, ...]] | Invalid:
 
 def case_key(project_key: str, number: int) -> str:
     return f"{project_key}-{number}"
-
-
-# --- Changes -------------------------------------------------------------------
-
-
-@record
-class StatusChange:
-    """What a status change writes: the new status, closed time and closing reason."""
-
-    status: CaseStatus
-    closed_at: datetime | None
-    closing_reason: str | None
-
-
-def plan_status_change(
-    case: Case,
-    status: CaseStatus,
-    *,
-    closing_reason: ClosingReason | None,
-    now: datetime,
-) -> StatusChange | Invalid | None:
-    """The change setting `status` makes, None when nothing changes, or why it is refused.
-
-    Any status may follow any other (Datadog enforces no order). Closing a
-    SECURITY case needs a closing reason, given now or set earlier. Closing sets
-    `closed_at`; leaving CLOSED clears `closed_at` and the closing reason, which
-    belonged to that closure.
-    """
-    if status == case.status:
-        if closing_reason is not None and closing_reason != case.closing_reason:
-            return StatusChange(status, case.closed_at, closing_reason)
-        return None
-    if status == CaseStatus.CLOSED:
-        reason = closing_reason or case.closing_reason
-        if case.type == CaseType.SECURITY and reason is None:
-            return Invalid(
-                "closing_reason",
-                f"{case.key} is a SECURITY case: closing it needs a closing reason "
-                f"({_words(ClosingReason)})",
-            )
-        return StatusChange(status, now, reason)
-    if case.status == CaseStatus.CLOSED:
-        return StatusChange(status, None, None)
-    return StatusChange(status, None, closing_reason or case.closing_reason)
-
-
-class AutoClose(StrEnum):
-    """What a monitor-group recovery does to one case of the cycle."""
-
-    CLOSE = "close"
-    ALREADY_CLOSED = "already_closed"
-    # A SECURITY case without a closing reason stays open with a note.
-    NEEDS_REASON = "needs_reason"
-
-
-def plan_auto_close(case: Case) -> AutoClose:
-    if case.status == CaseStatus.CLOSED:
-        return AutoClose.ALREADY_CLOSED
-    if case.type == CaseType.SECURITY and case.closing_reason is None:
-        return AutoClose.NEEDS_REASON
-    return AutoClose.CLOSE

@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection
 
-from bot.core.cases import Actor, AutoClose, ClosedBy
+from bot.core.case_changes import AutoClose
+from bot.core.cases import Actor, ClosedBy
 from bot.core.lifecycle import describe_duration
 from bot.db import lifecycle_store
 from bot.services.cases import CaseService

@@ -21,11 +21,11 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from bot.core.case_changes import AutoClose, plan_auto_close, plan_status_change
 from bot.core.case_ids import new_case_id
 from bot.core.cases import (
     PERSON_SOURCES,
     Actor,
-    AutoClose,
     Case,
     CaseStatus,
     CaseType,
@@ -41,8 +41,6 @@ from bot.core.cases import (
     parse_closing_reason,
     parse_priority,
     parse_status,
-    plan_auto_close,
-    plan_status_change,
     validate_attributes,
     validate_comment,
     validate_description,
@@ -69,7 +67,6 @@ from bot.services.errors import (
     ProjectNotFound,
     UserNotFound,
 )
-from bot.services.users import UserReader, UserService
 
 __all__ = [
     "CaseListener",
@@ -419,21 +416,3 @@ class CaseService(CaseWriter):
 
     def get_user(self, user_id: uuid.UUID) -> User:
         return self._require_user(user_id)
-
-    def list_users(self) -> list[User]:
-        return UserReader(self.conn).list()
-
-    def ensure_user(
-        self,
-        *,
-        name: str,
-        slack_user_id: str | None = None,
-        email: str | None = None,
-    ) -> User:
-        """The user with this Slack id (else e-mail), created on first sight; renamed if
-        `name` differs."""
-        if slack_user_id is None and email is None:
-            raise InvalidCaseChange("user", "a user needs a Slack user id or an e-mail address")
-        return UserService(self.conn, now=self.now).ensure(
-            name=name, slack_user_id=slack_user_id, email=email
-        )

@@ -33,21 +33,17 @@ from bot.core.outbox import (
     Message,
     OutboxItem,
 )
+from bot.db import live_messages as live
 from bot.db import outbox_store as store
-from bot.db.outbox_store import (
-    counts,
+from bot.db.live_messages import (
     find_message,
-    first_time,
     forget_ts,
-    heads,
     load_message,
     messages_of_case,
     messages_of_cycle,
     messages_of_issue,
-    prune,
-    release_all,
-    report,
 )
+from bot.db.outbox_store import counts, first_time, heads, prune, release_all, report
 
 __all__ = [
     "EPHEMERAL",
@@ -126,11 +122,11 @@ def put_live_message(
         "created_at": now,
         "updated_at": now,
     }
-    inserted = store.insert_message(conn, values)
+    inserted = live.insert_message(conn, values)
     if inserted is not None:
         store.enqueue(conn, MESSAGE, channel_ref, inserted, {"version": 1}, now)
-        return store.load_message(conn, inserted), True
-    known = store.message_id_of(conn, group_id, cycle, channel_ref)
+        return live.load_message(conn, inserted), True
+    known = live.message_id_of(conn, group_id, cycle, channel_ref)
     return change_message(conn, known, message, now=now, case_id=case_id, alert=alert), False
 
 
@@ -149,8 +145,8 @@ def change_message(
         changes["case_id"] = case_id
     if alert is not None:
         changes["alert"] = alert
-    store.set_content(conn, message_id, changes)
-    current = store.load_message(conn, message_id)
+    live.set_content(conn, message_id, changes)
+    current = live.load_message(conn, message_id)
     store.enqueue(conn, MESSAGE, current.channel_ref, message_id, {"version": current.version}, now)
     return current
 
@@ -213,7 +209,7 @@ def record_synced(
 ) -> bool:
     """The message now shows `message.version`: store its ts, settle every sync it covers,
     end the claim. `found`: the post was found in Slack, not made by this call."""
-    store.set_synced(conn, message.id, channel_id=channel_id, ts=ts, version=message.version)
+    live.set_synced(conn, message.id, channel_id=channel_id, ts=ts, version=message.version)
     done = [
         item_id
         for item_id, wanted in store.pending_syncs(conn, message.id)
@@ -228,7 +224,7 @@ def record_found(conn: Connection, claim: Claim, *, channel_id: str, ts: str) ->
     Slack: keep its ts, so that it is updated, never posted again. What it shows is not
     known: the claim's sync goes on to update it."""
     if claim.item.kind == MESSAGE and claim.item.message_id is not None:
-        store.set_synced(conn, claim.item.message_id, channel_id=channel_id, ts=ts, version=0)
+        live.set_synced(conn, claim.item.message_id, channel_id=channel_id, ts=ts, version=0)
     store.mark_recovered(conn, claim.item.id)
 
 

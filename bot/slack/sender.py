@@ -44,6 +44,7 @@ from bot.slack.web_calls import HISTORY_SLACK, Refused, RetryLater, SlackCalls
 
 log = logging.getLogger(__name__)
 
+
 @dataclass(frozen=True, slots=True)
 class SenderTiming:
     pace: float = 1.0  # seconds between calls to one channel

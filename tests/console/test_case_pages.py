@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 from bot.core.cases import Actor, ActorSource
 from bot.db.engine import make_engine
 from bot.services.cases import CaseService
+from bot.services.users import UserReader
 from tests.builders import make_case, make_project
 from tests.console.harness import Console, add_account, console, csrf_of
 
@@ -111,7 +112,7 @@ def _edit(c: Console, key: str, **changes: str) -> object:
 def test_status_priority_and_assignee_change_on_the_case_page(rita: Console, db: Engine) -> None:
     _new_case(rita)
     with db.connect() as conn:
-        rita_id = next(p.id for p in CaseService(conn, now=datetime.now(UTC)).list_users()
+        rita_id = next(p.id for p in UserReader(conn).list()
                        if p.name == "Rita")  # fmt: skip
     answer = _edit(rita, "OPS-1", status="IN_PROGRESS", priority="P1", assignee=str(rita_id))
     assert answer.status_code == 303

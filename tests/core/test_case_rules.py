@@ -7,20 +7,17 @@ from datetime import UTC, datetime
 
 import pytest
 
+from bot.core.case_changes import AutoClose, StatusChange, plan_auto_close, plan_status_change
 from bot.core.cases import (
-    AutoClose,
     Case,
     CaseStatus,
     ClosingReason,
     Invalid,
     Priority,
-    StatusChange,
     parse_case_type,
     parse_closing_reason,
     parse_priority,
     parse_status,
-    plan_auto_close,
-    plan_status_change,
     validate_attributes,
 )
 from bot.core.projects import suggest_handle, validate_project_handle, validate_project_key

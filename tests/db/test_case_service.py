@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 from sqlalchemy import Connection, Engine, func, select
 
+from bot.core.case_changes import AutoClose
 from bot.core.cases import (
     Actor,
     ActorSource,
-    AutoClose,
     Case,
     CaseEvent,
     CaseStatus,
@@ -32,6 +32,8 @@ from bot.services.cases import (
     ProjectNotFound,
     UserNotFound,
 )
+from bot.services.errors import InvalidUserChange
+from bot.services.users import UserService
 from tests.builders import API, NOW, make_case, make_project, make_user
 
 LATER = NOW + timedelta(minutes=5)
@@ -366,15 +368,15 @@ def test_listeners_write_in_the_same_transaction(engine: Engine) -> None:
 
 
 def test_ensure_user_finds_by_slack_id_then_email(world: World) -> None:
-    service = CaseService(world.conn, now=NOW)
-    first = service.ensure_user(name="Grace", slack_user_id="UGRACE")
-    again = service.ensure_user(name="Grace Hopper", slack_user_id="UGRACE")
+    service = UserService(world.conn, now=NOW)
+    first = service.ensure(name="Grace", slack_user_id="UGRACE")
+    again = service.ensure(name="Grace Hopper", slack_user_id="UGRACE")
     assert again.id == first.id and again.name == "Grace Hopper"
-    by_mail = service.ensure_user(name="Lin", email="lin@example.com")
-    assert service.ensure_user(name="", email="lin@example.com").id == by_mail.id
-    assert {u.name for u in service.list_users()} >= {"Ada", "Grace Hopper", "Lin"}
-    with pytest.raises(InvalidCaseChange):
-        service.ensure_user(name="nobody")
+    by_mail = service.ensure(name="Lin", email="lin@example.com")
+    assert service.ensure(name="", email="lin@example.com").id == by_mail.id
+    assert {u.name for u in service.list()} >= {"Ada", "Grace Hopper", "Lin"}
+    with pytest.raises(InvalidUserChange):
+        service.ensure(name="nobody")
 
 
 def test_list_cases_filters_by_project_status_and_archive(world: World) -> None:

@@ -11,6 +11,7 @@ from bot.db.cases import cases
 from bot.db.monitor_groups import monitor_cycle_cases, monitor_groups
 from bot.db.users import users
 from bot.services.cases import CaseService
+from bot.services.users import UserService
 from tests.builders import API, NOW, make_case, make_project
 from tests.concurrency import run_together
 
@@ -105,10 +106,10 @@ def _unwrap(result: _T | BaseException) -> _T:
 def test_concurrent_first_sight_of_a_slack_user_makes_one_user(engine: Engine) -> None:
     def first_sight(i: int) -> str:
         with engine.begin() as conn:
-            service = CaseService(conn, now=NOW)
-            user = service.ensure_user(name="Ada", slack_user_id="U0ADA")
+            service = UserService(conn, now=NOW)
+            user = service.ensure(name="Ada", slack_user_id="U0ADA")
             # The caller's transaction survives a lost race and goes on working.
-            service.ensure_user(name=f"other {i}", slack_user_id=f"U{i}")
+            service.ensure(name=f"other {i}", slack_user_id=f"U{i}")
             return str(user.id)
 
     results = run_together(THREADS, first_sight)

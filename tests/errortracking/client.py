@@ -17,8 +17,8 @@ from typing import Any
 from sqlalchemy import Engine
 from starlette.testclient import TestClient
 
-from bot.services.cases import CaseService
 from bot.services.projects import ProjectService
+from bot.services.users import UserService
 from bot.settings import Settings
 from bot.web.app import create_app
 from tests.api.server import RecordingListener, key_pair
@@ -68,7 +68,7 @@ class EtApi:
 
     def user(self, name: str) -> str:
         with self.engine.begin() as conn:
-            user = CaseService(conn, now=datetime.now(UTC)).ensure_user(
+            user = UserService(conn, now=datetime.now(UTC)).ensure(
                 name=name, email=f"{name}@example.com"
             )
         return str(user.id)

@@ -43,6 +43,7 @@ from bot.core.issues import IssueState, on_assignment
 from bot.errortracking import ErrorEvent, IssueService, with_issue_sync
 from bot.services.cases import CaseService
 from bot.services.projects import ProjectService
+from bot.services.users import UserService
 
 ADVANCE = {CaseStatus.OPEN: 0, CaseStatus.IN_PROGRESS: 1, CaseStatus.CLOSED: 2}
 START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
@@ -98,7 +99,8 @@ class World:
         )
         self.project = project
         self.users = [
-            self.cases().ensure_user(name=f"u{n}", email=f"{uuid.uuid4()}@x") for n in (0, 1)
+            UserService(conn, now=self.clock).ensure(name=f"u{n}", email=f"{uuid.uuid4()}@x")
+            for n in (0, 1)
         ]
         self.issue_ids = [self._new_issue() for _ in range(size + 1)]
         first = self.issues().create_case(self.issue_ids[0], actor=PERSON, project=project.key)

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.services.cases import CaseService
+from bot.services.users import UserService
 from bot.slack.listeners import VIEW_CASE
 from tests.fakes.slack_api import Call, FakeSlack
 from tests.slack.issue_desk import Desk, running_desk, texts
@@ -50,9 +50,7 @@ def test_an_assignment_through_the_api_creates_the_case_and_the_message_follows(
     desk: Desk,
 ) -> None:
     with desk.slack.engine.begin() as conn:
-        ann = CaseService(conn, now=datetime.now(UTC)).ensure_user(
-            name="ann", email="ann@example.com"
-        )
+        ann = UserService(conn, now=datetime.now(UTC)).ensure(name="ann", email="ann@example.com")
     issue_id = desk.event().json()["data"]["id"]
     (post,) = desk.posted()
     desk.slack.wait_until_stored()

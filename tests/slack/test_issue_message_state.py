@@ -12,8 +12,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.services.cases import CaseService
 from bot.services.projects import ProjectService
+from bot.services.users import UserService
 from bot.slack.issue_buttons import ISSUE_CREATE_CASE
 from tests.fakes.slack_api import Call, FakeSlack
 from tests.slack.issue_desk import Desk, running_desk, texts
@@ -81,7 +81,7 @@ def test_an_assignment_that_creates_no_case_updates_the_message_to_reviewed(
         now = datetime.now(UTC)
         projects = ProjectService(conn, now=now)
         ops = projects.update(projects.get("OPS"), is_error_tracking_default=False)
-        ann = CaseService(conn, now=now).ensure_user(name="ann", email="ann@example.com")
+        ann = UserService(conn, now=now).ensure(name="ann", email="ann@example.com")
     rule = {
         "data": {
             "type": "error_tracking_rule",
