@@ -13,10 +13,12 @@ STAMP := $(VENV)/.installed
 HOST :=
 PORT :=
 
+# uv installs the same packages as pip from the same index, in seconds rather than a
+# minute; it is installed into the venv first, by the venv's own pip.
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check 'uv>=0.9,<1'
+	$(BIN)/uv pip install --quiet --python $(BIN)/python -e '.[dev]'
 	@touch $(STAMP)
 
 # Serve casebot on the embedded SQLite default (casebot.db, or $CASEBOT_DATABASE_URL),
