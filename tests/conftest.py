@@ -132,6 +132,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         module = getattr(item, "module", None)
         if not getattr(module, "SPREAD_OVER_WORKERS", False):
             item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::", 1)[0]))
+    # The slowest tests (servers and browsers in subprocesses, a docs page each) go to
+    # the workers first: last, they would run on while the other workers sit idle. `make
+    # test` keeps this order (--no-loadscope-reorder; xdist would put groups of one test,
+    # such as a docs page, last).
+    items.sort(key=lambda item: not any(item.iter_markers("slow")))
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:

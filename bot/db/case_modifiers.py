@@ -12,7 +12,8 @@ from collections.abc import Collection
 
 from sqlalchemy import Connection, bindparam, func, select
 
-from bot.db.cases import case_timeline
+from bot.core.cases import Case
+from bot.db.cases import case_from_row, case_timeline, cases
 
 _t = case_timeline.c
 
@@ -39,3 +40,30 @@ _LAST_ACTOR = (
 def last_actor(conn: Connection, case_id: uuid.UUID) -> uuid.UUID | None:
     found: uuid.UUID | None = conn.execute(_LAST_ACTOR, {"case_id": case_id}).scalar()
     return found
+
+
+# A case answer's case and who last changed it, in one statement: reading them apart
+# took twice as long on SQLite, where a round trip is most of the time of each.
+_NEWEST = (
+    select(_t.actor_user_id)
+    .where(_t.case_id == cases.c.id)
+    .order_by(_t.id.desc())
+    .limit(1)
+    .scalar_subquery()
+    .label("last_actor_user_id")
+)
+_CASE_AND_ACTOR = {
+    column: select(cases, _NEWEST).where(cases.c[column] == bindparam("b_ref"))
+    for column in ("id", "key")
+}
+
+
+def case_and_last_actor(
+    conn: Connection, column: str, value: uuid.UUID | str
+) -> tuple[Case, uuid.UUID | None] | None:
+    """The case whose `column` (`id` or `key`) is `value` and the user behind its newest
+    timeline entry; None when there is no such case."""
+    row = conn.execute(_CASE_AND_ACTOR[column], {"b_ref": value}).first()
+    if row is None:
+        return None
+    return case_from_row(row), row.last_actor_user_id

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from sqlalchemy import Connection
 
 from bot.core.cases import Case, CaseStatus, TimelineEntry
-from bot.db import case_store
+from bot.db import case_modifiers, case_store
 from bot.services.errors import CaseNotFound
 
 CaseRef = uuid.UUID | str | Case
@@ -32,6 +32,15 @@ class CaseReader:
     def get(self, ref: CaseRef) -> Case:
         """Like `find`, but raises `CaseNotFound`."""
         found = self.find(ref)
+        if found is None:
+            raise CaseNotFound(ref.key if isinstance(ref, Case) else ref)
+        return found
+
+    def get_with_modifier(self, ref: CaseRef) -> tuple[Case, uuid.UUID | None]:
+        """Like `get`, with the user behind the case's newest timeline entry (None: no
+        user, e.g. a monitor): what a case answer shows as `modified_by`."""
+        column, value = reference(ref)
+        found = case_modifiers.case_and_last_actor(self.conn, column, value)
         if found is None:
             raise CaseNotFound(ref.key if isinstance(ref, Case) else ref)
         return found

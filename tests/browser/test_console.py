@@ -27,7 +27,7 @@ from tests.databases import sqlite_url
 from tests.engine.builders import add_project, generic_body
 from tests.web.server import running
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 DOCS_IMAGES = Path(__file__).resolve().parents[2] / "docs" / "images"
 

@@ -31,7 +31,7 @@ from tests.databases import sqlite_url
 from tests.engine.builders import add_project
 from tests.web.server import running
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 RESPONDER = "rita@example.com"
 

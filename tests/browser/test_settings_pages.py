@@ -28,7 +28,7 @@ from tests.databases import sqlite_url
 from tests.engine.builders import add_project, generic_body
 from tests.web.server import running
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 ADMIN, RESPONDER = "ann@example.com", "rita@example.com"
 

@@ -15,7 +15,10 @@ from tests.cli.processes import clean_environment, free_port, running
 ROOT = Path(__file__).resolve().parents[2]
 VENV = Path(sys.prefix)
 
-pytestmark = pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
+pytestmark = [
+    pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed"),
+    pytest.mark.slow,
+]
 
 
 def _make_run(port: int, **variables: str) -> list[str]:

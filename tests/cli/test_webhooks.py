@@ -42,6 +42,7 @@ def test_webhooks_prints_the_token_and_urls(
     assert capsys.readouterr().out == "a-configured-token-0123456789\n"
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(sys.platform == "win32", reason="a POSIX shell script")
 def test_send_sh_without_arguments_reaches_the_running_server(tmp_path: Path) -> None:
     port = free_port()

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.core.query import Document, QuerySyntaxError, compile_node, explain, parse, to_query
+
+pytestmark = pytest.mark.slow
 
 # Characters that mean something to the language, weighted so that
 # random strings often come close to being valid queries.

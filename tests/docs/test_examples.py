@@ -62,6 +62,7 @@ def _report(result: Result) -> str:
     return f"{where}: the output differs from the page's\n$ {shown}\n{diff}"
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(900)
 @pytest.mark.parametrize("page", RUNNABLE, ids=_name)
 def test_the_examples_of_the_page_run_as_written(page: Page, tmp_path: Path) -> None:

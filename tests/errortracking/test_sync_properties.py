@@ -45,6 +45,8 @@ from bot.services.cases import CaseService
 from bot.services.projects import ProjectService
 from bot.services.users import UserService
 
+pytestmark = pytest.mark.slow
+
 ADVANCE = {CaseStatus.OPEN: 0, CaseStatus.IN_PROGRESS: 1, CaseStatus.CLOSED: 2}
 START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 PERSON = Actor(ActorSource.API, None, "tester")

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from handles import Event, State, TemplateSyntaxError, Transition, extract_mentions, parse
 from handles.conditions import TRANSITION_CONDITIONALS
+
+pytestmark = pytest.mark.slow
 
 FAST = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 # Generated templates are larger; fewer of them keep the suite quick on a busy machine.

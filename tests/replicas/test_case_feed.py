@@ -28,6 +28,8 @@ from tests.builders import make_case, make_project
 from tests.databases import sqlite_url
 from tests.replicas.harness import cut_listeners, empty_postgres_database
 
+pytestmark = pytest.mark.slow
+
 WAIT = 10.0
 
 

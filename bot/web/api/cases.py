@@ -17,6 +17,7 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel
 
 from bot.core.cases import Case, CaseStatus, CaseType, CreationSource, Priority, TimelineEntry
+from bot.services.case_reader import CaseReader
 from bot.services.case_search import last_modifier
 from bot.services.cases import CaseService
 from bot.services.errors import InvalidCaseChange
@@ -143,7 +144,11 @@ def _create(call: Call, *, new: bodies.CaseCreate) -> Json:
     responses=NOT_FOUND,
 )
 async def get_case(case_id: CaseId, caller: ReadCases) -> Any:
-    return await caller.run(lambda call: case_document(call, _service(call).get(case_id)))
+    def read(call: Call) -> Json:
+        case, modified_by = CaseReader(call.conn).get_with_modifier(case_id)
+        return {"data": case_resource(case, modified_by=modified_by)}
+
+    return await caller.run(read)
 
 
 @router.get(
