@@ -111,6 +111,26 @@ def migrated_database_url(
         yield pg_url.render_as_string(hide_password=False)
 
 
+@pytest.fixture(scope="module", params=BACKENDS)
+def shared_database_url(
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    _postgres_databases: ReusedDatabases | None,
+) -> Iterator[str]:
+    """A migrated database on each backend that all of a module's tests share: for
+    tests that only read what a module-wide fixture wrote (and a server it started)."""
+    if request.param == "postgres":
+        if _postgres_databases is None:
+            pytest.skip("CASEBOT_TEST_POSTGRES_URL is not set")
+        with _postgres_databases.database() as pg_url:
+            yield pg_url.render_as_string(hide_password=False)
+        return
+    template: Path = request.getfixturevalue("_sqlite_template")
+    directory = tmp_path_factory.mktemp("shared")
+    shutil.copyfile(template, directory / "casebot.db")
+    yield sqlite_url(directory)
+
+
 @pytest.fixture
 def engine(migrated_database_url: str) -> Iterator[Engine]:
     """A migrated engine on `backend`, disposed after the test."""

@@ -37,11 +37,10 @@ def _new_case(title: str, project: str, priority: str, status: str, attributes: 
     }
 
 
-@pytest.fixture
-def client(migrated_database_url: str) -> Iterator[httpx.Client]:
-    keys = key_pair(migrated_database_url, "cases_read", "cases_write")
+def _serve(database_url: str) -> Iterator[httpx.Client]:
+    keys = key_pair(database_url, "cases_read", "cases_write")
     with (
-        running(casebot_app(migrated_database_url)) as base_url,
+        running(casebot_app(database_url)) as base_url,
         httpx.Client(base_url=base_url, headers=keys.headers) as http,
     ):
         for name, key in (("Operations", "OPS"), ("Security", "SEC")):
@@ -51,6 +50,18 @@ def client(migrated_database_url: str) -> Iterator[httpx.Client]:
             response = http.post("/api/v2/cases", json=_new_case(*row))
             assert response.status_code == 201, response.text
         yield http
+
+
+@pytest.fixture
+def client(migrated_database_url: str) -> Iterator[httpx.Client]:
+    """The cases above on a server of the test's own: for tests that change them."""
+    yield from _serve(migrated_database_url)
+
+
+@pytest.fixture(scope="module")
+def searched(shared_database_url: str) -> Iterator[httpx.Client]:
+    """The cases above on one server for the module's tests that only search them."""
+    yield from _serve(shared_database_url)
 
 
 def _keys(client: httpx.Client, **params: str) -> list[str]:
@@ -93,9 +104,9 @@ def _keys(client: httpx.Client, **params: str) -> list[str]:
     ],
 )
 def test_filter_uses_the_query_language(
-    client: httpx.Client, query: str, expected: set[str]
+    searched: httpx.Client, query: str, expected: set[str]
 ) -> None:
-    assert set(_keys(client, filter=query)) == expected
+    assert set(_keys(searched, filter=query)) == expected
 
 
 def test_archived_cases_leave_search_unless_asked_for(client: httpx.Client) -> None:
@@ -119,14 +130,14 @@ def test_archived_cases_leave_search_unless_asked_for(client: httpx.Client) -> N
     ],
     ids=["newest-first", "oldest-first", "priority", "status", "status-descending"],
 )
-def test_sorting(client: httpx.Client, field: str, ascending: str, expected: list[str]) -> None:
-    assert _keys(client, **{"sort[field]": field, "sort[asc]": ascending}) == expected
+def test_sorting(searched: httpx.Client, field: str, ascending: str, expected: list[str]) -> None:
+    assert _keys(searched, **{"sort[field]": field, "sort[asc]": ascending}) == expected
 
 
-def test_meta_page_counts_pages_from_one(client: httpx.Client) -> None:
+def test_meta_page_counts_pages_from_one(searched: httpx.Client) -> None:
     def page(number: int) -> Any:
         params = {"page[size]": "4", "page[number]": str(number), "sort[asc]": "true"}
-        response = client.get("/api/v2/cases", params=params)
+        response = searched.get("/api/v2/cases", params=params)
         assert response.status_code == 200
         return response.json()
 
@@ -136,7 +147,7 @@ def test_meta_page_counts_pages_from_one(client: httpx.Client) -> None:
     assert [c["attributes"]["key"] for c in second["data"]] == ["OPS-5", "SEC-1"]
     assert second["meta"]["page"] == {"current": 2, "size": 2, "total": 2}
     assert beyond["data"] == [] and beyond["meta"]["page"] == {"current": 3, "size": 0, "total": 2}
-    default = client.get("/api/v2/cases").json()
+    default = searched.get("/api/v2/cases").json()
     assert default["meta"]["page"] == {"current": 1, "size": 6, "total": 1}
 
 
@@ -163,7 +174,7 @@ def test_older_clients_type_standard_is_accepted(client: httpx.Client) -> None:
 @pytest.mark.parametrize("field", ["created_at", "priority", "status"])
 @pytest.mark.parametrize("ascending", ["true", "false"])
 def test_the_database_pages_as_the_query_does(
-    client: httpx.Client, query: str, field: str, ascending: str
+    searched: httpx.Client, query: str, field: str, ascending: str
 ) -> None:
     """A filter the database decides alone is sorted and paged in SQL; adding a term only
     the compiled query can decide (`-key:none` matches every case) must change nothing."""
@@ -172,7 +183,7 @@ def test_the_database_pages_as_the_query_does(
         params = {"filter": text, "sort[field]": field, "sort[asc]": ascending}
         found = []
         for number in (1, 2, 3):
-            response = client.get(
+            response = searched.get(
                 "/api/v2/cases", params={**params, "page[size]": "2", "page[number]": str(number)}
             )
             assert response.status_code == 200

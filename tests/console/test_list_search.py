@@ -9,6 +9,7 @@ include text that SQL's lower() and Python's casefold() treat apart.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -16,6 +17,7 @@ from sqlalchemy import Connection, Engine
 
 from bot.core.cases import Actor, ActorSource, Case, Project, User
 from bot.core.query import Document, compile_query
+from bot.db.engine import make_engine
 from bot.services.case_pages import CasePages
 from bot.services.case_reader import CaseReader
 from bot.services.case_search import CaseQuery, search
@@ -38,8 +40,18 @@ QUERIES = [
 ]  # fmt: skip
 
 
-@pytest.fixture
-def cases(engine: Engine) -> Engine:
+@pytest.fixture(scope="module")
+def cases(shared_database_url: str) -> Iterator[Engine]:
+    """The cases every test searches (none changes them): written once per backend."""
+    engine = make_engine(shared_database_url)
+    try:
+        _write_cases(engine)
+        yield engine
+    finally:
+        engine.dispose()
+
+
+def _write_cases(engine: Engine) -> None:
     actor = Actor(ActorSource.API, None, "tests")
     start = datetime(2026, 11, 1, tzinfo=UTC)
     with engine.begin() as conn:
@@ -65,7 +77,6 @@ def cases(engine: Engine) -> Engine:
                 service.set_status(case, "CLOSED", actor=actor, closing_reason="testing")
             if n % 9 == 8:
                 service.archive(case, actor=actor)
-    return engine
 
 
 def _whole_document(case: Case, project: Project, assignee: User | None) -> Document:
