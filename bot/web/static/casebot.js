@@ -35,16 +35,23 @@
   }
 
   var refreshing = false, again = false;
+  // Counts htmx's swaps (a search, a sort, another page of the list).
+  var swaps = 0;
+  document.addEventListener("htmx:afterSwap", function () { swaps += 1; });
 
   function refresh() {
     if (refreshing) { again = true; return; }
     refreshing = true;
-    fetch(window.location.href, { headers: { "X-Casebot-Live": "1" }, credentials: "same-origin" })
+    var url = window.location.href, seen = swaps;
+    fetch(url, { headers: { "X-Casebot-Live": "1" }, credentials: "same-origin" })
       .then(function (response) {
         if (!response.ok) { throw new Error("HTTP " + response.status); }
         return response.text();
       })
       .then(function (html) {
+        // The view changed while this was on its way: what came back shows the old
+        // one (a search's results would give way to the whole list). Fetch anew.
+        if (url !== window.location.href || seen !== swaps) { again = true; return; }
         var fresh = new DOMParser().parseFromString(html, "text/html");
         fresh.querySelectorAll("[data-live]").forEach(function (node) {
           var old = document.getElementById(node.id);
