@@ -28,11 +28,11 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, LargeBinary, Select, cast, func, or_, select
-from sqlalchemy import case as sql_case
 
 from bot.core.cases import Case, CaseStatus, Priority
 from bot.core.custom_attributes import SEARCH_FIELDS, from_json, search_texts
 from bot.core.query import And, Document, MatchAll, Node, Not, Or, Query, Term
+from bot.db.case_order import order_columns, sort_key
 from bot.db.cases import case_from_row, cases
 from bot.db.projects import projects
 from bot.db.users import users
@@ -40,13 +40,6 @@ from bot.db.users import users
 _c = cases.c
 _STATUS_NAMES = {status.value: status.status_name for status in CaseStatus}
 _STATUS_BY_NAME = {name.casefold(): value for value, name in _STATUS_NAMES.items()}
-STATUS_RANK = {status.value: rank for rank, status in enumerate(CaseStatus)}
-# P1 first, "not defined" last.
-PRIORITY_RANK = {
-    p.value: rank for rank, p in enumerate([*list(Priority)[1:], Priority.NOT_DEFINED])
-}
-
-SORT_FIELDS = ("key", "title", "status", "priority", "type", "assignee", "project", "created")
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,42 +233,6 @@ def _with_archived(statement: Select[Any], node: Node) -> Select[Any]:
     return statement.where(_c.archived_at.is_(None))
 
 
-def _order(sort: str, ascending: bool) -> list[Any]:
-    columns: list[Any]
-    if sort == "key":
-        columns = [projects.c.key, _c.number]
-    elif sort == "title":
-        columns = [func.lower(_c.title)]
-    elif sort == "status":
-        columns = [sql_case(*[(_c.status == k, r) for k, r in STATUS_RANK.items()], else_=9)]
-    elif sort == "priority":
-        columns = [sql_case(*[(_c.priority == k, r) for k, r in PRIORITY_RANK.items()], else_=9)]
-    elif sort == "type":
-        columns = [_c.type]
-    elif sort == "assignee":
-        columns = [_ASSIGNEE.c.name.is_(None), func.lower(_ASSIGNEE.c.name)]
-    elif sort == "project":
-        columns = [projects.c.key]
-    else:
-        columns = []
-    columns += [_c.created_at, _c.id]
-    return [column.asc() if ascending else column.desc() for column in columns]
-
-
-def _sort_key(sort: str) -> Callable[[Any], Any]:
-    tail: Callable[[Any], tuple[Any, ...]] = lambda r: (r.created_at, str(r.id))  # noqa: E731
-    keys: dict[str, Callable[[Any], Any]] = {
-        "key": lambda r: (r.project_key, r.number, *tail(r)),
-        "title": lambda r: (r.title.lower(), *tail(r)),
-        "status": lambda r: (STATUS_RANK.get(r.status, 9), *tail(r)),
-        "priority": lambda r: (PRIORITY_RANK.get(r.priority, 9), *tail(r)),
-        "type": lambda r: (r.type, *tail(r)),
-        "assignee": lambda r: (r.assignee_name is None, (r.assignee_name or "").lower(), *tail(r)),
-        "project": lambda r: (r.project_key, *tail(r)),
-    }
-    return keys.get(sort, tail)
-
-
 def _assignee(row: Any) -> tuple[str, ...] | None:
     """The assignee's id, name and e-mail: `assignee:alice@example.com` finds her cases."""
     if row.assignee_id is None:
@@ -364,13 +321,17 @@ def search(
     narrowed, exact = _narrow(_with_archived(_base([_c.id]), node), node, dialect)
     if exact:
         total = conn.execute(select(func.count()).select_from(narrowed.subquery())).scalar_one()
-        paged = narrowed.order_by(*_order(sort, ascending)).limit(limit).offset(offset)
+        paged = (
+            narrowed.order_by(*order_columns(sort, ascending, _ASSIGNEE))
+            .limit(limit)
+            .offset(offset)
+        )
         return Found([row.id for row in conn.execute(paged)], int(total))
     columns = _candidate_columns(node, sort)
     candidates, _ = _narrow(_with_archived(_base(columns), node), node, dialect)
     document = _documents(node)
     matches = [row for row in conn.execute(candidates) if query.matches(document(row))]
-    matches.sort(key=_sort_key(sort), reverse=not ascending)
+    matches.sort(key=sort_key(sort), reverse=not ascending)
     return Found([row.id for row in matches[offset : offset + limit]], len(matches))
 
 

@@ -30,7 +30,8 @@ from sqlalchemy import Connection
 from bot.core.cases import Case
 from bot.core.query import Query, QuerySyntaxError, compile_query
 from bot.db import case_modifiers, case_search
-from bot.db.case_search import SORT_FIELDS, CaseRow
+from bot.db.case_order import SORT_FIELDS
+from bot.db.case_search import CaseRow
 
 __all__ = [
     "SORT_FIELDS",

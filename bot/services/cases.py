@@ -8,7 +8,8 @@ that what listeners write (the Slack outbox, issue sync) commits or rolls back
 with the change itself.
 
 How a change is written (the row, the timeline entry, the listeners) is the
-base class, `CaseWriter` (bot/services/case_writer.py).
+base class, `CaseWriter` (bot/services/case_writer.py); what a monitor group's recovery
+or new alert does to its case is `MonitorChanges` (bot/services/case_monitor_changes.py).
 
 Errors are `CaseNotFound`, `ProjectNotFound`, `UserNotFound` and
 `InvalidChange(field, message)` (`InvalidCaseChange` / `InvalidProjectChange`);
@@ -21,7 +22,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from bot.core.case_changes import AutoClose, plan_auto_close, plan_status_change
+from bot.core.case_changes import plan_status_change
 from bot.core.case_ids import new_case_id
 from bot.core.cases import (
     PERSON_SOURCES,
@@ -29,7 +30,6 @@ from bot.core.cases import (
     Case,
     CaseStatus,
     CaseType,
-    ClosedBy,
     ClosingReason,
     CreationSource,
     Priority,
@@ -56,8 +56,9 @@ from bot.db import case_store
 from bot.db.cases import attributes_to_json, custom_attributes_to_json
 from bot.db.cycle_store import move_cycle_claims
 from bot.services.case_listeners import CaseListener
+from bot.services.case_monitor_changes import MonitorChanges
 from bot.services.case_reader import CaseRef
-from bot.services.case_writer import CaseWriter, ProjectRef, checked
+from bot.services.case_writer import ProjectRef, checked
 from bot.services.errors import (
     CaseNotFound,
     CaseServiceError,
@@ -83,7 +84,7 @@ __all__ = [
 ]
 
 
-class CaseService(CaseWriter):
+class CaseService(MonitorChanges):
     """Case operations on one connection, inside the caller's transaction, at time `now`
     (`CaseService(conn, now=..., listeners=...)`)."""
 
@@ -332,63 +333,6 @@ class CaseService(CaseWriter):
         """
         case = ref if isinstance(ref, Case) and ref.id in self._created else self._touch(ref, actor)
         self._record(case, None, kind, actor, body, dict(data or {}))
-
-    def auto_close(
-        self,
-        ref: CaseRef,
-        *,
-        actor: Actor,
-        body: str = "monitor group resolved",
-        data: Mapping[str, Any] | None = None,
-        closed_by: ClosedBy = ClosedBy.RECOVERY,
-    ) -> AutoClose:
-        """Close the case because its monitor group resolved (rule 3 of the engine), or
-        for another reason of casebot's own (`closed_by`: inactivity, a stale group).
-
-        An already closed case is left alone; a SECURITY case without a closing
-        reason stays open and gets a note saying it needs one.
-        """
-        case = self._load_for_change(ref)
-        outcome = plan_auto_close(case)
-        extra = dict(data or {})
-        if outcome == AutoClose.CLOSE:
-            changed = self._update(
-                case,
-                {
-                    "status": CaseStatus.CLOSED.value,
-                    "closed_at": self.now,
-                    "closed_by": closed_by.value,
-                },
-            )
-            extra.update({"from": case.status.value, "to": CaseStatus.CLOSED.value})
-            self._record(changed, case, TimelineKind.AUTO_CLOSE, actor, body, extra)
-        elif outcome == AutoClose.NEEDS_REASON:
-            note = (
-                f"{body}; this SECURITY case stays open: closing it needs a closing reason "
-                f"({', '.join(ClosingReason)})"
-            )
-            changed = self._update(case, {}, actor)
-            self._record(changed, case, TimelineKind.NOTE, actor, note, extra)
-        return outcome
-
-    def reopen(
-        self, ref: CaseRef, *, actor: Actor, body: str, data: Mapping[str, Any] | None = None
-    ) -> Case:
-        """Open a closed case again because its monitor group re-fired (the reopen window)."""
-        case = self._load_for_change(ref)
-        changed = self._update(
-            case,
-            {
-                "status": CaseStatus.OPEN.value,
-                "closed_at": None,
-                "closing_reason": None,
-                "closed_by": None,
-                "reopen_count": case.reopen_count + 1,
-            },
-        )
-        extra = {**(data or {}), "from": case.status.value, "to": CaseStatus.OPEN.value}
-        self._record(changed, case, TimelineKind.REOPENED, actor, body, extra)
-        return changed
 
     def move_to_project(self, ref: CaseRef, project: ProjectRef, *, actor: Actor) -> Case:
         """Move the case to another project: it gets that project's next key."""
