@@ -6,9 +6,8 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-import httpx
-
 from bot.core.notifications import Destination, DestinationKind
+from bot.notify import http
 from bot.notify.dispatch import deliver
 from bot.notify.settings import NotifySettings
 from bot.notify.view import ChangeLine, NotificationView
@@ -55,7 +54,7 @@ async def send_sample(
     view = sample_view(destination, public_url=public_url, now=now)
     actions = ["trigger", "resolve"] if destination.kind == DestinationKind.PAGERDUTY else [""]
     answers = []
-    async with httpx.AsyncClient(timeout=settings.timeout) as client:
+    async with http.client(timeout=settings.timeout) as client:
         for action in actions:
             answers.append(
                 await deliver(

@@ -28,7 +28,7 @@ import httpx
 from sqlalchemy import Engine
 
 from bot.core.notifications import SLACK_ROUTE, DestinationKind
-from bot.notify import slack_dm
+from bot.notify import http, slack_dm
 from bot.notify.dispatch import deliver
 from bot.notify.http import DeliveryFailed
 from bot.notify.settings import NotifySettings
@@ -93,7 +93,7 @@ class NotificationSender:
     async def run(self) -> None:
         """Deliver until cancelled."""
         self._loop = asyncio.get_running_loop()
-        async with httpx.AsyncClient(timeout=self._settings.timeout) as client:
+        async with http.client(timeout=self._settings.timeout) as client:
             try:
                 while True:
                     try:

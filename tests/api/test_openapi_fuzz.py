@@ -26,6 +26,7 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 from bot.db.migrate import upgrade
 from bot.web import error_tracking
 from bot.web.api.routing import ApiRoute
+from tests import local_http
 from tests.api.server import NEW_CASE_BODY, Keys, casebot_app, key_pair, running
 from tests.databases import postgres_database, postgres_server_url
 
@@ -132,7 +133,7 @@ def _serve(url: str) -> Iterator[Served]:
     keys = key_pair(url, *SCOPES, name="fuzz")
     with running(casebot_app(url)) as base_url:
         # Something for generated ids and keys to find: project OPS, cases OPS-1..3.
-        with httpx.Client(base_url=base_url, headers=keys.headers) as client:
+        with local_http.Client(base_url=base_url, headers=keys.headers) as client:
             project = client.post(
                 "/api/v2/cases/projects",
                 json={"data": {"type": "project", "attributes": {"name": "Ops", "key": "OPS"}}},
@@ -230,7 +231,7 @@ def _mounted_case_api_operations() -> set[tuple[str, str]]:
 
 
 def test_the_document_covers_every_route(served: Served) -> None:
-    published = httpx.get(f"{served.base_url}/openapi.json").json()
+    published = local_http.get(f"{served.base_url}/openapi.json").json()
     ours = {
         path: item
         for path, item in published["paths"].items()
@@ -251,7 +252,7 @@ def test_the_document_covers_every_route(served: Served) -> None:
 
 
 def test_the_document_covers_every_error_tracking_route(served: Served) -> None:
-    published = httpx.get(f"{served.base_url}/openapi.json").json()
+    published = local_http.get(f"{served.base_url}/openapi.json").json()
     documented = {
         (method.upper(), path)
         for path, item in published["paths"].items()
@@ -270,7 +271,7 @@ def test_the_document_covers_every_error_tracking_route(served: Served) -> None:
 
 
 def test_the_document_covers_every_downtime_route(served: Served) -> None:
-    published = httpx.get(f"{served.base_url}/openapi.json").json()
+    published = local_http.get(f"{served.base_url}/openapi.json").json()
     documented = {
         (method.upper(), path)
         for path, item in published["paths"].items()

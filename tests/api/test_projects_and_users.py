@@ -13,6 +13,7 @@ from bot.core.cases import Actor, ActorSource
 from bot.db.engine import make_engine
 from bot.services.cases import CaseService
 from bot.services.projects import ProjectService
+from tests import local_http
 from tests.api.server import NEW_CASE_BODY, Keys, casebot_app, key_pair, running
 from tests.builders import NOW, make_user
 
@@ -29,7 +30,7 @@ def api(migrated_database_url: str) -> Iterator[Api]:
     keys = key_pair(migrated_database_url, "cases_read", "cases_write", name="scripts")
     with (
         running(casebot_app(migrated_database_url)) as base_url,
-        httpx.Client(base_url=base_url, headers=keys.headers) as http,
+        local_http.Client(base_url=base_url, headers=keys.headers) as http,
     ):
         yield Api(http, migrated_database_url, keys)
 

@@ -20,6 +20,7 @@ from sqlalchemy import create_engine
 
 from bot.cli import main
 from bot.db.migrate import upgrade
+from tests import local_http
 from tests.api.server import STANDARD_TYPE_ID, Keys, casebot_app, key_pair, running
 
 
@@ -271,7 +272,7 @@ def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
         ).scalar_one()
     engine.dispose()
     assert main(["keys", "revoke", str(revoked_id)[:8], "--database-url", url]) == 0
-    with running(casebot_app(url)) as base_url, httpx.Client(base_url=base_url) as client:
+    with running(casebot_app(url)) as base_url, local_http.Client(base_url=base_url) as client:
         created = client.post(
             "/api/v2/cases/projects",
             headers=full.headers,

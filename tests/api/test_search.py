@@ -8,6 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests import local_http
 from tests.api.server import STANDARD_TYPE_ID, casebot_app, key_pair, running
 
 # (title, project, priority, status name, attributes) in creation order: OPS-1 ... OPS-5, SEC-1.
@@ -41,7 +42,7 @@ def _serve(database_url: str) -> Iterator[httpx.Client]:
     keys = key_pair(database_url, "cases_read", "cases_write")
     with (
         running(casebot_app(database_url)) as base_url,
-        httpx.Client(base_url=base_url, headers=keys.headers) as http,
+        local_http.Client(base_url=base_url, headers=keys.headers) as http,
     ):
         for name, key in (("Operations", "OPS"), ("Security", "SEC")):
             body = {"data": {"type": "project", "attributes": {"name": name, "key": key}}}

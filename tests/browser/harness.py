@@ -9,8 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import httpx
-
+from tests import local_http
 from tests.console.harness import PASSWORD, WEBHOOK_TOKEN
 
 DOCS_IMAGES = Path(__file__).resolve().parents[2] / "docs" / "images"
@@ -79,7 +78,7 @@ def sign_in(page: Any, email: str) -> None:
 
 def deliver(base_url: str, body: bytes) -> dict[str, Any]:
     """POST a generic delivery; its answer comes once the delivery is processed."""
-    answer = httpx.post(
+    answer = local_http.post(
         f"{base_url}/webhooks/generic",
         content=body,
         headers={"Authorization": f"Bearer {WEBHOOK_TOKEN}"},

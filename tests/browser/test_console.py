@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from sqlalchemy import Engine
 
@@ -22,6 +21,7 @@ from bot.db.engine import make_engine
 from bot.db.migrate import upgrade
 from bot.settings import Settings
 from bot.web.app import create_app
+from tests import local_http
 from tests.console.harness import PASSWORD, WEBHOOK_TOKEN, add_account
 from tests.databases import sqlite_url
 from tests.engine.builders import add_project, generic_body
@@ -193,7 +193,7 @@ def test_a_monitor_recovery_closes_the_open_case_page(page: Any, server: Server)
 
     auth = {"Authorization": f"Bearer {WEBHOOK_TOKEN}"}
     alert = generic_body("Alert", at="2026-11-20T09:00:00Z", delivery_id="browser-1")
-    opened = httpx.post(f"{server.url}/webhooks/generic", content=alert, headers=auth)
+    opened = local_http.post(f"{server.url}/webhooks/generic", content=alert, headers=auth)
     assert opened.status_code == 202, opened.text
     sign_in(page)
     page.goto("/cases?q=creation_source%3Amonitor")
@@ -204,7 +204,9 @@ def test_a_monitor_recovery_closes_the_open_case_page(page: Any, server: Server)
 
     recovery = generic_body("OK", at="2026-11-20T09:30:00Z", delivery_id="browser-2")
     assert (
-        httpx.post(f"{server.url}/webhooks/generic", content=recovery, headers=auth).status_code
+        local_http.post(
+            f"{server.url}/webhooks/generic", content=recovery, headers=auth
+        ).status_code
         == 202
     )
 
@@ -227,7 +229,8 @@ def test_the_list_shows_a_new_case_without_a_reload(page: Any, server: Server) -
     )  # fmt: skip
     auth = {"Authorization": f"Bearer {WEBHOOK_TOKEN}"}
     assert (
-        httpx.post(f"{server.url}/webhooks/generic", content=alert, headers=auth).status_code == 202
+        local_http.post(f"{server.url}/webhooks/generic", content=alert, headers=auth).status_code
+        == 202
     )
     expect(page.locator("#results")).to_contain_text("queue:orders")
     assert page.evaluate("window.__notReloaded") is True

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import httpx
 
+from tests import local_http
+
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -76,7 +78,7 @@ def running(
         deadline = time.monotonic() + timeout
         while True:
             try:
-                if httpx.get(f"{base}/healthz").status_code == 200:
+                if local_http.get(f"{base}/healthz").status_code == 200:
                     break
             except httpx.TransportError:
                 pass

@@ -8,10 +8,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import httpx
 import pytest
 
 from bot.cli import main
+from tests import local_http
 from tests.web.server import WEBHOOK_TOKEN, casebot_server
 
 DELIVERIES = Path(__file__).resolve().parents[2] / "examples" / "deliveries"
@@ -24,14 +24,14 @@ def sent(migrated_database_url: str, capsys: pytest.CaptureFixture[str]) -> str:
     with casebot_server(migrated_database_url) as url:
         for file in sorted(DELIVERIES.glob("*.json")):
             source = file.name.split("-")[1]
-            response = httpx.post(
+            response = local_http.post(
                 f"{url}/webhooks/{source}",
                 content=file.read_bytes(),
                 headers={"Authorization": f"Bearer {WEBHOOK_TOKEN}"},
             )
             assert response.status_code == 202, response.text
         # The same generic delivery again: a duplicate of the first.
-        again = httpx.post(
+        again = local_http.post(
             f"{url}/webhooks/generic",
             content=(DELIVERIES / "05-generic-alert.json").read_bytes(),
             headers={"Authorization": f"Bearer {WEBHOOK_TOKEN}"},
@@ -90,7 +90,7 @@ def test_a_delivery_that_only_adds_to_a_case_is_listed_as_updating_it(
     alert["monitor"] = {**warn["monitor"], "message": "worse"}
     with casebot_server(sent) as url:
         for body in (warn, alert):
-            response = httpx.post(
+            response = local_http.post(
                 f"{url}/webhooks/generic",
                 json=body,
                 headers={"Authorization": f"Bearer {WEBHOOK_TOKEN}"},

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import threading
 
-import httpx
 import pytest
 from freezegun import freeze_time
 from sqlalchemy import Connection, Engine
@@ -15,6 +14,7 @@ from bot.cli import main
 from bot.core.cases import CaseEvent
 from bot.settings import Settings
 from bot.web.app import create_app
+from tests import local_http
 from tests.engine.builders import add_project, case_rows, generic_body, inbox_rows
 from tests.web.server import running
 
@@ -34,7 +34,7 @@ def failed_delivery(engine: Engine, migrated_database_url: str) -> int:
     settings = Settings(database_url=migrated_database_url, webhook_token=TOKEN)
     app = create_app(settings, case_listeners=[BrokenOutbox()])
     with running(app) as url:
-        response = httpx.post(
+        response = local_http.post(
             f"{url}/webhooks/generic",
             content=generic_body(delivery_id="d-1"),
             headers={"Authorization": f"Bearer {TOKEN}"},
@@ -115,7 +115,7 @@ def test_one_failing_delivery_does_not_take_the_others_with_it(
 
     def send(host: str) -> None:
         body = generic_body(group=(f"host:{host}",), delivery_id=host)
-        response = httpx.post(
+        response = local_http.post(
             f"{url}/webhooks/generic",
             content=body,
             headers={"Authorization": f"Bearer {TOKEN}"},

@@ -7,9 +7,9 @@ import shutil
 import sys
 from pathlib import Path
 
-import httpx
 import pytest
 
+from tests import local_http
 from tests.cli.processes import clean_environment, free_port, running
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -49,4 +49,4 @@ def test_make_run_listens_on_port_and_host_and_shows_the_example_project(
                 assert "Created project STORAGE (Storage)." in banner
             else:
                 assert "Project STORAGE (Storage) exists: nothing to add." in banner
-            assert httpx.get(f"{base}/metrics").status_code == 200
+            assert local_http.get(f"{base}/metrics").status_code == 200

@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from bot.cli import main
+from tests import local_http
 from tests.cli.processes import clean_environment, free_port, running
 
 SHARED = Path(__file__).resolve().parents[1] / "senders"
@@ -45,14 +46,14 @@ def test_serve_prints_urls_and_token_and_accepts_deliveries(tmp_path: Path) -> N
         deadline = time.monotonic() + 20
         while True:
             try:
-                if httpx.get(f"{base}/healthz").status_code == 200:
+                if local_http.get(f"{base}/healthz").status_code == 200:
                     break
             except httpx.TransportError:
                 pass
             assert time.monotonic() < deadline, "server did not come up"
             time.sleep(0.05)
         body = (SHARED / "alertmanager-v4-firing.json").read_bytes()
-        response = httpx.post(
+        response = local_http.post(
             f"{base}/webhooks/alertmanager?token={token}", content=body, timeout=10
         )
         assert response.status_code == 202
@@ -92,7 +93,7 @@ def test_the_banner_lists_every_entry_point_and_each_answers(tmp_path: Path) -> 
             if url != f"{base}/api/v2/cases":
                 assert url in banner, f"{url} is not in the banner:\n{banner}"
             if status is not None:
-                response = httpx.request(method, url, follow_redirects=True, timeout=10)
+                response = local_http.request(method, url, follow_redirects=True, timeout=10)
                 assert response.status_code == status, (url, response.text[:200])
         assert "casebot keys create --name scripts --scopes cases_read,cases_write" in banner
         assert "Slack    off (SLACK_BOT_TOKEN is not set); when on, Slack calls" in banner
@@ -106,9 +107,9 @@ def test_the_server_logs_one_line_per_request_without_secrets(tmp_path: Path) ->
     env = clean_environment(CASEBOT_WEBHOOK_TOKEN=secret)
     with running(command, cwd=tmp_path, env=env, base=base) as server:
         body = (SHARED / "alertmanager-v4-firing.json").read_bytes()
-        accepted = httpx.post(f"{base}/webhooks/alertmanager?token={secret}", content=body)
+        accepted = local_http.post(f"{base}/webhooks/alertmanager?token={secret}", content=body)
         assert accepted.status_code == 202
-        refused = httpx.get(
+        refused = local_http.get(
             f"{base}/api/v2/cases",
             headers={"DD-API-KEY": "k" * 32, "DD-APPLICATION-KEY": "a" * 40},
         )
@@ -137,7 +138,7 @@ def test_warning_log_level_turns_the_access_log_off(tmp_path: Path) -> None:
         sys.executable, "-m", "bot.cli", "serve", "--port", str(port), "--log-level", "warning",
     ]  # fmt: skip
     with running(command, cwd=tmp_path, env=clean_environment(), base=base) as server:
-        httpx.get(f"{base}/metrics")
+        local_http.get(f"{base}/metrics")
         server.process.send_signal(signal.SIGINT)
         rest, _ = server.process.communicate(timeout=20)
     assert '"path"' not in rest

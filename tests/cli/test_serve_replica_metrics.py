@@ -7,9 +7,9 @@ import sys
 from contextlib import ExitStack
 from pathlib import Path
 
-import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
+from tests import local_http
 from tests.cli.processes import clean_environment, free_port, running
 from tests.engine.builders import generic_body
 
@@ -35,7 +35,7 @@ def test_each_replica_names_itself_on_every_metric(tmp_path: Path) -> None:
             bases[name] = base
         for n, base in enumerate(bases.values()):
             body = generic_body(group=(f"host:web-{n}",), delivery_id=f"metrics-{n}")
-            answer = httpx.post(
+            answer = local_http.post(
                 f"{base}/webhooks/generic",
                 content=body,
                 headers={"Authorization": f"Bearer {TOKEN}"},
@@ -43,7 +43,7 @@ def test_each_replica_names_itself_on_every_metric(tmp_path: Path) -> None:
             )
             assert answer.status_code == 202, answer.text
         for name, base in bases.items():
-            text = httpx.get(f"{base}/metrics", timeout=10).text
+            text = local_http.get(f"{base}/metrics", timeout=10).text
             samples[name] = [
                 (s.name, s.labels, s.value)
                 for family in text_string_to_metric_families(text)

@@ -25,6 +25,7 @@ from sqlalchemy import select
 from bot.db.engine import make_engine
 from bot.db.inbox import inbox
 from bot.db.slack_tables import slack_messages, slack_outbox
+from tests import local_http
 from tests.databases import postgres_database, postgres_server_url, sqlite_url
 from tests.fakes.slack_api import Call, FakeSlack, running_fake_slack
 from tests.replicas.harness import WEBHOOK_TOKEN, Monitor, Replica, replica_environment
@@ -88,7 +89,7 @@ class Load:
     def _client(self) -> None:
         url = f"{self.replica.base}/webhooks/generic"
         headers = {"Authorization": f"Bearer {WEBHOOK_TOKEN}"}
-        with httpx.Client(timeout=30) as http:
+        with local_http.Client(timeout=30) as http:
             while not self.stop.is_set():
                 n = next(self._serial)
                 body = self.monitor.body(n % GROUPS, "Alert" if n // GROUPS % 2 == 0 else "OK")

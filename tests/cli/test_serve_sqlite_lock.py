@@ -15,6 +15,7 @@ import httpx
 
 from bot.db.engine import make_engine
 from bot.db.inbox import inbox
+from tests import local_http
 from tests.cli.processes import clean_environment, free_port, running
 from tests.engine.builders import count, generic_body
 
@@ -34,7 +35,7 @@ def test_a_write_lock_held_elsewhere_is_answered_503_within_the_bound(tmp_path: 
 
     def deliver(n: int) -> tuple[httpx.Response, float]:
         started = time.monotonic()
-        response = httpx.post(
+        response = local_http.post(
             f"{base}/webhooks/generic",
             content=generic_body(group=(f"host:web-{n}",), delivery_id=f"lock-{n}"),
             headers=headers,
@@ -51,7 +52,7 @@ def test_a_write_lock_held_elsewhere_is_answered_503_within_the_bound(tmp_path: 
                 answers = list(pool.map(deliver, range(1, SENDERS + 1)))
             # Answered while the lock is still held: released only now.
             still_held = other.in_transaction
-            ready = httpx.get(f"{base}/readyz", timeout=10)
+            ready = local_http.get(f"{base}/readyz", timeout=10)
         finally:
             other.execute("COMMIT")
             other.close()

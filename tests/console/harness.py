@@ -18,6 +18,7 @@ from bot.services.accounts import AccountService
 from bot.services.cases import CaseListener
 from bot.settings import Settings
 from bot.web.app import create_app
+from tests import local_http
 
 PASSWORD = "correct horse battery staple"
 WEBHOOK_TOKEN = "test-webhook-token-0123456789"
@@ -92,7 +93,7 @@ def console(
 
 def signed_in(base_url: str, email: str) -> httpx.Client:
     """A client of a running server with `email`'s session, as the sign-in form makes it."""
-    client = httpx.Client(base_url=base_url, timeout=10)
+    client = local_http.Client(base_url=base_url, timeout=10)
     form = client.get("/login").text
     data = {"email": email, "password": PASSWORD, "csrf_token": csrf_of(form)}
     assert client.post("/login", data=data).status_code == 303

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-import httpx
 import pytest
 from sqlalchemy import Engine
 
 from bot.db.engine import make_engine
 from bot.settings import Settings
 from bot.web.app import create_app
+from tests import local_http
 from tests.console.harness import WEBHOOK_TOKEN, add_account, signed_in, stream_events
 from tests.engine.builders import add_project, generic_body
 from tests.web.server import running
@@ -35,7 +35,9 @@ def test_a_monitor_recovery_reaches_the_open_case_and_the_list(
 ) -> None:
     url, _engine = server
     alert = generic_body("Alert", at="2026-11-20T09:00:00Z", delivery_id="live-1")
-    assert httpx.post(f"{url}/webhooks/generic", content=alert, headers=AUTH).status_code == 202
+    assert (
+        local_http.post(f"{url}/webhooks/generic", content=alert, headers=AUTH).status_code == 202
+    )
     page, listing = signed_in(url, "rita@example.com"), signed_in(url, "rita@example.com")
     with (
         page.stream("GET", "/cases/OPS-1/events") as case_stream,
@@ -46,7 +48,7 @@ def test_a_monitor_recovery_reaches_the_open_case_and_the_list(
         assert next(case_events) == ("", "")  # connected (the retry advice)
         assert next(list_events) == ("", "")
         recovery = generic_body("OK", at="2026-11-20T09:30:00Z", delivery_id="live-2")
-        answer = httpx.post(f"{url}/webhooks/generic", content=recovery, headers=AUTH)
+        answer = local_http.post(f"{url}/webhooks/generic", content=recovery, headers=AUTH)
         assert answer.status_code == 202
         event, version = next(case_events)
         assert event == "changed" and int(version) > 1
@@ -59,5 +61,5 @@ def test_a_monitor_recovery_reaches_the_open_case_and_the_list(
 
 def test_a_stream_needs_a_session(server: tuple[str, Engine]) -> None:
     url, _engine = server
-    answer = httpx.get(f"{url}/cases/events")
+    answer = local_http.get(f"{url}/cases/events")
     assert answer.status_code == 303

@@ -10,7 +10,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
 import pytest
 from datadog_api_client import ApiClient, Configuration
 from datadog_api_client.exceptions import NotFoundException
@@ -30,6 +29,7 @@ from datadog_api_client.v2.models import (
     IssueUpdateStateRequestDataType,
 )
 
+from tests import local_http
 from tests.api.server import Keys, casebot_app, key_pair, running
 from tests.errortracking.client import ALL_SCOPES
 
@@ -47,7 +47,7 @@ class Served:
                 "attributes": {"service": service, "error_type": error_type, **attributes},
             }
         }
-        response = httpx.post(
+        response = local_http.post(
             f"{self.base_url}/api/v2/error-tracking/events", json=body, headers=self.keys.headers
         )
         assert response.status_code in (200, 201), response.text

@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-import httpx
 import pytest
 from datadog_api_client import ApiClient, Configuration
 from datadog_api_client.exceptions import ApiException
@@ -28,6 +27,7 @@ from datadog_api_client.v2.models import (
     ProjectUpdateRequest,
 )
 
+from tests import local_http
 from tests.api.server import NEW_CASE_BODY, Keys, casebot_app, key_pair, running
 
 
@@ -123,14 +123,18 @@ def test_casebots_own_settings(served: tuple[CaseManagementApi, Keys, str]) -> N
         "close_stale_groups": True,
     }
     body = {"data": {"type": "project", "attributes": {"settings": {"casebot_lifecycle": own}}}}
-    answer = httpx.patch(f"{base_url}/api/v2/cases/projects/OPS", json=body, headers=keys.headers)
+    answer = local_http.patch(
+        f"{base_url}/api/v2/cases/projects/OPS", json=body, headers=keys.headers
+    )
     assert answer.status_code == 200, answer.text
     settings = answer.json()["data"]["attributes"]["settings"]
     assert settings["casebot_lifecycle"] == own
     assert settings["integration_monitor"]["auto_resolve_enabled"] is True
     # `never` is auto-resolve off, either way it is said; saying both differently is refused.
     body["data"]["attributes"]["settings"] = {"casebot_lifecycle": {"auto_close_mode": "never"}}
-    answer = httpx.patch(f"{base_url}/api/v2/cases/projects/OPS", json=body, headers=keys.headers)
+    answer = local_http.patch(
+        f"{base_url}/api/v2/cases/projects/OPS", json=body, headers=keys.headers
+    )
     assert (
         answer.json()["data"]["attributes"]["settings"]["integration_monitor"][
             "auto_resolve_enabled"
@@ -141,7 +145,9 @@ def test_casebots_own_settings(served: tuple[CaseManagementApi, Keys, str]) -> N
         "casebot_lifecycle": {"auto_close_mode": "always"},
         "integration_monitor": {"auto_resolve_enabled": False},
     }
-    answer = httpx.patch(f"{base_url}/api/v2/cases/projects/OPS", json=body, headers=keys.headers)
+    answer = local_http.patch(
+        f"{base_url}/api/v2/cases/projects/OPS", json=body, headers=keys.headers
+    )
     assert answer.status_code == 400
     assert "contradicts casebot_lifecycle.auto_close_mode" in answer.json()["errors"][0]
 
@@ -159,7 +165,7 @@ def test_a_self_assigned_open_case_moves_to_in_progress(
             )
         ),
     )
-    created = httpx.post(f"{base_url}/api/v2/cases", json=NEW_CASE_BODY, headers=keys.headers)
+    created = local_http.post(f"{base_url}/api/v2/cases", json=NEW_CASE_BODY, headers=keys.headers)
     case_id = created.json()["data"]["id"]
     assign = CaseAssignRequest(
         data=CaseAssign(

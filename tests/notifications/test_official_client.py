@@ -8,7 +8,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-import httpx
 import pytest
 from datadog_api_client import ApiClient, Configuration
 from datadog_api_client.exceptions import ForbiddenException, NotFoundException
@@ -47,6 +46,7 @@ from sqlalchemy import Engine
 from bot.core.cases import Actor
 from bot.db.engine import make_engine
 from bot.services.destinations import Destinations
+from tests import local_http
 from tests.api.server import Keys, casebot_app, key_pair, running
 from tests.builders import make_case, make_project, make_user
 
@@ -234,7 +234,7 @@ def test_bad_rules_are_refused_naming_the_member(
 ) -> None:
     with served.engine.begin() as conn:
         project = make_project(conn)
-    answer = httpx.post(
+    answer = local_http.post(
         f"{served.base_url}/api/v2/cases/projects/{project.id}/notification_rules",
         json={"data": {"type": "notification_rule", "attributes": attributes}},
         headers=served.keys.headers,

@@ -19,6 +19,7 @@ from bot.notify.settings import NotifySettings
 from bot.services.notification_rules import Watchers
 from bot.settings import Settings
 from bot.web.app import create_app
+from tests import local_http
 from tests.api.server import STANDARD_TYPE_ID, WEBHOOK_TOKEN, key_pair, running
 from tests.builders import make_project, make_user
 from tests.fakes.receivers import HttpReceiver, MailReceiver, http_receiver, mail_receiver
@@ -68,7 +69,7 @@ def test_api_changes_notify_rules_and_watchers_but_not_their_author(
     )
     try:
         with running(create_app(settings)) as base_url:
-            api = httpx.Client(base_url=f"{base_url}/api/v2", headers=keys.headers)
+            api = local_http.Client(base_url=f"{base_url}/api/v2", headers=keys.headers)
             case = _created(api, "DB down", "P1")
             _created(api, "Slow page", "P3")
             wait_settled(engine, sent=3)

@@ -31,6 +31,7 @@ from sqlalchemy import Engine, text
 
 from bot.db.case_notices import APPLICATION_NAME
 from bot.services import outbox
+from tests import local_http
 from tests.api.server import STANDARD_TYPE_ID, Keys, key_pair
 from tests.cli.processes import clean_environment, free_port
 from tests.console.harness import add_account
@@ -113,7 +114,7 @@ class Replica:
         while True:
             assert self.process.poll() is None, f"{self.name} stopped:\n{self.output()}"
             try:
-                if httpx.get(f"{self.base}/healthz", timeout=2).status_code == 200:
+                if local_http.get(f"{self.base}/healthz", timeout=2).status_code == 200:
                     return
             except httpx.TransportError:
                 pass
@@ -140,7 +141,7 @@ class Replica:
 
     def metrics(self, name: str, label: str) -> dict[str, float]:
         """The samples of metric `name` on /metrics, by the value of `label`."""
-        text = httpx.get(f"{self.base}/metrics", timeout=10).text
+        text = local_http.get(f"{self.base}/metrics", timeout=10).text
         return {
             sample.labels[label]: sample.value
             for family in text_string_to_metric_families(text)
@@ -184,7 +185,7 @@ class People:
 
     def case_api(self, replica: Replica) -> httpx.Client:
         """The case API of `replica`, with the key pair."""
-        return httpx.Client(
+        return local_http.Client(
             base_url=f"{replica.base}/api/v2", headers=self.keys.headers, timeout=10
         )
 
@@ -219,7 +220,7 @@ class Monitor:
     def __init__(self, name: str = "orders-api-5xx") -> None:
         self.name = name
         self._serial = itertools.count(1)
-        self.http = httpx.Client(timeout=10)
+        self.http = local_http.Client(timeout=10)
 
     def body(self, group: int, state: str, *, previous: str | None = None) -> dict[str, Any]:
         at = datetime(2026, 11, 20, 16, 0, tzinfo=UTC) + timedelta(seconds=next(_clock))

@@ -12,7 +12,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from freezegun import freeze_time
 from sqlalchemy import Engine
@@ -26,6 +25,7 @@ from bot.pipeline import Pipeline
 from bot.services.cases import CaseService
 from bot.services.downtimes import DowntimeService, downtimes_changed
 from bot.services.projects import ProjectService
+from tests import local_http
 from tests.api.server import casebot_app, key_pair, running
 from tests.lifecycle.recordings import record, replay
 
@@ -208,7 +208,7 @@ def test_the_api_answers_the_same_report(served: tuple[str, dict[str, str]]) -> 
     base_url, headers = served
     # The server's clock is the real one: ask for a period that reaches back to the history.
     days = (datetime.now(UTC) - END).days + 31
-    answer = httpx.get(f"{base_url}/api/v2/reports/noise?since={days}d", headers=headers)
+    answer = local_http.get(f"{base_url}/api/v2/reports/noise?since={days}d", headers=headers)
     assert answer.status_code == 200, answer.text
     found: list[dict[str, Any]] = answer.json()["data"]
     assert [m["attributes"] for m in found] == EXPECTED
@@ -218,6 +218,6 @@ def test_the_api_answers_the_same_report(served: tuple[str, dict[str, str]]) -> 
         "generic:db",
         "generic:queue",
     ]
-    refused = httpx.get(f"{base_url}/api/v2/reports/noise?since=soon", headers=headers)
+    refused = local_http.get(f"{base_url}/api/v2/reports/noise?since=soon", headers=headers)
     assert refused.status_code == 400
     assert refused.json() == {"errors": ["since must be a span like 30d, 12h or 2w, got 'soon'"]}

@@ -26,6 +26,7 @@ from bot.notify.settings import NotifySettings
 from bot.settings import Settings
 from bot.slack.settings import SlackSettings
 from bot.web.app import create_app
+from tests import local_http
 from tests.api.server import running
 from tests.fakes.slack_api import Call, FakeSlack
 from tests.fakes.slack_signing import interactive_body, signed_headers
@@ -315,7 +316,10 @@ def slack_server(
     )
     engine = make_engine(database_url)
     try:
-        with running(create_app(settings)) as url, httpx.Client(base_url=url, timeout=10) as http:
+        with (
+            running(create_app(settings)) as url,
+            local_http.Client(base_url=url, timeout=10) as http,
+        ):
             yield Client(url, fake, engine, http)
     finally:
         engine.dispose()

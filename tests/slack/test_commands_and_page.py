@@ -6,11 +6,11 @@ import time
 from collections.abc import Iterator
 from urllib.parse import parse_qs, urlsplit
 
-import httpx
 import pytest
 from sqlalchemy import select
 
 from bot.db.cases import cases
+from tests import local_http
 from tests.api.server import running
 from tests.builders import make_project
 from tests.fakes.slack_api import FakeSlack
@@ -141,8 +141,8 @@ def test_without_slack_settings_the_server_runs_and_says_slack_is_off(
 
     settings = Settings(database_url=migrated_database_url, webhook_token="t" * 20)
     with caplog.at_level("WARNING"), running(create_app(settings)) as url:
-        answer = httpx.post(f"{url}/slack/events", content="{}")
-        health = httpx.get(f"{url}/healthz")
+        answer = local_http.post(f"{url}/slack/events", content="{}")
+        health = local_http.get(f"{url}/healthz")
     assert health.status_code == 200
     assert answer.status_code == 404
     assert answer.json() == {"error": "Slack is off: SLACK_BOT_TOKEN is not set"}

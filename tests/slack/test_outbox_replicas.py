@@ -11,7 +11,6 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from datetime import timedelta
 
-import httpx
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import Engine, select
 
@@ -21,6 +20,7 @@ from bot.services import outbox
 from bot.slack.channels import ChannelDirectory
 from bot.slack.sender import OutboxSender, SenderTiming
 from bot.slack.web_calls import TAG_EVENT
+from tests import local_http
 from tests.fakes.slack_api import FakeSlack
 from tests.slack.outbox_rows import make_group, now, text_message
 from tests.slack.running import running_in_thread
@@ -140,7 +140,7 @@ def test_a_post_whose_holder_died_is_found_in_slack_not_posted_again(
             conn, head.item.id, holder="dead", now=now(), lease=timedelta(seconds=0.5)
         )
         assert claim is not None
-    answer = httpx.post(
+    answer = local_http.post(
         fake_slack.url + "chat.postMessage",
         json={
             "channel": "C07OPSALRT",

@@ -14,6 +14,7 @@ from starlette.types import ASGIApp
 
 from bot.settings import Settings
 from bot.web.app import create_app
+from tests import local_http
 
 WEBHOOK_TOKEN = "test-webhook-token-0123456789"
 
@@ -48,7 +49,7 @@ def casebot_server(database_url: str) -> Iterator[str]:
 
 def post_json(base_url: str, source: str, body: object) -> httpx.Response:
     """POST `body` as JSON to `/webhooks/<source>` with the webhook token."""
-    return httpx.post(
+    return local_http.post(
         f"{base_url}/webhooks/{source}",
         content=orjson.dumps(body),
         headers={"Authorization": f"Bearer {WEBHOOK_TOKEN}"},

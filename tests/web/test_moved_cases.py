@@ -8,12 +8,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-import httpx
 import pytest
 from sqlalchemy import Engine
 
 from bot.settings import Settings
 from bot.web.app import create_app
+from tests import local_http
 from tests.api.server import key_pair
 from tests.engine.builders import add_project, case_rows, generic_body
 from tests.web.server import running
@@ -27,7 +27,7 @@ class Server:
     api_headers: dict[str, str]
 
     def deliver(self, state: str, at: str, message: str) -> None:
-        response = httpx.post(
+        response = local_http.post(
             f"{self.url}/webhooks/generic",
             content=generic_body(state, at=at, message=message),
             headers={"Authorization": f"Bearer {TOKEN}"},
@@ -36,7 +36,7 @@ class Server:
         assert response.json()["outcome"] == "processed", response.json()
 
     def move(self, case_key: str, project_key: str) -> str:
-        response = httpx.patch(
+        response = local_http.patch(
             f"{self.url}/api/v2/cases/{case_key}/relationships/project",
             json={"data": {"id": project_key, "type": "project"}},
             headers=self.api_headers,

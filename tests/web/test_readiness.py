@@ -16,6 +16,7 @@ from bot.db.migrate import alembic_config, shipped_heads
 from bot.settings import Settings
 from bot.web.app import create_app
 from bot.web.monitoring import READY_DATABASE_SECONDS
+from tests import local_http
 from tests.databases import postgres_database, postgres_server_url
 from tests.fakes.tcp_proxy import tcp_proxy
 from tests.web.server import WEBHOOK_TOKEN, running
@@ -26,16 +27,16 @@ def test_readyz_answers_503_while_the_schema_is_not_this_versions(
 ) -> None:
     settings = Settings(database_url=migrated_database_url, webhook_token=WEBHOOK_TOKEN)
     with running(create_app(settings)) as url:
-        ready = httpx.get(f"{url}/readyz")
+        ready = local_http.get(f"{url}/readyz")
         assert (ready.status_code, ready.json()) == (200, {"status": "ready"})
 
         behind = _one_migration_behind()
         _stamp(engine, behind)
-        answer = httpx.get(f"{url}/readyz")
-        health = httpx.get(f"{url}/healthz")
+        answer = local_http.get(f"{url}/readyz")
+        health = local_http.get(f"{url}/healthz")
 
         _stamp(engine, sorted(shipped_heads()))
-        again = httpx.get(f"{url}/readyz")
+        again = local_http.get(f"{url}/readyz")
 
     assert answer.status_code == 503, answer.text
     assert answer.headers["retry-after"] == "1"
@@ -62,15 +63,15 @@ def test_readyz_answers_503_while_the_database_is_unreachable() -> None:
                 webhook_token=WEBHOOK_TOKEN,
             )
             with running(create_app(settings)) as url:
-                ready = httpx.get(f"{url}/readyz")
+                ready = local_http.get(f"{url}/readyz")
                 proxy.hold()
                 hung = [_timed(f"{url}/readyz") for _ in range(2)]
                 proxy.release()
                 proxy.cut()
                 started = time.monotonic()
-                cut_off = httpx.get(f"{url}/readyz", timeout=30)
+                cut_off = local_http.get(f"{url}/readyz", timeout=30)
                 waited = time.monotonic() - started
-                health = httpx.get(f"{url}/healthz")
+                health = local_http.get(f"{url}/healthz")
                 proxy.mend()
                 again = _ready_again(url)
 
@@ -103,7 +104,7 @@ def _stamp(engine: Engine, revisions: list[str]) -> None:
 
 def _timed(url: str) -> tuple[httpx.Response, float]:
     started = time.monotonic()
-    answer = httpx.get(url, timeout=30)
+    answer = local_http.get(url, timeout=30)
     return answer, time.monotonic() - started
 
 
@@ -111,7 +112,7 @@ def _ready_again(url: str) -> httpx.Response:
     """/readyz once the database is back (the pool drops the connections that were cut)."""
     deadline = time.monotonic() + 20
     while True:
-        answer = httpx.get(f"{url}/readyz", timeout=30)
+        answer = local_http.get(f"{url}/readyz", timeout=30)
         if answer.status_code == 200 or time.monotonic() > deadline:
             return answer
         time.sleep(0.1)

@@ -15,6 +15,7 @@ from bot.db.inbox import inbox
 from bot.settings import ConfigError, Settings
 from bot.sources.config import GrafanaConfig, SourcesConfig
 from bot.web.app import create_app
+from tests import local_http
 from tests.engine.builders import (
     add_project,
     case_rows,
@@ -41,7 +42,7 @@ def base_url(engine: Engine, migrated_database_url: str) -> Iterator[str]:
 
 def post(base_url: str, source: str, body: bytes, **kwargs: object) -> httpx.Response:
     headers = kwargs.pop("headers", AUTH)
-    return httpx.post(f"{base_url}/webhooks/{source}", content=body, headers=headers, **kwargs)  # type: ignore[arg-type]
+    return local_http.post(f"{base_url}/webhooks/{source}", content=body, headers=headers, **kwargs)  # type: ignore[arg-type]
 
 
 def test_accepted_delivery_answers_202_after_storing_and_opens_a_case(
@@ -72,7 +73,7 @@ def test_accepted_delivery_answers_202_after_storing_and_opens_a_case(
 def test_wrong_token_is_401_and_nothing_is_stored(
     base_url: str, engine: Engine, headers: dict[str, str], query: str
 ) -> None:
-    response = httpx.post(
+    response = local_http.post(
         f"{base_url}/webhooks/generic{query}", content=generic_body(), headers=headers
     )
     assert response.status_code == 401
@@ -81,7 +82,7 @@ def test_wrong_token_is_401_and_nothing_is_stored(
 
 
 def test_token_in_query_is_accepted(base_url: str) -> None:
-    response = httpx.post(f"{base_url}/webhooks/generic?token={TOKEN}", content=generic_body())
+    response = local_http.post(f"{base_url}/webhooks/generic?token={TOKEN}", content=generic_body())
     assert response.status_code == 202
 
 
@@ -151,7 +152,7 @@ def test_concurrent_first_alerts_for_one_group_open_one_case(base_url: str, engi
 
     def send(n: int) -> None:
         body = generic_body(at=f"2026-11-20T09:00:{n:02d}Z", delivery_id=f"burst-{n}")
-        with httpx.Client() as client:
+        with local_http.Client() as client:
             barrier.wait()
             statuses.append(
                 client.post(f"{base_url}/webhooks/generic", content=body, headers=AUTH).status_code
@@ -170,8 +171,8 @@ def test_concurrent_first_alerts_for_one_group_open_one_case(base_url: str, engi
 def test_healthz_and_metrics(base_url: str) -> None:
     post(base_url, "generic", generic_body())
     post(base_url, "generic", b"[]")
-    assert httpx.get(f"{base_url}/healthz").json() == {"status": "ok"}
-    metrics = httpx.get(f"{base_url}/metrics")
+    assert local_http.get(f"{base_url}/healthz").json() == {"status": "ok"}
+    metrics = local_http.get(f"{base_url}/metrics")
     assert metrics.headers["content-type"].startswith("text/plain")
     # Read as Prometheus reads it: label order within a sample is not significant.
     samples = _samples(metrics.text)
