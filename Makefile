@@ -39,22 +39,26 @@ run: $(STAMP)
 # browser is made once) unless it says its tests may spread (tests/conftest.py).
 PYTEST_WORKERS ?= 4
 
-# The OpenAPI fuzzing runs beside the other tests, in one process of its own: Schemathesis
-# builds its cases while collecting (half a minute of CPU), which every worker of the
-# main run would otherwise repeat. Its report follows the main run's; either failing
-# fails the target.
+# The OpenAPI fuzzing runs beside everything else, in one process of its own, started
+# first: the checks before the main run (ruff, mypy, mkdocs) use one core, and the
+# fuzzing takes the other. Schemathesis builds its cases while collecting (a quarter of
+# its CPU), which every worker of the main run would otherwise repeat. Its report follows
+# the main run's; any step failing fails the target (a failed check stops the fuzzing).
 FUZZ := tests/api/test_openapi_fuzz.py
 
 test: $(STAMP)
-	$(BIN)/ruff check .
-	$(BIN)/mypy
-	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
 	@log=$$(mktemp); \
 	$(BIN)/pytest $(FUZZ) > $$log 2>&1 & fuzz=$$!; \
+	report() { echo; echo "$(BIN)/pytest $(FUZZ) (beside the steps above)"; cat $$log; rm -f $$log; }; \
+	checks() { \
+		echo "$(BIN)/ruff check ." && $(BIN)/ruff check . && \
+		echo "$(BIN)/mypy" && $(BIN)/mypy && \
+		echo "$(BIN)/mkdocs build --strict" && NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict; \
+	}; \
+	if ! checks; then kill $$fuzz 2>/dev/null; wait $$fuzz; rm -f $$log; exit 1; fi; \
 	echo "$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup --no-loadscope-reorder --ignore $(FUZZ)"; \
 	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup --no-loadscope-reorder --ignore $(FUZZ); \
-	main=$$?; wait $$fuzz; fuzzed=$$?; \
-	echo; echo "$(BIN)/pytest $(FUZZ) (beside the run above)"; cat $$log; rm -f $$log; \
+	main=$$?; wait $$fuzz; fuzzed=$$?; report; \
 	test $$main -eq 0 && test $$fuzzed -eq 0
 
 # The documentation site at http://127.0.0.1:8000 while you edit docs/.
