@@ -18,7 +18,6 @@ from bot.cli.db import add_database_option, open_database
 from bot.errortracking import with_issue_sync
 from bot.pipeline import Pipeline
 from bot.pipeline.tick import tick
-from bot.services.shared_case_feed import page_notices
 from bot.settings import ConfigError, Settings
 
 
@@ -62,10 +61,9 @@ def run(args: argparse.Namespace) -> int:
         slack = (
             slack_server.outbound(settings.slack, engine, links) if settings.slack.enabled else None
         )
-        # Slack's messages and the servers' open pages follow what the round changes.
-        listeners = with_issue_sync(
-            [*(slack.case_listeners if slack else ()), *page_notices(engine)]
-        )
+        # Slack's messages follow what the round changes; on PostgreSQL the servers'
+        # open pages do too (the database tells them: bot/services/shared_case_feed.py).
+        listeners = with_issue_sync([*(slack.case_listeners if slack else ())])
         pipeline = Pipeline(
             sources=settings.sources,
             case_listeners=listeners,

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 SCRIPT_LOCATION = "bot.db:migrations"
 # The head revisions of bot/db/migrations/versions/: a new revision updates this.
-HEADS = frozenset({"0010_notifications"})
+HEADS = frozenset({"0011_case_notices"})
 
 _VERSIONS = text("SELECT version_num FROM alembic_version")
 

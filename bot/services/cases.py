@@ -18,6 +18,7 @@ database errors caused by bad input never escape as they are.
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -127,12 +128,12 @@ class CaseService(MonitorChanges):
         for user_id in (assignee_id, created_by):
             if user_id is not None:
                 self._require_user(user_id)
-        number = self._next_number(target)
+        # Numbered as it is stored (below): 0 and an empty key until then.
         case = Case(
             id=new_case_id(self.now),
             project_id=target.id,
-            number=number,
-            key=case_key(target.key, number),
+            number=0,
+            key="",
             title=clean_title,
             description=clean_description,
             type=case_type,
@@ -151,9 +152,14 @@ class CaseService(MonitorChanges):
             first_worked_at=self.now if actor.source in PERSON_SOURCES else None,
         )
         if self.batch is not None:
+            number = self._next_number(target)
+            case = dataclasses.replace(case, number=number, key=case_key(target.key, number))
             self.batch.rows.add_case(case)
         else:
-            case_store.insert_case(self.conn, case)
+            stored = case_store.insert_numbered_case(self.conn, case, target.key)
+            if stored is None:
+                raise ProjectNotFound(target.id)
+            case = stored
         self._created.add(case.id)
         self._record(
             case, None, TimelineKind.CREATED, actor, f"Case {case.key} created", {"key": case.key}

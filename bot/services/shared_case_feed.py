@@ -1,11 +1,15 @@
 """The case feed of every server on one PostgreSQL database.
 
-`publish` sends a small notice (the case's id and key, and the timeline entry)
-with PostgreSQL's NOTIFY inside the transaction of the change, so it is delivered
-when that transaction commits, to every server, this one included. Each server
-LISTENs on one connection of its own (`running()`) and hands what it hears to its
-subscribers, which read the case anew from the database: the notice only says
-where to look.
+A change's notice (the case's id and key, and the timeline entry) is sent by the
+database itself: every statement that appends timeline entries NOTIFYs one notice
+per entry, inside its transaction (a trigger, bot/db/migrations/versions/
+0011_case_notices.py), so it is delivered when that transaction commits, to every
+server, this one included, whichever process made the change (a server, `casebot
+tick`, any command). No case listener sends them, and no statement of casebot's own:
+a change costs no round trip for its notice. `publish` sends notices by hand (the
+same ones; tests use it). Each server LISTENs on one connection of its own
+(`running()`) and hands what it hears to its subscribers, which read the case anew
+from the database: the notice only says where to look.
 
 When the listening connection is lost, notices sent until it is back are lost
 with it: once it listens again, every subscriber is told it missed changes
@@ -14,9 +18,8 @@ with a backoff that starts at `RETRY_FIRST_SECONDS` and doubles up to
 `RETRY_MAX_SECONDS`.
 
 `case_feed_for(engine)` chooses: this feed on PostgreSQL, `LocalCaseFeed` on
-SQLite (one process serves a SQLite database's pages). A command that changes
-cases (`casebot tick`) serves no page but tells the servers' pages with
-`page_notices(engine)`.
+SQLite (one process serves a SQLite database's pages, which hear of changes from its
+case listener).
 """
 
 from __future__ import annotations
@@ -34,12 +37,10 @@ from sqlalchemy import Connection, Engine
 from bot.db import case_notices
 from bot.services.case_feed import (
     CaseChange,
-    CaseFeedListener,
     LocalCaseFeed,
     Subscribers,
     Subscription,
 )
-from bot.services.cases import CaseListener
 
 log = logging.getLogger(__name__)
 
@@ -54,15 +55,6 @@ def case_feed_for(engine: Engine) -> LocalCaseFeed | SharedCaseFeed:
     if case_notices.supported(engine):
         return SharedCaseFeed(engine)
     return LocalCaseFeed()
-
-
-def page_notices(engine: Engine) -> tuple[CaseListener, ...]:
-    """For a process that serves no pages (a command): the case listener that tells
-    the pages of every server of its changes, on PostgreSQL. None on SQLite: there
-    only the serving process's own changes reach its pages."""
-    if case_notices.supported(engine):
-        return (CaseFeedListener(SharedCaseFeed(engine)),)
-    return ()
 
 
 def notice_of(change: CaseChange) -> str:

@@ -28,7 +28,7 @@ from bot.errortracking import with_issue_sync
 from bot.notify.runtime import Notifications
 from bot.notify.slack_dm import SlackDm
 from bot.pipeline import Pipeline
-from bot.services.case_feed import CaseFeed, CaseFeedListener
+from bot.services.case_feed import CaseFeed, CaseFeedListener, LocalCaseFeed
 from bot.services.cases import CaseListener
 from bot.services.shared_case_feed import case_feed_for
 from bot.settings import Settings
@@ -158,10 +158,10 @@ def assemble_case_listeners(
 ) -> tuple[CaseListener, ...]:
     """Every case listener of the app, in the order they hear a change: error tracking's
     issue sync (it tells the others of the entries it writes), the caller's, Slack's (the
-    alert and issue messages) and the console's live feed."""
-    return with_issue_sync(
-        [*given, *(slack.case_listeners if slack else ()), CaseFeedListener(feed)]
-    )
+    alert and issue messages) and, on SQLite, the console's live feed (on PostgreSQL the
+    database sends the feed's notices itself: bot/services/shared_case_feed.py)."""
+    pages = [CaseFeedListener(feed)] if isinstance(feed, LocalCaseFeed) else []
+    return with_issue_sync([*given, *(slack.case_listeners if slack else ()), *pages])
 
 
 def _database(settings: Settings, engine: Engine | None, migrate: bool) -> Engine:

@@ -23,8 +23,9 @@ from bot.db.engine import make_engine
 from bot.db.migrate import upgrade
 from bot.services.case_feed import CaseChange, LocalCaseFeed, Subscription
 from bot.services.case_reader import CaseReader
+from bot.services.cases import CaseService
 from bot.services.shared_case_feed import SharedCaseFeed, case_feed_for, change_of, notice_of
-from tests.builders import make_case, make_project
+from tests.builders import API, NOW, make_case, make_project
 from tests.databases import sqlite_url
 from tests.replicas.harness import cut_listeners, empty_postgres_database
 
@@ -169,6 +170,39 @@ def test_a_case_casebot_tick_closes_reaches_the_pages_of_the_servers(engine: Eng
     asyncio.run(scenario())
     with engine.connect() as conn:
         assert CaseReader(conn).get(case.id).status is CaseStatus.CLOSED
+
+
+@pytest.mark.postgres
+def test_the_database_sends_the_notices_of_changes_whoever_makes_them(engine: Engine) -> None:
+    """No case listener is needed: every timeline entry a statement appends is notified
+    by the database, in order, when its transaction commits (a command's changes too)."""
+    upgrade(engine)
+    with engine.begin() as conn:
+        project = make_project(conn, key="OPS")
+    feed = SharedCaseFeed(engine)
+
+    def change_cases() -> list[CaseChange]:
+        with engine.begin() as conn:
+            # A service told of no listener, as a command's is.
+            service = CaseService(conn, now=NOW)
+            case = service.create_case(project=project, title="Disk full", actor=API)
+            service.comment(case, "looking", actor=API)
+            entries = [entry.id for entry in service.timeline(case.id)]
+        with engine.connect() as conn, conn.begin() as undone:
+            CaseService(conn, now=NOW).comment(case, "never heard", actor=API)
+            undone.rollback()
+        return [CaseChange(case.id, case.key, entry) for entry in entries]
+
+    async def scenario() -> None:
+        async with feed.running(), feed.subscribe() as changes:
+            made = await asyncio.to_thread(change_cases)
+            assert [await heard(changes) for _ in made] == made
+            # The rolled-back comment was never told: the next notice is a later change's.
+            later = change(99)
+            await publish(feed, engine, later)
+            assert await heard(changes) == later
+
+    asyncio.run(scenario())
 
 
 def test_sqlite_keeps_the_feed_of_one_process(tmp_path: Path) -> None:
