@@ -10,6 +10,12 @@ listens again must read what it shows anew.
 
 A payload is short text (PostgreSQL's limit is 8,000 bytes); what it says belongs to
 the caller.
+
+The notices of case changes are sent by the database itself: `TRIGGER_DDL` notifies
+each timeline entry a statement appends (the case's id and key, and the entry's id).
+Revision 0011 creates it in a migrated database (with its own copy of the text, as a
+revision never changes); `bot.db.cases` creates it with the table in a database made
+from the table modules.
 """
 
 from __future__ import annotations
@@ -37,6 +43,28 @@ _KEEPALIVES = {
     "keepalives_count": 3,
 }
 CONNECT_TIMEOUT_SECONDS = 10
+
+TRIGGER_DDL = (
+    f"""
+CREATE FUNCTION casebot_case_notices() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    -- In the entries' order: the subquery sorts, the outer query notifies.
+    PERFORM pg_notify('{CHANNEL}', n.payload)
+       FROM (SELECT json_build_object('case', e.case_id, 'key', c.key, 'entry', e.id)::text
+                    AS payload
+               FROM new_entries AS e JOIN cases AS c ON c.id = e.case_id
+              ORDER BY e.id) AS n;
+    RETURN NULL;
+END
+$$
+""",
+    """
+CREATE TRIGGER case_timeline_notices
+    AFTER INSERT ON case_timeline
+    REFERENCING NEW TABLE AS new_entries
+    FOR EACH STATEMENT EXECUTE FUNCTION casebot_case_notices()
+""",
+)
 
 _NOTIFY = text("SELECT pg_notify(:channel, :payload)")
 # Notified in the payloads' order (the subquery's), which listeners hear them in. The

@@ -7,6 +7,7 @@ from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import (
+    DDL,
     Column,
     ForeignKey,
     Index,
@@ -17,11 +18,13 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     Uuid,
+    event,
     text,
 )
 
 from bot.core import custom_attributes as custom
 from bot.core.cases import ACTOR_NAME_MAX, Actor, Case, CaseStatus, Priority, TimelineEntry
+from bot.db.case_notices import TRIGGER_DDL
 from bot.db.metadata import AutoId, Document, UTCDateTime, metadata
 
 cases = Table(
@@ -88,6 +91,12 @@ case_timeline = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Index(None, "case_id", "id"),
 )
+# PostgreSQL: the database notifies each timeline entry appended (bot/db/case_notices.py).
+# Revision 0011 creates the trigger in a migrated database; this, in one made from the
+# table modules (bot/db/migrate.py).
+for _statement in TRIGGER_DDL:
+    _ddl = DDL(_statement).execute_if(dialect="postgresql")  # type: ignore[no-untyped-call]
+    event.listen(case_timeline, "after_create", _ddl)
 
 
 def case_from_row(row: Row[Any]) -> Case:

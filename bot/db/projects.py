@@ -22,6 +22,7 @@ from sqlalchemy import (
     insert,
     or_,
     select,
+    text,
     true,
     update,
 )
@@ -48,9 +49,11 @@ projects = Table(
     Column("created_at", UTCDateTime, nullable=False),
     # Lifecycle settings (bot/core/lifecycle.py).
     Column("auto_close_inactive", Boolean, nullable=False, server_default=false()),
-    Column("max_inactive_secs", Integer, nullable=False, server_default=str(INACTIVE_DEFAULT)),
+    Column(
+        "max_inactive_secs", Integer, nullable=False, server_default=text(str(INACTIVE_DEFAULT))
+    ),
     Column("self_assign_in_progress", Boolean, nullable=False, server_default=false()),
-    Column("reopen_window_secs", Integer, nullable=False, server_default="0"),
+    Column("reopen_window_secs", Integer, nullable=False, server_default=text("0")),
     Column("close_unless_worked", Boolean, nullable=False, server_default=false()),
     Column("close_stale_groups", Boolean, nullable=False, server_default=false()),
 )

@@ -6,10 +6,8 @@ from alembic import context
 from sqlalchemy import Connection, text
 
 from bot.db.engine import make_engine
+from bot.db.migrate import PG_MIGRATION_LOCK
 from bot.db.schema import metadata
-
-# Any value will do; it only has to be the same for every casebot process.
-_PG_MIGRATION_LOCK = 0x6361_7365_626F_74  # "casebot"
 
 
 def _run(connection: Connection) -> None:
@@ -22,7 +20,7 @@ def _run(connection: Connection) -> None:
     )
     if connection.dialect.name == "postgresql":
         # Two servers starting at once must not both run the same revision.
-        connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_MIGRATION_LOCK})
+        connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": PG_MIGRATION_LOCK})
     with context.begin_transaction():
         context.run_migrations()
 
