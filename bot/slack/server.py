@@ -8,6 +8,9 @@ whose listeners join the app's lists; `running(...)` is entered in the
 server's lifespan with those lists: it builds the Bolt app, registers its
 listeners and runs it. Without Slack settings it logs that Slack is off, and
 /slack/events answers 404 saying so.
+
+Bolt, the Slack SDK and casebot's Slack listeners are imported only when Slack is on:
+they are a quarter of a second of a server's start-up.
 """
 
 from __future__ import annotations
@@ -16,19 +19,22 @@ import logging
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from fastapi import FastAPI
-from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
 from sqlalchemy import Engine
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from bot.services.cases import CaseListener
-from bot.slack import listeners
 from bot.slack.case_links import CaseLinks, ensure_link_secret
-from bot.slack.outbound import SlackOutbound
-from bot.slack.runtime import SlackRuntime
 from bot.slack.settings import SlackSettings
+
+if TYPE_CHECKING:
+    from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
+
+    from bot.slack.outbound import SlackOutbound
+    from bot.slack.runtime import SlackRuntime
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +77,8 @@ def outbound(
     if not slack.enabled:
         log.warning("Slack is off: %s", slack.off_reason())
         return None
+    from bot.slack.outbound import SlackOutbound
+
     return SlackOutbound(slack, engine, links, replica=replica, counted=counted)
 
 
@@ -92,6 +100,11 @@ async def running(
         app.state.slack = SlackState(links, None, None, slack.off_reason())
         yield app.state.slack
         return
+    from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
+
+    from bot.slack import listeners
+    from bot.slack.runtime import SlackRuntime
+
     runtime = SlackRuntime(slack, engine, outbound, case_listeners=case_listeners, handled=handled)
     listeners.register(runtime.bolt, runtime)
     handler = None if slack.socket_mode else AsyncSlackRequestHandler(runtime.bolt)

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import anyio.to_thread
 from fastapi import FastAPI
@@ -33,7 +34,6 @@ from bot.services.cases import CaseListener
 from bot.services.shared_case_feed import case_feed_for
 from bot.settings import Settings
 from bot.slack import server as slack_server
-from bot.slack.outbound import SlackOutbound
 from bot.web import api as case_api
 from bot.web import docs, monitoring, pages, webhooks
 from bot.web.metrics import Metrics
@@ -42,6 +42,9 @@ from bot.web.shutdown import Shutdown
 from bot.web.state import WebState
 from bot.web.webhook_token import ensure_token
 from bot.web.writer import Writer
+
+if TYPE_CHECKING:
+    from bot.slack.outbound import SlackOutbound
 
 __all__ = ["CasebotApp", "WebState", "assemble_case_listeners", "create_app"]
 
