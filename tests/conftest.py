@@ -20,8 +20,8 @@ from bot.db.engine import make_engine
 from bot.db.migrate import upgrade
 from tests.databases import (
     ReusedDatabases,
+    empty_database,
     migrated_postgres_template,
-    postgres_database,
     postgres_server_url,
     sqlite_url,
 )
@@ -83,13 +83,8 @@ def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def database_url(backend: str, tmp_path: Path) -> Iterator[str]:
     """An empty database (no tables) on `backend`."""
-    if backend == "sqlite":
-        yield sqlite_url(tmp_path)
-        return
-    server = postgres_server_url()
-    assert server is not None
-    with postgres_database(server) as url:
-        yield url.render_as_string(hide_password=False)
+    with empty_database(backend, tmp_path) as url:
+        yield url
 
 
 @pytest.fixture

@@ -216,3 +216,17 @@ def _reset_statements(conn: psycopg.Connection) -> str:
 
 def sqlite_url(directory: Path) -> str:
     return f"sqlite:///{directory / 'casebot.db'}"
+
+
+@contextmanager
+def empty_database(backend: str, directory: Path) -> Iterator[str]:
+    """A new database without any table on `backend` (`sqlite`: a file in `directory`;
+    `postgres`: dropped on exit); its URL."""
+    if backend == "sqlite":
+        directory.mkdir(parents=True, exist_ok=True)
+        yield sqlite_url(directory)
+        return
+    server = postgres_server_url()
+    assert server is not None
+    with postgres_database(server) as url:
+        yield url.render_as_string(hide_password=False)

@@ -15,7 +15,7 @@ from sqlalchemy import Connection, Engine, inspect, text
 from bot.db.engine import make_engine
 from bot.db.migrate import HEADS, alembic_config, current_heads, upgrade
 from bot.db.schema import metadata
-from tests.databases import postgres_database, postgres_server_url, sqlite_url
+from tests.databases import empty_database
 
 
 def test_upgrade_creates_every_table(database_url: str) -> None:
@@ -91,7 +91,7 @@ def test_a_new_database_is_made_as_the_revisions_would_make_it(
 @contextmanager
 def _migrated(backend: str, tmp_path: Path) -> Iterator[Engine]:
     """A new database on `backend` brought to the heads by running every revision."""
-    with _empty(backend, tmp_path) as url:
+    with empty_database(backend, tmp_path) as url:
         engine = make_engine(url)
         try:
             with engine.begin() as conn:
@@ -99,18 +99,6 @@ def _migrated(backend: str, tmp_path: Path) -> Iterator[Engine]:
             yield engine
         finally:
             engine.dispose()
-
-
-@contextmanager
-def _empty(backend: str, tmp_path: Path) -> Iterator[str]:
-    if backend == "sqlite":
-        tmp_path.mkdir(exist_ok=True)
-        yield sqlite_url(tmp_path)
-        return
-    server = postgres_server_url()
-    assert server is not None
-    with postgres_database(server) as url:
-        yield url.render_as_string(hide_password=False)
 
 
 _PG_SCHEMA = [
