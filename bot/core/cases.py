@@ -368,5 +368,10 @@ def validate_attributes(value: object) -> dict[str, tuple[str, ...]] | Invalid:
     return result
 
 
+def case_key_prefix(project_key: str) -> str:
+    """What every key of the project's cases starts with: the number follows it."""
+    return f"{project_key}-"
+
+
 def case_key(project_key: str, number: int) -> str:
-    return f"{project_key}-{number}"
+    return f"{case_key_prefix(project_key)}{number}"

@@ -4,6 +4,7 @@ time, then the id, so paging is stable."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -23,41 +24,50 @@ PRIORITY_RANK = {
 SORT_FIELDS = ("key", "title", "status", "priority", "type", "assignee", "project", "created")
 
 
-def order_columns(sort: str, ascending: bool, assignee: Any) -> list[Any]:
+def order_columns(sort: str, ascending: bool, assignee: Any) -> tuple[Any, ...]:
     """The ORDER BY of a page the database sorts; `assignee` is the users alias the
-    statement joins the assignee under."""
-    columns: list[Any]
-    if sort == "key":
-        columns = [projects.c.key, cases.c.number]
-    elif sort == "title":
-        columns = [func.lower(cases.c.title)]
-    elif sort == "status":
-        columns = [sql_case(*[(cases.c.status == k, r) for k, r in STATUS_RANK.items()], else_=9)]
-    elif sort == "priority":
-        columns = [
-            sql_case(*[(cases.c.priority == k, r) for k, r in PRIORITY_RANK.items()], else_=9)
-        ]
-    elif sort == "type":
-        columns = [cases.c.type]
-    elif sort == "assignee":
-        columns = [assignee.c.name.is_(None), func.lower(assignee.c.name)]
-    elif sort == "project":
-        columns = [projects.c.key]
-    else:
-        columns = []
-    columns += [cases.c.created_at, cases.c.id]
-    return [column.asc() if ascending else column.desc() for column in columns]
+    statement joins the assignee under. Built once per sort and direction."""
+    return _order_columns(sort if sort in _ORDER else "created", ascending, assignee)
+
+
+@functools.cache
+def _order_columns(sort: str, ascending: bool, assignee: Any) -> tuple[Any, ...]:
+    columns = [*_ORDER[sort](assignee), cases.c.created_at, cases.c.id]
+    return tuple(column.asc() if ascending else column.desc() for column in columns)
+
+
+def _ranked(column: Any, ranks: dict[str, int]) -> Any:
+    return sql_case(*[(column == value, rank) for value, rank in ranks.items()], else_=9)
+
+
+# Each sort's leading columns, before the tie-breakers.
+_ORDER: dict[str, Callable[[Any], list[Any]]] = {
+    "key": lambda _a: [projects.c.key, cases.c.number],
+    "title": lambda _a: [func.lower(cases.c.title)],
+    "status": lambda _a: [_ranked(cases.c.status, STATUS_RANK)],
+    "priority": lambda _a: [_ranked(cases.c.priority, PRIORITY_RANK)],
+    "type": lambda _a: [cases.c.type],
+    "assignee": lambda a: [a.c.name.is_(None), func.lower(a.c.name)],
+    "project": lambda _a: [projects.c.key],
+    "created": lambda _a: [],
+}
+
+
+def _tail(r: Any) -> tuple[Any, ...]:
+    return (r.created_at, str(r.id))
+
+
+# The same orders, for rows sorted here.
+_SORT_KEYS: dict[str, Callable[[Any], Any]] = {
+    "key": lambda r: (r.project_key, r.number, *_tail(r)),
+    "title": lambda r: (r.title.lower(), *_tail(r)),
+    "status": lambda r: (STATUS_RANK.get(r.status, 9), *_tail(r)),
+    "priority": lambda r: (PRIORITY_RANK.get(r.priority, 9), *_tail(r)),
+    "type": lambda r: (r.type, *_tail(r)),
+    "assignee": lambda r: (r.assignee_name is None, (r.assignee_name or "").lower(), *_tail(r)),
+    "project": lambda r: (r.project_key, *_tail(r)),
+}
 
 
 def sort_key(sort: str) -> Callable[[Any], Any]:
-    tail: Callable[[Any], tuple[Any, ...]] = lambda r: (r.created_at, str(r.id))  # noqa: E731
-    keys: dict[str, Callable[[Any], Any]] = {
-        "key": lambda r: (r.project_key, r.number, *tail(r)),
-        "title": lambda r: (r.title.lower(), *tail(r)),
-        "status": lambda r: (STATUS_RANK.get(r.status, 9), *tail(r)),
-        "priority": lambda r: (PRIORITY_RANK.get(r.priority, 9), *tail(r)),
-        "type": lambda r: (r.type, *tail(r)),
-        "assignee": lambda r: (r.assignee_name is None, (r.assignee_name or "").lower(), *tail(r)),
-        "project": lambda r: (r.project_key, *tail(r)),
-    }
-    return keys.get(sort, tail)
+    return _SORT_KEYS.get(sort, _tail)

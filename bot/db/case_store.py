@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import Connection, String, bindparam, cast, func, insert, or_, select, update
 
-from bot.core.cases import Case, CaseStatus, TimelineEntry, case_key
+from bot.core.cases import Case, CaseStatus, TimelineEntry, case_key, case_key_prefix
 from bot.db.cases import case_from_row, case_timeline, case_to_row, cases, timeline_entry_from_row
 from bot.db.projects import next_case_number, project_counters
 
@@ -60,7 +60,7 @@ _TAKEN = (
 )
 _NUMBERED = {
     "number": _TAKEN.c.last,
-    # As bot.core.cases.case_key spells a key: PROJECT-NUMBER.
+    # As bot.core.cases.case_key spells a key: its prefix, then the number.
     "key": bindparam("b_prefix", type_=String) + cast(_TAKEN.c.last, String),
 }
 _INSERT_NUMBERED_CASE = (
@@ -130,7 +130,7 @@ def insert_numbered_case(conn: Connection, case: Case, project_key: str) -> Case
     # Not under the columns' own names: the counter's UPDATE would take `project_id`
     # for a value to set.
     values = {f"c_{name}": value for name, value in case_to_row(case).items()}
-    values.update(b_project=case.project_id, b_prefix=f"{project_key}-")
+    values.update(b_project=case.project_id, b_prefix=case_key_prefix(project_key))
     row = conn.execute(_INSERT_NUMBERED_CASE, values).first()
     if row is None:
         return None
