@@ -96,7 +96,7 @@ TRANSITIONS = (
 )
 FIRST = datetime(2026, 11, 21, 3, 5, 10, tzinfo=UTC)
 TAGS = ("env:prod", "host:db-3", "region:eu-west-1", "service:web-store", "team:storage")
-VALUES = {
+VALUES: dict[str, str | int | float] = {
     "value": 93.5,
     "threshold": 90,
     "warn_threshold": 80,

@@ -99,6 +99,7 @@ def prepare_database(url: str, cases: int) -> Visitor:
     from bot.services.cases import CaseService
     from bot.services.projects import ProjectService
     from bot.services.sessions import SessionKeys, SessionService, console_secret, session_hash
+    from bot.services.users import UserService
 
     rng = random.Random(7)
     start = datetime.now(UTC) - timedelta(days=90)
@@ -116,9 +117,7 @@ def prepare_database(url: str, cases: int) -> Visitor:
                 password="bench password 0123456789",
             )  # fmt: skip
             people = [account.user_id] + [
-                CaseService(conn, now=now)
-                .ensure_user(name=f"Person {n}", slack_user_id=f"U{n:05d}")
-                .id
+                UserService(conn, now=now).ensure(name=f"Person {n}", slack_user_id=f"U{n:05d}").id
                 for n in range(20)
             ]
             session_id = SessionService(conn, now=now, limits=SessionLimits()).start(
